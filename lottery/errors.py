@@ -1,0 +1,90 @@
+"""User-facing errors of the lottery engine.
+
+Every error a person can cause (bad files, bad options) is a ``LotteryError``; the
+command-line layer catches only this family and prints it as plain lines. Anything
+else that escapes is a bug and keeps its traceback.
+
+::
+
+    LotteryError                 exit status 1 unless a subclass says otherwise
+    ├── InputError               exit 2: one or more Problems in the input files
+    ├── UsageError               exit 2: options that cannot work together, refused output folder
+    └── MatchingError            exit 1: the matcher was handed arrays that break its contract
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with one place in one input file.
+
+    ``line`` is the 1-based line of the file (the header is line 1), or ``None`` for a
+    problem with the whole file. ``column`` is the column name, or ``None``.
+    """
+
+    file: str
+    line: int | None
+    column: str | None
+    message: str
+
+    def render(self) -> str:
+        """Format as ``file:line: column: message`` (parts that are unknown are left out)."""
+        place = self.file if self.line is None else f"{self.file}:{self.line}"
+        if self.column:
+            return f"{place}: {self.column}: {self.message}"
+        return f"{place}: {self.message}"
+
+    def sort_key(self) -> tuple:
+        return (self.file, self.line or 0, self.column or "", self.message)
+
+
+class LotteryError(Exception):
+    """Base class of every error meant for the person running the lottery."""
+
+    exit_code = 1
+
+    def lines(self) -> list[str]:
+        """The plain-English lines the command line prints for this error."""
+        return [str(self)]
+
+
+class InputError(LotteryError):
+    """The input files have problems; ``problems`` lists every one found.
+
+    ``total`` may exceed ``len(problems)`` when the list was capped to keep the
+    report readable.
+    """
+
+    exit_code = 2
+
+    def __init__(self, problems: list[Problem], total: int | None = None):
+        self.problems = sorted(problems, key=Problem.sort_key)
+        self.total = max(total or 0, len(self.problems))
+        super().__init__(self.summary())
+
+    def summary(self) -> str:
+        noun = "problem" if self.total == 1 else "problems"
+        return f"Found {self.total} {noun} in the input files; nothing was written."
+
+    def lines(self) -> list[str]:
+        out = [problem.render() for problem in self.problems]
+        hidden = self.total - len(self.problems)
+        if hidden > 0:
+            out.append(f"... and {hidden} more problems not shown.")
+        out.append(self.summary())
+        return out
+
+
+class UsageError(LotteryError):
+    """The command was asked to do something it must refuse (for example overwrite results)."""
+
+    exit_code = 2
+
+
+class MatchingError(LotteryError):
+    """The matcher received arrays that break its contract (a bug upstream, or bad data)."""
+
+    exit_code = 1

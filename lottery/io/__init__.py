@@ -1,0 +1,1 @@
+"""Reading, validating and writing files. Nothing outside this package touches a CSV."""

@@ -1,0 +1,432 @@
+"""Read and validate an input folder into :class:`~lottery.records.CityInput`.
+
+Every check runs on whole columns at once (files can hold millions of rows) and every
+problem is collected before anything is raised, so the office sees all of them in one
+go. The file formats are documented in ``docs/file-formats.md``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from lottery.errors import InputError, Problem
+from lottery.io.tables import ProblemLog, Table, read_table
+from lottery.policy import POLICY_FILE, load_policy
+from lottery.records import (
+    Applicants,
+    Choices,
+    CityInput,
+    ExplicitPriorities,
+    ExternalLottery,
+    Programs,
+)
+
+PROGRAMS_FILE = "programs.csv"
+APPLICANTS_FILE = "applicants.csv"
+CHOICES_FILE = "choices.csv"
+PRIORITIES_FILE = "priorities.csv"
+LOTTERY_FILE = "lottery.csv"
+INPUT_FILES = (PROGRAMS_FILE, APPLICANTS_FILE, CHOICES_FILE, PRIORITIES_FILE, LOTTERY_FILE, POLICY_FILE)
+REQUIRED_FILES = (PROGRAMS_FILE, APPLICANTS_FILE, CHOICES_FILE)
+
+GRADES = ("PK", "K", *(str(g) for g in range(1, 13)))
+APPLICANT_ID = r"[A-Za-z0-9_-]{1,64}"
+CODE = r"[A-Za-z0-9_.-]{1,64}"
+LANGUAGE = r"[a-z]{2,3}(-[a-z0-9]{2,8})*"
+LIST_SEPARATOR = ";"
+MAX_LOTTERY_NUMBER = 2**64 - 1
+
+PROGRAM_COLUMNS = (("program_id", "school_id", "school_name", "sector", "grade", "seats"), ("zones",))
+APPLICANT_COLUMNS = (
+    ("applicant_id", "first_name", "last_name", "grade", "guardian_name"),
+    ("zone", "current_school_id", "sibling_school_ids", "staff_school_id", "language", "address"),
+)
+CHOICE_COLUMNS = (("applicant_id", "rank", "program_id"), ())
+PRIORITY_COLUMNS = (("applicant_id", "program_id", "priority"), ())
+LOTTERY_COLUMNS = (("applicant_id", "lottery_number"), ("program_id",))
+
+
+def read_input_folder(folder: Path) -> CityInput:
+    """Read, validate and cross-check every input file in ``folder``.
+
+    Raises
+    ------
+    InputError
+        With every problem found, if any file is missing or wrong.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError([Problem(str(folder), None, None, "this input folder does not exist")])
+    log = ProblemLog()
+    for name in REQUIRED_FILES:
+        if not (folder / name).is_file():
+            log.add(name, None, None, f"required file is missing from {folder}")
+    try:
+        policy = load_policy(folder / POLICY_FILE)
+    except InputError as error:
+        for problem in error.problems:
+            log.add(problem.file, problem.line, problem.column, problem.message)
+        policy = None
+
+    def load(name, columns):
+        path = folder / name
+        return read_table(path, *columns, log) if path.is_file() else None
+
+    programs_table = load(PROGRAMS_FILE, PROGRAM_COLUMNS)
+    applicants_table = load(APPLICANTS_FILE, APPLICANT_COLUMNS)
+    choices_table = load(CHOICES_FILE, CHOICE_COLUMNS)
+    priorities_table = load(PRIORITIES_FILE, PRIORITY_COLUMNS)
+    lottery_table = load(LOTTERY_FILE, LOTTERY_COLUMNS)
+
+    programs = _programs(programs_table, log) if programs_table is not None else None
+    applicants = _applicants(applicants_table, programs, log) if applicants_table is not None else None
+    choices = explicit = external = None
+    if programs is not None and applicants is not None:
+        if choices_table is not None:
+            choices = _choices(choices_table, programs, applicants, log)
+        if priorities_table is not None:
+            explicit = _explicit_priorities(priorities_table, programs, applicants, log)
+        if lottery_table is not None and choices is not None:
+            external = _external_lottery(lottery_table, programs, applicants, choices, log)
+    log.raise_if_any()
+    assert programs and applicants and choices and policy
+    if explicit is not None:
+        _warn_unranked_priorities(explicit, choices, programs, applicants, log)
+    hashes = {
+        name: table.sha256
+        for name, table in (
+            (PROGRAMS_FILE, programs_table),
+            (APPLICANTS_FILE, applicants_table),
+            (CHOICES_FILE, choices_table),
+            (PRIORITIES_FILE, priorities_table),
+            (LOTTERY_FILE, lottery_table),
+        )
+        if table is not None
+    }
+    if (folder / POLICY_FILE).is_file():
+        from lottery.io.tables import file_sha256
+
+        hashes[POLICY_FILE] = file_sha256(folder / POLICY_FILE)
+    return CityInput(
+        programs=programs,
+        applicants=applicants,
+        choices=choices,
+        policy=policy,
+        explicit_priorities=explicit,
+        external_lottery=external,
+        input_sha256=dict(sorted(hashes.items())),
+        warnings=tuple(log.warnings),
+    )
+
+
+# ----------------------------------------------------------------------------- checks
+
+
+def _require(table: Table, column: str, log: ProblemLog) -> np.ndarray:
+    values = table.column(column)
+    log.add_rows(table, values == "", column, "this cell must not be blank")
+    return values
+
+
+def _pattern(table: Table, column: str, pattern: str, what: str, log: ProblemLog, optional=False):
+    values = table.column(column)
+    bad = ~table.frame[column].str.fullmatch(pattern).to_numpy(dtype=bool)
+    if optional:
+        bad &= values != ""
+    else:
+        log.add_rows(table, values == "", column, "this cell must not be blank")
+        bad &= values != ""
+    log.add_rows(table, bad, column, lambda row: f'"{values[row]}" is not a valid {what}')
+    return values
+
+
+def _unique(table: Table, values: np.ndarray, column: str, what: str, log: ProblemLog) -> None:
+    series = pd.Series(values)
+    repeated = (series.duplicated(keep="first") & (series != "")).to_numpy()
+    if repeated.any():
+        first_line = dict(zip(values[::-1], table.lines[::-1], strict=True))
+        log.add_rows(
+            table,
+            repeated,
+            column,
+            lambda row: f'duplicate {what} "{values[row]}" (first on line {first_line[values[row]]})',
+        )
+
+
+def _grades(table: Table, log: ProblemLog) -> np.ndarray:
+    raw = table.frame["grade"].str.upper()
+    numeric = raw.str.fullmatch(r"0*\d{1,2}")
+    grades = raw.where(~numeric, raw.str.lstrip("0").replace("", "0")).to_numpy(dtype=object)
+    bad = ~np.isin(grades, GRADES)
+    shown = table.column("grade")
+    log.add_rows(
+        table,
+        bad,
+        "grade",
+        lambda row: f'"{shown[row]}" is not a grade (use PK, K or 1 to 12)',
+    )
+    return grades
+
+
+def _integers(table: Table, column: str, log: ProblemLog, minimum: int, what: str) -> np.ndarray:
+    text = table.frame[column]
+    ok = text.str.fullmatch(r"\d{1,9}").to_numpy(dtype=bool)
+    values = np.zeros(len(text), dtype=np.int64)
+    values[ok] = text[ok].astype(np.int64).to_numpy()
+    bad = ~ok | (values < minimum)
+    shown = text.to_numpy(dtype=object)
+    log.add_rows(table, bad, column, lambda row: f'"{shown[row]}" is not {what}')
+    return values
+
+
+def _lists(table: Table, column: str, pattern: str, what: str, log: ProblemLog) -> list[tuple]:
+    import re
+
+    matcher = re.compile(pattern)
+    parsed: list[tuple] = []
+    bad_rows = []
+    for row, cell in enumerate(table.column(column)):
+        items = tuple(sorted({item.strip() for item in cell.split(LIST_SEPARATOR) if item.strip()}))
+        if any(not matcher.fullmatch(item) for item in items):
+            bad_rows.append(row)
+        parsed.append(items)
+    mask = np.zeros(len(table), dtype=bool)
+    mask[bad_rows] = True
+    log.add_rows(
+        table,
+        mask,
+        column,
+        f"not a list of valid {what}s separated by {LIST_SEPARATOR!r}",
+    )
+    return parsed
+
+
+def _lookup(table, column, ids: np.ndarray, what: str, log: ProblemLog) -> np.ndarray:
+    """Index of each cell's value in sorted ``ids``; -1 (and a problem) when unknown."""
+    values = table.column(column)
+    index = pd.Index(ids).get_indexer(values)
+    unknown = (index < 0) & (values != "")
+    log.add_rows(table, unknown, column, lambda row: f'unknown {what} "{values[row]}"')
+    return index.astype(np.int64)
+
+
+def _sort_by_id(columns: dict[str, object], key: str, lines: np.ndarray):
+    order = np.argsort(np.asarray(columns[key], dtype=object), kind="stable")
+    out = {}
+    for name, values in columns.items():
+        out[name] = [values[i] for i in order] if isinstance(values, list) else np.asarray(values)[order]
+    return out, lines[order]
+
+
+# ----------------------------------------------------------------------------- files
+
+
+def _programs(table: Table, log: ProblemLog) -> Programs | None:
+    ids = _pattern(table, "program_id", CODE, "program ID (letters, digits, - _ .)", log)
+    _unique(table, ids, "program_id", "program_id", log)
+    schools = _pattern(table, "school_id", CODE, "school ID (letters, digits, - _ .)", log)
+    names = _require(table, "school_name", log)
+    sectors = _require(table, "sector", log)
+    grades = _grades(table, log)
+    seats = _integers(table, "seats", log, 0, "a whole number of seats (0 or more)")
+    zones = _lists(table, "zones", CODE, "zone code", log)
+    _warn_inconsistent_schools(schools, names, sectors, log)
+    columns, lines = _sort_by_id(
+        {"id": ids, "school_id": schools, "school_name": names, "sector": sectors, "grade": grades,
+         "seats": seats, "zones": zones},
+        "id",
+        table.lines,
+    )
+    return Programs(**columns, line=lines)
+
+
+def _warn_inconsistent_schools(schools, names, sectors, log: ProblemLog) -> None:
+    frame = pd.DataFrame({"school": schools, "name": names, "sector": sectors})
+    for column, what in (("name", "names"), ("sector", "sectors")):
+        counts = frame.groupby("school")[column].nunique()
+        for school in counts.index[counts > 1]:
+            log.warn(f'{PROGRAMS_FILE}: school "{school}" has programs with different {what}')
+
+
+def _applicants(table: Table, programs: Programs | None, log: ProblemLog) -> Applicants:
+    ids = _pattern(table, "applicant_id", APPLICANT_ID, "applicant ID (letters, digits, - _; at most 64)", log)
+    _unique(table, ids, "applicant_id", "applicant_id", log)
+    for column in ("first_name", "last_name", "guardian_name"):
+        _require(table, column, log)
+    grades = _grades(table, log)
+    zone = _pattern(table, "zone", CODE, "zone code", log, optional=True)
+    school_columns = {}
+    for column in ("current_school_id", "staff_school_id"):
+        school_columns[column] = _pattern(table, column, CODE, "school ID", log, optional=True)
+    siblings = _lists(table, "sibling_school_ids", CODE, "school ID", log)
+    language = table.frame["language"].str.lower().replace("", "en").to_numpy(dtype=object)
+    bad_language = ~pd.Series(language).str.fullmatch(LANGUAGE).to_numpy(dtype=bool)
+    log.add_rows(table, bad_language, "language", lambda r: f'"{language[r]}" is not a language code such as en or es')
+    if programs is not None:
+        _warn_unknown_references(table, zone, school_columns, siblings, programs, log)
+    columns, lines = _sort_by_id(
+        {
+            "id": ids,
+            "first_name": table.column("first_name"),
+            "last_name": table.column("last_name"),
+            "grade": grades,
+            "zone": zone,
+            "current_school_id": school_columns["current_school_id"],
+            "sibling_school_ids": siblings,
+            "staff_school_id": school_columns["staff_school_id"],
+            "language": language,
+            "guardian_name": table.column("guardian_name"),
+            "address": table.column("address"),
+        },
+        "id",
+        table.lines,
+    )
+    return Applicants(**columns, line=lines)
+
+
+def _warn_unknown_references(table, zone, school_columns, siblings, programs: Programs, log) -> None:
+    known_schools = set(programs.school_id.tolist())
+    known_zones = {z for zones in programs.zones for z in zones}
+    unknown_zones = sorted({z for z in zone if z and z not in known_zones})
+    if unknown_zones:
+        log.warn(
+            f"{table.name}: {len(unknown_zones)} zone code(s) are not served by any program "
+            f"(for example \"{unknown_zones[0]}\"); those applicants get no zone priority"
+        )
+    for column, values in school_columns.items():
+        unknown = sorted({s for s in values if s and s not in known_schools})
+        if unknown:
+            log.warn(
+                f"{table.name}: {column} names {len(unknown)} school(s) with no program in "
+                f"{PROGRAMS_FILE} (for example \"{unknown[0]}\")"
+            )
+    unknown_siblings = sorted({s for items in siblings for s in items if s not in known_schools})
+    if unknown_siblings:
+        log.warn(
+            f"{table.name}: sibling_school_ids names {len(unknown_siblings)} school(s) with no "
+            f"program in {PROGRAMS_FILE} (for example \"{unknown_siblings[0]}\")"
+        )
+
+
+def _choices(table: Table, programs: Programs, applicants: Applicants, log: ProblemLog) -> Choices:
+    applicant = _lookup(table, "applicant_id", applicants.id, "applicant", log)
+    _require(table, "applicant_id", log)
+    program = _lookup(table, "program_id", programs.id, "program", log)
+    _require(table, "program_id", log)
+    rank = _integers(table, "rank", log, 1, "a rank (1 = most preferred)")
+    known = (applicant >= 0) & (program >= 0) & (rank >= 1)
+
+    frame = pd.DataFrame({"applicant": applicant, "program": program, "rank": rank, "row": np.arange(len(table))})
+    frame = frame.loc[known]
+    repeated_rank = frame.duplicated(["applicant", "rank"], keep="first")
+    repeated_program = frame.duplicated(["applicant", "program"], keep="first")
+    app_ids = applicants.id
+    prog_ids = programs.id
+    mask = np.zeros(len(table), dtype=bool)
+    mask[frame["row"][repeated_rank].to_numpy()] = True
+    log.add_rows(table, mask, "rank", lambda r: f'applicant "{app_ids[applicant[r]]}" uses rank {rank[r]} twice')
+    mask = np.zeros(len(table), dtype=bool)
+    mask[frame["row"][repeated_program & ~repeated_rank].to_numpy()] = True
+    log.add_rows(
+        table, mask, "program_id",
+        lambda r: f'applicant "{app_ids[applicant[r]]}" ranks program "{prog_ids[program[r]]}" twice',
+    )
+
+    wrong_grade = known & (applicants.grade[np.maximum(applicant, 0)] != programs.grade[np.maximum(program, 0)])
+    log.add_rows(
+        table, wrong_grade, "program_id",
+        lambda r: (
+            f'program "{prog_ids[program[r]]}" is for grade {programs.grade[program[r]]} but applicant '
+            f'"{app_ids[applicant[r]]}" applies for grade {applicants.grade[applicant[r]]}'
+        ),
+    )
+
+    # Ranks of one applicant must be exactly 1..k.
+    stats = frame.groupby("applicant")["rank"].agg(["max", "count"])
+    gappy = stats.index[stats["max"] != stats["count"]].to_numpy()
+    if len(gappy):
+        first_row = frame.groupby("applicant")["row"].min()
+        mask = np.zeros(len(table), dtype=bool)
+        mask[first_row.loc[gappy].to_numpy()] = True
+        ranks_of = frame.groupby("applicant")["rank"].apply(lambda r: sorted(set(r)))
+        log.add_rows(
+            table, mask, "rank",
+            lambda r: (
+                f'applicant "{app_ids[applicant[r]]}" has ranks '
+                f"{', '.join(map(str, ranks_of[applicant[r]]))}; ranks must run 1, 2, 3, ... without gaps"
+            ),
+        )
+    order = np.lexsort((rank, applicant))
+    return Choices(applicant=applicant[order], rank=rank[order], program=program[order], line=table.lines[order])
+
+
+def _explicit_priorities(table, programs, applicants, log) -> ExplicitPriorities:
+    applicant = _lookup(table, "applicant_id", applicants.id, "applicant", log)
+    _require(table, "applicant_id", log)
+    program = _lookup(table, "program_id", programs.id, "program", log)
+    _require(table, "program_id", log)
+    priority = _integers(table, "priority", log, 1, "a priority (a whole number, 1 = highest)")
+    pairs = pd.DataFrame({"a": applicant, "p": program})
+    repeated = (pairs.duplicated(keep="first") & (applicant >= 0) & (program >= 0)).to_numpy()
+    log.add_rows(table, repeated, "program_id", "a priority for this applicant and program was already given")
+    order = np.lexsort((program, applicant))
+    return ExplicitPriorities(applicant=applicant[order], program=program[order], priority=priority[order], line=table.lines[order])
+
+
+def _external_lottery(table, programs, applicants, choices, log) -> ExternalLottery:
+    applicant = _lookup(table, "applicant_id", applicants.id, "applicant", log)
+    _require(table, "applicant_id", log)
+    program = _lookup(table, "program_id", programs.id, "program", log)
+    text = table.frame["lottery_number"]
+    ok = text.str.fullmatch(r"\d{1,20}").to_numpy(dtype=bool)
+    numbers = np.zeros(len(table), dtype=np.uint64)
+    if ok.any():
+        as_int = [int(v) for v in text[ok]]
+        fits = np.array([v <= MAX_LOTTERY_NUMBER for v in as_int], dtype=bool)
+        ok[np.flatnonzero(ok)[~fits]] = False
+        numbers[ok] = np.array([v for v, f in zip(as_int, fits, strict=True) if f], dtype=np.uint64)
+    shown = text.to_numpy(dtype=object)
+    log.add_rows(
+        table, ~ok, "lottery_number",
+        lambda r: f'"{shown[r]}" is not a lottery number (a whole number from 0 to {MAX_LOTTERY_NUMBER})',
+    )
+    pairs = pd.DataFrame({"a": applicant, "p": program})
+    repeated = (pairs.duplicated(keep="first") & (applicant >= 0)).to_numpy()
+    log.add_rows(table, repeated, "applicant_id", "this applicant (and program) already has a lottery number")
+    per_program = bool((program >= 0).any() or (table.column("program_id") != "").any())
+
+    has_default = np.zeros(len(applicants.id), dtype=bool)
+    has_default[applicant[(applicant >= 0) & (program < 0) & (table.column("program_id") == "")]] = True
+    if not per_program:
+        missing = np.flatnonzero(~has_default)
+        for a in missing[:50]:
+            log.add(APPLICANTS_FILE, int(applicants.line[a]), "applicant_id",
+                    f'applicant "{applicants.id[a]}" has no row in {LOTTERY_FILE}')
+        log.total += max(0, len(missing) - 50)
+    else:
+        covered = set(zip(applicant[program >= 0].tolist(), program[program >= 0].tolist(), strict=True))
+        missing_rows = [
+            i for i, (a, p) in enumerate(zip(choices.applicant.tolist(), choices.program.tolist(), strict=True))
+            if not has_default[a] and (a, p) not in covered
+        ]
+        for i in missing_rows[:50]:
+            log.add(CHOICES_FILE, int(choices.line[i]), "program_id",
+                    f'no lottery number in {LOTTERY_FILE} for applicant "{applicants.id[choices.applicant[i]]}" '
+                    f'at program "{programs.id[choices.program[i]]}"')
+        log.total += max(0, len(missing_rows) - 50)
+    keep = applicant >= 0
+    order = np.lexsort((program[keep], applicant[keep]))
+    return ExternalLottery(
+        applicant=applicant[keep][order], program=program[keep][order], number=numbers[keep][order],
+        per_program=per_program,
+    )
+
+
+def _warn_unranked_priorities(explicit, choices, programs, applicants, log) -> None:
+    ranked = set(zip(choices.applicant.tolist(), choices.program.tolist(), strict=True))
+    unused = sum((a, p) not in ranked for a, p in zip(explicit.applicant.tolist(), explicit.program.tolist(), strict=True))
+    if unused:
+        log.warn(f"{PRIORITIES_FILE}: {unused} row(s) give a priority at a program the applicant did not rank; they have no effect")

@@ -1,0 +1,240 @@
+"""Reading the office's CSV files into tables of clean strings, with every problem found.
+
+Offices prepare their files in Excel and Google Sheets, so a file may start with a
+byte-order mark, end lines with CRLF, carry trailing blank lines or spaces around cells.
+All of that reads correctly. What cannot be read (wrong encoding, broken quoting,
+unknown or missing columns) becomes a :class:`~lottery.errors.Problem` that points at the
+file, line and column.
+
+Large files without quote characters go through pandas' C parser; files with quotes go
+through the standard ``csv`` module, which knows on which line each record starts (a
+quoted cell may span lines).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from lottery.errors import InputError, Problem
+
+EXAMPLES_PER_CHECK = 50
+"""At most this many rows are listed for one kind of problem in one column."""
+
+MAX_PROBLEMS_SHOWN = 200
+
+
+class ProblemLog:
+    """Collects problems and warnings across all files, so all can be reported at once."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.total = 0
+        self.warnings: list[str] = []
+
+    def add(self, file: str, line: int | None, column: str | None, message: str) -> None:
+        self.total += 1
+        self.problems.append(Problem(file, line, column, message))
+
+    def add_rows(
+        self,
+        table: Table,
+        mask: np.ndarray,
+        column: str | None,
+        message: str | Callable[[int], str],
+    ) -> None:
+        """Add one problem per row where ``mask`` holds; ``message`` may depend on the row."""
+        rows = np.flatnonzero(mask)
+        self.total += len(rows)
+        for row in rows[:EXAMPLES_PER_CHECK]:
+            text = message(int(row)) if callable(message) else message
+            self.problems.append(Problem(table.name, int(table.lines[row]), column, text))
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+
+    def raise_if_any(self) -> None:
+        if self.total:
+            shown = sorted(self.problems, key=Problem.sort_key)[:MAX_PROBLEMS_SHOWN]
+            raise InputError(shown, self.total)
+
+
+@dataclass(frozen=True)
+class Table:
+    """One CSV file as stripped strings: every expected column present ('' when blank)."""
+
+    name: str
+    frame: pd.DataFrame
+    lines: np.ndarray
+    sha256: str
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def column(self, name: str) -> np.ndarray:
+        """The column as a numpy array of Python strings."""
+        return self.frame[name].to_numpy(dtype=object)
+
+    def has_column(self, name: str) -> bool:
+        """Whether the file itself had this column (optional columns may be absent)."""
+        return name in self.frame.attrs.get("present", ())
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_table(
+    path: Path, required: tuple[str, ...], optional: tuple[str, ...], log: ProblemLog
+) -> Table | None:
+    """Read one CSV file; return ``None`` (with problems logged) if it cannot be used."""
+    name = path.name
+    raw = path.read_bytes()
+    text = _decode(raw, name, log)
+    if text is None:
+        return None
+    if not text.strip():
+        log.add(name, None, None, "the file is empty; it needs a header row and data rows")
+        return None
+    parsed = _parse(text, name, log)
+    if parsed is None:
+        return None
+    header, rows, lines = parsed
+    columns = _check_header(header, required, optional, name, log)
+    if columns is None:
+        return None
+    frame = _frame(rows, header, columns, required + optional)
+    blank = (frame == "").all(axis=1).to_numpy() if len(frame.columns) else np.ones(len(frame), bool)
+    frame = frame.loc[~blank].reset_index(drop=True)
+    frame.attrs["present"] = tuple(c for c in header if c in columns)
+    return Table(name, frame, np.asarray(lines, dtype=np.int64)[~blank], hashlib.sha256(raw).hexdigest())
+
+
+def _decode(raw: bytes, name: str, log: ProblemLog) -> str | None:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    bad = 0
+    for number, line in enumerate(raw.split(b"\n"), start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as error:
+            bad += 1
+            if bad <= EXAMPLES_PER_CHECK:
+                byte = line[error.start : error.start + 1].hex().upper()
+                log.add(
+                    name,
+                    number,
+                    None,
+                    f"this line is not UTF-8 text (byte 0x{byte} at position {error.start + 1}); "
+                    'save the file as "CSV UTF-8"',
+                )
+            else:
+                log.total += 1
+    return None
+
+
+def _parse(text: str, name: str, log: ProblemLog):
+    """Split into header, rows (lists or a DataFrame) and the line each row starts on."""
+    if '"' not in text:
+        try:
+            frame = pd.read_csv(
+                io.StringIO(text),
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                skip_blank_lines=False,
+                header=0,
+                engine="c",
+            )
+        except (pd.errors.ParserError, ValueError):
+            pass  # the csv module below names every bad line
+        else:
+            # pandas renames repeated column names; read the header row as written.
+            header = next(csv.reader([text.split("\n", 1)[0].rstrip("\r")]))
+            frame.columns = range(len(frame.columns))
+            return header, frame, np.arange(len(frame), dtype=np.int64) + 2
+    return _parse_with_csv_module(text, name, log)
+
+
+def _parse_with_csv_module(text: str, name: str, log: ProblemLog):
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    header: list[str] | None = None
+    next_line = 1
+    ok = True
+    try:
+        for record in reader:
+            start, next_line = next_line, reader.line_num + 1
+            if header is None:
+                header = record
+                continue
+            if len(record) > len(header) and any(cell.strip() for cell in record[len(header) :]):
+                log.add(
+                    name,
+                    start,
+                    None,
+                    f"this row has {len(record)} cells but the header has {len(header)} columns "
+                    "(a stray comma, or a cell that needs quotes?)",
+                )
+                ok = False
+            rows.append(record[: len(header)] + [""] * (len(header) - len(record)))
+            lines.append(start)
+    except csv.Error as error:
+        log.add(name, reader.line_num, None, f"the CSV cannot be read here: {error}")
+        return None
+    if header is None or not ok:
+        return None
+    frame = pd.DataFrame(rows, columns=range(len(header)), dtype=object)
+    return header, frame, np.asarray(lines, dtype=np.int64)
+
+
+def _check_header(header, required, optional, name, log) -> dict[str, int] | None:
+    """Map each known column name to its position; log unknown, missing, repeated columns."""
+    known = set(required) | set(optional)
+    positions: dict[str, int] = {}
+    usable = True
+    for position, raw_name in enumerate(header):
+        column = raw_name.strip().lstrip("\ufeff").lower()
+        if not column:
+            log.add(name, 1, None, f"column {position + 1} has no name in the header row")
+        elif column not in known:
+            expected = ", ".join(list(required) + list(optional))
+            log.add(name, 1, column, f'unknown column "{raw_name.strip()}" (expected: {expected})')
+        elif column in positions:
+            log.add(name, 1, column, "this column appears twice in the header row")
+            usable = False
+        else:
+            positions[column] = position
+    for column in required:
+        if column not in positions:
+            log.add(name, 1, column, "required column is missing from the header row")
+            usable = False
+    return positions if usable else None
+
+
+def _frame(rows, header, positions: dict[str, int], expected: tuple[str, ...]) -> pd.DataFrame:
+    """Keep the known columns, stripped, and add absent optional ones as blank."""
+    data = {}
+    for column in expected:
+        if column in positions:
+            values = rows[positions[column]]
+            if not isinstance(values, pd.Series):
+                values = pd.Series(values)
+            data[column] = values.fillna("").astype(object).str.strip()
+        else:
+            data[column] = pd.Series([""] * len(rows), dtype=object)
+    return pd.DataFrame(data)

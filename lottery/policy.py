@@ -1,0 +1,130 @@
+"""The lottery policy: priority tiers and tie-breaking, read from ``policy.toml``.
+
+The same policy applies to every program, charter or district alike.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from lottery.errors import InputError, Problem
+
+POLICY_FILE = "policy.toml"
+
+CRITERIA = {
+    "continuing": "the applicant's current school is the program's school",
+    "sibling": "the program's school is in the applicant's sibling_school_ids",
+    "zone": "the applicant's zone is one of the program's zones",
+    "staff": "the applicant's staff_school_id is the program's school",
+}
+
+DEFAULT_PRIORITY_ORDER = ("continuing", "sibling+zone", "sibling", "zone")
+GENERAL = "general"
+
+
+def tier_criteria(tier: str) -> tuple[str, ...]:
+    """The criteria a tier joins with ``+`` (all must hold), in written order."""
+    return tuple(part.strip() for part in tier.split("+"))
+
+
+class PriorityPolicy(BaseModel):
+    """Priority tiers, highest first. A pair's priority is the first tier it satisfies."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    order: tuple[str, ...] = DEFAULT_PRIORITY_ORDER
+
+    @field_validator("order")
+    @classmethod
+    def _known_criteria(cls, order: tuple[str, ...]) -> tuple[str, ...]:
+        normalised = []
+        for tier in order:
+            criteria = tier_criteria(tier)
+            unknown = [c for c in criteria if c not in CRITERIA]
+            if unknown:
+                known = ", ".join(sorted(CRITERIA))
+                raise ValueError(
+                    f'unknown priority criterion "{unknown[0]}" in tier "{tier}" '
+                    f"(known criteria: {known}; join them with + )"
+                )
+            if len(set(criteria)) != len(criteria):
+                raise ValueError(f'tier "{tier}" names the same criterion twice')
+            normalised.append("+".join(criteria))
+        duplicates = sorted({t for t in normalised if normalised.count(t) > 1})
+        if duplicates:
+            raise ValueError(f'tier "{duplicates[0]}" appears more than once')
+        return tuple(normalised)
+
+    @property
+    def general_value(self) -> int:
+        """Priority value of a pair that satisfies no tier."""
+        return len(self.order) + 1
+
+
+class LotteryPolicy(BaseModel):
+    """How ties within a priority tier are broken."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tiebreak: Literal["single", "multiple"] = "single"
+
+
+class Policy(BaseModel):
+    """Everything ``policy.toml`` can say; every field has a documented default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    priority: PriorityPolicy = PriorityPolicy()
+    lottery: LotteryPolicy = LotteryPolicy()
+
+    def priority_label(self, value: int, explicit: bool) -> str:
+        """Name of a priority value as written in the outputs."""
+        if explicit:
+            return f"explicit:{value}"
+        if 1 <= value <= len(self.priority.order):
+            return self.priority.order[value - 1]
+        return GENERAL
+
+
+def load_policy(path: Path) -> Policy:
+    """Read ``policy.toml`` if it exists, else return the default policy."""
+    if not path.exists():
+        return Policy()
+    text = path.read_bytes().decode("utf-8-sig", errors="replace")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        found = re.search(r"line (\d+)", str(error))
+        line = int(found.group(1)) if found else None
+        raise InputError([Problem(POLICY_FILE, line, None, f"not valid TOML: {error}")]) from None
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as error:
+        problems = [_policy_problem(text, issue) for issue in error.errors()]
+        raise InputError(problems) from None
+
+
+def _policy_problem(text: str, issue: dict) -> Problem:
+    keys = [str(part) for part in issue["loc"] if not isinstance(part, int)]
+    column = ".".join(keys) or None
+    if issue["type"] == "extra_forbidden":
+        message = f'unknown setting "{keys[-1]}"'
+    elif issue["type"] == "literal_error":
+        message = f"must be one of {issue['ctx']['expected']}, not {issue['input']!r}"
+    else:
+        message = issue["msg"].removeprefix("Value error, ")
+    return Problem(POLICY_FILE, _line_of(text, keys[-1] if keys else ""), column, message)
+
+
+def _line_of(text: str, key: str) -> int | None:
+    """Line where ``key`` is set or opened as a table, for pointing at a setting."""
+    pattern = re.compile(rf"^\s*(\[\s*)?([\w.]*\.)?{re.escape(key)}\s*(=|\])")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if pattern.match(line):
+            return number
+    return None
