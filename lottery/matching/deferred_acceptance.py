@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from lottery.errors import MatchingError
+from lottery.matching._compile import njit
 
 UNPLACED = -1
 
@@ -88,71 +89,83 @@ def _checked(choice_offsets, choice_program, choice_rank, capacity):
 
 
 def _propose_until_stable(offsets, programs, ranks, seats):
-    n_applicants = len(offsets) - 1
     n_programs = len(seats)
-    applicant_of = np.repeat(np.arange(n_applicants, dtype=np.int64), np.diff(offsets))
     # A program never holds more applicants than ranked it: size heaps by that.
     demand = np.bincount(programs, minlength=n_programs)
-    heap_capacity = np.minimum(seats, demand)
+    heap_capacity = np.minimum(seats, demand).astype(np.int64)
     heap_start = np.zeros(n_programs + 1, dtype=np.int64)
     np.cumsum(heap_capacity, out=heap_start[1:])
-    heap = np.empty(heap_start[-1], dtype=np.int64)
-    heap_size = np.zeros(n_programs, dtype=np.int64)
-    next_pair = offsets[:-1].copy()
-    placed = np.full(n_applicants, UNPLACED, dtype=np.int64)
-
-    for first in range(n_applicants):
-        applicant = first
-        while applicant != UNPLACED and next_pair[applicant] < offsets[applicant + 1]:
-            pair = next_pair[applicant]
-            next_pair[applicant] += 1
-            program = programs[pair]
-            limit = heap_capacity[program]
-            if limit == 0:
-                continue
-            base = heap_start[program]
-            size = heap_size[program]
-            if size < limit:
-                _heap_push(heap, base, size, pair, ranks)
-                heap_size[program] = size + 1
-                placed[applicant] = pair
-                applicant = UNPLACED
-            elif ranks[pair] < ranks[heap[base]]:
-                displaced = heap[base]
-                heap[base] = pair
-                _heap_sift_down(heap, base, size, ranks)
-                placed[applicant] = pair
-                applicant = applicant_of[displaced]
-                placed[applicant] = UNPLACED
+    placed = np.full(len(offsets) - 1, UNPLACED, dtype=np.int64)
+    _proposal_loop(offsets, programs, ranks, heap_capacity, heap_start, placed)
     return placed
 
 
-def _heap_push(heap, base, size, pair, ranks):
-    """Insert ``pair`` into the max-heap ``heap[base:base + size]`` (by ``ranks``)."""
+@njit(cache=True, nogil=True)
+def _proposal_loop(offsets, programs, ranks, heap_capacity, heap_start, placed):
+    """The hot loop: fills ``placed`` (all -1 on entry) with each applicant's held pair.
+
+    Each program's heap stores (rank, applicant) side by side in two flat arrays, so
+    comparisons read the heap's own memory rather than jumping to ``ranks``.
+    """
+    n_applicants = len(offsets) - 1
+    heap_rank = np.empty(heap_start[-1], dtype=np.int64)
+    heap_applicant = np.empty(heap_start[-1], dtype=np.int64)
+    heap_size = np.zeros(len(heap_capacity), dtype=np.int64)
+    for first in range(n_applicants):
+        applicant = first
+        pair = offsets[applicant]
+        while applicant != -1 and pair < offsets[applicant + 1]:
+            program = programs[pair]
+            limit = heap_capacity[program]
+            rank = ranks[pair]
+            base = heap_start[program]
+            size = heap_size[program]
+            if size < limit:
+                _heap_push(heap_rank, heap_applicant, base, size, rank, applicant)
+                heap_size[program] = size + 1
+                placed[applicant] = pair
+                applicant = -1
+            elif limit > 0 and rank < heap_rank[base]:
+                displaced = heap_applicant[base]
+                _heap_replace_top(heap_rank, heap_applicant, base, size, rank, applicant)
+                placed[applicant] = pair
+                applicant = displaced
+                # The displaced applicant goes on from the choice after the one they lost.
+                pair = placed[displaced] + 1
+                placed[displaced] = -1
+            else:
+                pair += 1
+
+
+@njit(cache=True, nogil=True)
+def _heap_push(heap_rank, heap_applicant, base, size, rank, applicant):
+    """Insert (rank, applicant) into the max-heap at ``base`` that holds ``size`` entries."""
     child = size
-    key = ranks[pair]
     while child > 0:
         parent = (child - 1) >> 1
-        if ranks[heap[base + parent]] >= key:
+        if heap_rank[base + parent] >= rank:
             break
-        heap[base + child] = heap[base + parent]
+        heap_rank[base + child] = heap_rank[base + parent]
+        heap_applicant[base + child] = heap_applicant[base + parent]
         child = parent
-    heap[base + child] = pair
+    heap_rank[base + child] = rank
+    heap_applicant[base + child] = applicant
 
 
-def _heap_sift_down(heap, base, size, ranks):
-    """Restore the max-heap ``heap[base:base + size]`` after its root was replaced."""
-    pair = heap[base]
-    key = ranks[pair]
+@njit(cache=True, nogil=True)
+def _heap_replace_top(heap_rank, heap_applicant, base, size, rank, applicant):
+    """Replace the worst entry (the root) of a full max-heap and restore heap order."""
     parent = 0
     while True:
         child = 2 * parent + 1
         if child >= size:
             break
-        if child + 1 < size and ranks[heap[base + child + 1]] > ranks[heap[base + child]]:
+        if child + 1 < size and heap_rank[base + child + 1] > heap_rank[base + child]:
             child += 1
-        if ranks[heap[base + child]] <= key:
+        if heap_rank[base + child] <= rank:
             break
-        heap[base + parent] = heap[base + child]
+        heap_rank[base + parent] = heap_rank[base + child]
+        heap_applicant[base + parent] = heap_applicant[base + child]
         parent = child
-    heap[base + parent] = pair
+    heap_rank[base + parent] = rank
+    heap_applicant[base + parent] = applicant
