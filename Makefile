@@ -32,5 +32,9 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff check lottery tests benchmarks
 	$(BIN)/ruff format --check lottery tests benchmarks
 
+bench: $(TEST_STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python benchmarks/run.py
+
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .ruff_cache .hypothesis

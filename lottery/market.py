@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lottery.errors import UsageError
-from lottery.matching import program_order
+from lottery.matching import program_order, program_order_by_position
 from lottery.policy import Policy, tier_criteria
 from lottery.records import CityInput
 from lottery.tiebreak import lottery_key, lottery_numbers, lottery_ranks
@@ -80,11 +80,12 @@ def build_market(city: CityInput, seed: str | None) -> Market:
     if applicant_numbers is not None:
         applicant_rank = lottery_ranks(applicant_numbers)
         pair_lottery_rank = applicant_rank[applicant]
+        ranks = program_order_by_position(program, priority, pair_lottery_rank, n_programs)
     else:
         applicant_rank = None
         zeros = np.zeros(len(program), dtype=np.int64)
         pair_lottery_rank = program_order(program, zeros, pair_numbers, applicant, n_programs) + 1
-    ranks = program_order(program, priority, pair_numbers, applicant, n_programs)
+        ranks = program_order_by_position(program, priority, pair_lottery_rank, n_programs)
     return Market(
         tiebreak=tiebreak,
         seed=seed,

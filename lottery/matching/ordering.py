@@ -32,8 +32,36 @@ def program_order(
         int64 per pair, unique within each program, ``0..k-1`` for a program ranked by
         ``k`` applicants.
     """
+    by_lottery = np.lexsort((choice_applicant, choice_lottery))
+    position = np.empty(len(by_lottery), dtype=np.int64)
+    position[by_lottery] = np.arange(len(by_lottery), dtype=np.int64)
+    return program_order_by_position(choice_program, choice_priority, position, n_programs)
+
+
+def program_order_by_position(
+    choice_program: np.ndarray,
+    choice_priority: np.ndarray,
+    choice_position: np.ndarray,
+    n_programs: int,
+) -> np.ndarray:
+    """Like :func:`program_order`, with the lottery already turned into positions.
+
+    ``choice_position`` (int64 >= 0) orders the applicants of one program by lottery
+    number with the applicant-index fallback folded in, so that no two applicants of a
+    program share a position: for a single tie-break, the applicant's lottery rank.
+    Sorting one packed integer key is about twice as fast as a three-key lexsort, which
+    matters with millions of pairs.
+    """
     programs = np.asarray(choice_program, dtype=np.int64)
-    sorted_pairs = np.lexsort((choice_applicant, choice_lottery, choice_priority, programs))
+    position = np.asarray(choice_position, dtype=np.int64)
+    levels, priority_level = np.unique(np.asarray(choice_priority), return_inverse=True)
+    n_levels = max(len(levels), 1)
+    n_positions = int(position.max()) + 1 if len(position) else 1
+    if n_programs * n_levels * n_positions < 2**63:
+        key = (programs * n_levels + priority_level.astype(np.int64)) * n_positions + position
+        sorted_pairs = np.argsort(key)
+    else:
+        sorted_pairs = np.lexsort((position, priority_level, programs))
     first_pair_of_program = np.zeros(n_programs + 1, dtype=np.int64)
     np.cumsum(np.bincount(programs, minlength=n_programs), out=first_pair_of_program[1:])
     ranks = np.empty(len(programs), dtype=np.int64)
