@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import itertools
+
 import numpy as np
+import pandas as pd
 
 from lottery.errors import UsageError
 from lottery.matching import program_order, program_order_by_position
@@ -124,51 +127,49 @@ def pair_priorities(city: CityInput, applicant: np.ndarray, program: np.ndarray)
         n_programs = len(city.programs)
         given_keys = given.applicant.astype(np.int64) * n_programs + given.program
         pair_keys = applicant * n_programs + program
-        position = np.searchsorted(given_keys, pair_keys)
-        position = np.minimum(position, len(given_keys) - 1)
-        explicit = given_keys[position] == pair_keys
-        priority[explicit] = given.priority[position[explicit]]
+        explicit = _contains(given_keys, pair_keys)
+        priority[explicit] = given.priority[np.searchsorted(given_keys, pair_keys[explicit])]
     return priority, explicit
 
 
 def _criteria_met(city: CityInput, applicant: np.ndarray, program: np.ndarray) -> dict[str, np.ndarray]:
     programs, applicants = city.programs, city.applicants
-    schools = np.unique(programs.school_id)
+    schools = pd.Index(np.unique(programs.school_id))
     n_schools = len(schools)
+    pair_school = schools.get_indexer(programs.school_id)[program]
+    current = schools.get_indexer(applicants.current_school_id)[applicant]
+    staff = schools.get_indexer(applicants.staff_school_id)[applicant]
 
-    def school_code(ids: np.ndarray) -> np.ndarray:
-        position = np.searchsorted(schools, ids)
-        position = np.minimum(position, n_schools - 1)
-        return np.where(schools[position] == ids, position, -1)
+    owner, sibling_school = _flatten(applicants.sibling_school_ids)
+    sibling_code = schools.get_indexer(sibling_school)
+    sibling_keys = np.unique(owner[sibling_code >= 0] * n_schools + sibling_code[sibling_code >= 0])
 
-    pair_school = school_code(programs.school_id)[program]
-    current = school_code(applicants.current_school_id)[applicant]
-    staff = school_code(applicants.staff_school_id)[applicant]
-
-    sibling_keys = np.array(
-        sorted(
-            a * n_schools + code
-            for a, items in enumerate(applicants.sibling_school_ids)
-            for code in school_code(np.array(items, dtype=object)).tolist()
-            if code >= 0
-        ),
-        dtype=np.int64,
-    )
-    zone_codes = sorted({z for zones in programs.zones for z in zones})
-    zone_index = {z: i for i, z in enumerate(zone_codes)}
-    n_zones = max(len(zone_codes), 1)
-    applicant_zone = np.array([zone_index.get(z, -1) for z in applicants.zone.tolist()], dtype=np.int64)
-    served_keys = np.array(
-        sorted(p * n_zones + zone_index[z] for p, zones in enumerate(programs.zones) for z in zones),
-        dtype=np.int64,
-    )
-    pair_zone = applicant_zone[applicant]
+    zones = pd.Index(sorted({z for served in programs.zones for z in served}))
+    n_zones = max(len(zones), 1)
+    server, served_zone = _flatten(programs.zones)
+    served_keys = np.unique(server * n_zones + zones.get_indexer(served_zone))
+    pair_zone = zones.get_indexer(applicants.zone)[applicant]
     return {
         "continuing": current == pair_school,
         "staff": staff == pair_school,
-        "sibling": np.isin(applicant * n_schools + pair_school, sibling_keys),
-        "zone": (pair_zone >= 0) & np.isin(program * n_zones + pair_zone, served_keys),
+        "sibling": _contains(sibling_keys, applicant * n_schools + pair_school),
+        "zone": (pair_zone >= 0) & _contains(served_keys, program * n_zones + pair_zone),
     }
+
+
+def _flatten(lists: list[tuple[str, ...]]) -> tuple[np.ndarray, np.ndarray]:
+    """(row index, item) for every item of a list-valued column."""
+    lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    items = np.fromiter(itertools.chain.from_iterable(lists), dtype=object, count=int(lengths.sum()))
+    return np.repeat(np.arange(len(lists), dtype=np.int64), lengths), items
+
+
+def _contains(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Whether each of ``keys`` is in ``sorted_keys`` (unique, ascending)."""
+    if len(sorted_keys) == 0:
+        return np.zeros(len(keys), dtype=bool)
+    position = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return sorted_keys[position] == keys
 
 
 def _lottery(city: CityInput, seed: str | None, applicant: np.ndarray, program: np.ndarray):
@@ -200,8 +201,6 @@ def _lottery(city: CityInput, seed: str | None, applicant: np.ndarray, program: 
     given_numbers = external.number[specific]
     pair_keys = applicant * n_programs + program
     numbers = default[applicant].copy()
-    if len(given_keys):
-        position = np.minimum(np.searchsorted(given_keys, pair_keys), len(given_keys) - 1)
-        found = given_keys[position] == pair_keys
-        numbers[found] = given_numbers[position[found]]
+    found = _contains(given_keys, pair_keys)
+    numbers[found] = given_numbers[np.searchsorted(given_keys, pair_keys[found])]
     return "multiple", numbers, None
