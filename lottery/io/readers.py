@@ -92,7 +92,8 @@ def read_input_folder(folder: Path) -> CityInput:
         if lottery_table is not None and choices is not None:
             external = _external_lottery(lottery_table, programs, applicants, choices, log)
     log.raise_if_any()
-    assert programs and applicants and choices and policy
+    assert programs is not None and applicants is not None and choices is not None
+    assert policy is not None
     if explicit is not None:
         _warn_unranked_priorities(explicit, choices, programs, applicants, log)
     hashes = {
@@ -207,7 +208,10 @@ def _lists(table: Table, column: str, pattern: str, what: str, log: ProblemLog) 
 def _lookup(table, column, ids: np.ndarray, what: str, log: ProblemLog) -> np.ndarray:
     """Index of each cell's value in sorted ``ids``; -1 (and a problem) when unknown."""
     values = table.column(column)
-    index = pd.Index(ids).get_indexer(values)
+    # IDs repeat only when the file has duplicates (reported already): use the first.
+    first = ~pd.Index(ids).duplicated(keep="first")
+    found = pd.Index(ids[first]).get_indexer(values)
+    index = np.append(np.flatnonzero(first), -1)[found]
     unknown = (index < 0) & (values != "")
     log.add_rows(table, unknown, column, lambda row: f'unknown {what} "{values[row]}"')
     return index.astype(np.int64)
@@ -319,8 +323,8 @@ def _choices(table: Table, programs: Programs, applicants: Applicants, log: Prob
     rank = _integers(table, "rank", log, 1, "a rank (1 = most preferred)")
     known = (applicant >= 0) & (program >= 0) & (rank >= 1)
 
-    frame = pd.DataFrame({"applicant": applicant, "program": program, "rank": rank, "row": np.arange(len(table))})
-    frame = frame.loc[known]
+    all_rows = pd.DataFrame({"applicant": applicant, "program": program, "rank": rank, "row": np.arange(len(table))})
+    frame = all_rows.loc[known]
     repeated_rank = frame.duplicated(["applicant", "rank"], keep="first")
     repeated_program = frame.duplicated(["applicant", "program"], keep="first")
     app_ids = applicants.id
@@ -335,7 +339,8 @@ def _choices(table: Table, programs: Programs, applicants: Applicants, log: Prob
         lambda r: f'applicant "{app_ids[applicant[r]]}" ranks program "{prog_ids[program[r]]}" twice',
     )
 
-    wrong_grade = known & (applicants.grade[np.maximum(applicant, 0)] != programs.grade[np.maximum(program, 0)])
+    wrong_grade = known.copy()
+    wrong_grade[known] = applicants.grade[applicant[known]] != programs.grade[program[known]]
     log.add_rows(
         table, wrong_grade, "program_id",
         lambda r: (
@@ -344,9 +349,12 @@ def _choices(table: Table, programs: Programs, applicants: Applicants, log: Prob
         ),
     )
 
-    # Ranks of one applicant must be exactly 1..k.
-    stats = frame.groupby("applicant")["rank"].agg(["max", "count"])
-    gappy = stats.index[stats["max"] != stats["count"]].to_numpy()
+    # Ranks of one applicant must be exactly 1..k. An unknown program does not make a gap;
+    # an applicant with an unreadable rank (reported above) is not reported again here.
+    unreadable = np.unique(applicant[(applicant >= 0) & (rank < 1)])
+    frame = all_rows.loc[(applicant >= 0) & ~np.isin(applicant, unreadable)]
+    stats = frame.groupby("applicant")["rank"].agg(["max", "nunique"])
+    gappy = stats.index[stats["max"] != stats["nunique"]].to_numpy()
     if len(gappy):
         first_row = frame.groupby("applicant")["row"].min()
         mask = np.zeros(len(table), dtype=bool)
@@ -381,7 +389,7 @@ def _external_lottery(table, programs, applicants, choices, log) -> ExternalLott
     _require(table, "applicant_id", log)
     program = _lookup(table, "program_id", programs.id, "program", log)
     text = table.frame["lottery_number"]
-    ok = text.str.fullmatch(r"\d{1,20}").to_numpy(dtype=bool)
+    ok = text.str.fullmatch(r"\d{1,20}").to_numpy(dtype=bool, copy=True)
     numbers = np.zeros(len(table), dtype=np.uint64)
     if ok.any():
         as_int = [int(v) for v in text[ok]]

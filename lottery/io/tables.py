@@ -194,7 +194,13 @@ def _parse_with_csv_module(text: str, name: str, log: ProblemLog):
             rows.append(record[: len(header)] + [""] * (len(header) - len(record)))
             lines.append(start)
     except csv.Error as error:
-        log.add(name, reader.line_num, None, f"the CSV cannot be read here: {error}")
+        # Point at the line where the unreadable record starts: a quote that is never
+        # closed is only noticed at the end of the file.
+        if "unexpected end of data" in str(error):
+            message = 'a quoted cell starts on this line but is never closed (a missing ")'
+        else:
+            message = f"the CSV cannot be read here: {error}"
+        log.add(name, next_line, None, message)
         return None
     if header is None or not ok:
         return None
