@@ -74,13 +74,27 @@ def cli_run(folder: Path, out: Path) -> tuple[float, float]:
         "try:\n"
         "    cli.main(sys.argv[1:], prog_name='lottery', standalone_mode=False)\n"
         "finally:\n"
-        "    print('PEAK_KIB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+        "    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "    print('PEAK_KIB', peak, file=sys.stderr)\n"
     )
-    args = [sys.executable, "-c", probe, "run", str(folder), "--seed", SEED, "--out", str(out), "--force"]
+    args = [
+        sys.executable,
+        "-c",
+        probe,
+        "run",
+        str(folder),
+        "--seed",
+        SEED,
+        "--out",
+        str(out),
+        "--force",
+    ]
     start = time.perf_counter()
     done = subprocess.run(args, capture_output=True, text=True, check=True)
     seconds = time.perf_counter() - start
-    peak = next(int(line.split()[1]) for line in done.stderr.splitlines() if line.startswith("PEAK_KIB"))
+    peak = next(
+        int(line.split()[1]) for line in done.stderr.splitlines() if line.startswith("PEAK_KIB")
+    )
     return seconds, peak / 1024
 
 
@@ -95,14 +109,21 @@ def bench_city(applicants: int, choices: int, repeats: int) -> dict:
     deferred_acceptance(*arrays)
     row["match"], placed = timed(lambda: deferred_acceptance(*arrays), max(repeats, 3))
     with tempfile.TemporaryDirectory(dir=WORK) as scratch:
+
         def results_and_write():
             results = build_results(city, market, placed)
-            write_output_folder(Path(scratch) / "out", {
-                "placements.csv": results.placements,
-                "waitlists.csv": results.waitlists,
-                "programs_summary.csv": results.programs_summary,
-            }, {}, force=True)
+            write_output_folder(
+                Path(scratch) / "out",
+                {
+                    "placements.csv": results.placements,
+                    "waitlists.csv": results.waitlists,
+                    "programs_summary.csv": results.programs_summary,
+                },
+                {},
+                force=True,
+            )
             return results
+
         row["results_write"], results = timed(results_and_write, repeats)
         runs = [cli_run(folder, Path(scratch) / "cli") for _ in range(repeats)]
     row["cli"] = statistics.median(r[0] for r in runs)
@@ -138,7 +159,9 @@ def bench_matching_package(folder: Path) -> dict | None:
     try:
         from matching.games import HospitalResident
     except ImportError:
-        print("matching package not installed (pip install -e '.[bench]'); skipped", file=sys.stderr)
+        print(
+            "matching package not installed (pip install -e '.[bench]'); skipped", file=sys.stderr
+        )
         return None
     city = read_input_folder(folder)
     market = build_market(city, SEED)
@@ -152,7 +175,9 @@ def bench_matching_package(folder: Path) -> dict | None:
     order = np.lexsort((market.choice_rank, market.choice_program))
     hospital_prefs = {pid: [] for pid in prog_ids}
     for p in order:
-        hospital_prefs[prog_ids[market.choice_program[p]]].append(app_ids[market.choice_applicant[p]])
+        hospital_prefs[prog_ids[market.choice_program[p]]].append(
+            app_ids[market.choice_applicant[p]]
+        )
     capacities = {pid: int(c) for pid, c in zip(prog_ids, market.capacity, strict=True)}
 
     outcome = {}
@@ -162,7 +187,9 @@ def bench_matching_package(folder: Path) -> dict | None:
         game = HospitalResident.create_from_dictionaries(resident_prefs, hospital_prefs, capacities)
         matching = game.solve(optimal="resident")
         outcome["seconds"] = time.perf_counter() - start
-        outcome["placement"] = {r.name: h.name for h, residents in matching.items() for r in residents}
+        outcome["placement"] = {
+            r.name: h.name for h, residents in matching.items() for r in residents
+        }
 
     # The package recurses deeply at this size: give it room, as its users must.
     sys.setrecursionlimit(1_000_000)
@@ -202,7 +229,8 @@ def machine_description() -> str:
     import pandas
 
     return (
-        f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, numpy {np.__version__}, "
+        f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, "
+        f"numpy {np.__version__}, "
         f"pandas {pandas.__version__}, numba {numba.__version__}; lottery {__version__}"
     )
 
@@ -216,27 +244,38 @@ def write_results(rows, kernel, package, repeats) -> str:
         f"Medians of {repeats} runs (match: of at least 3), seconds. Synthetic cities from "
         "`lottery synth` (seed 7, 1 school per 250 applicants). Regenerate with `make bench`.",
         "",
-        "| applicants | choices (max) | pairs | read+validate | priorities+lottery | match | results+write | whole `lottery run` | peak memory | placed | 1st choice |",
+        "| applicants | choices (max) | pairs | read+validate | priorities+lottery | match "
+        "| results+write | whole `lottery run` | peak memory | placed | 1st choice |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
             f"| {r['applicants']:,} | {r['choices']} | {r['pairs']:,} | {r['read_validate']:.2f} | "
             f"{r['priorities_lottery']:.2f} | {r['match']:.3f} | {r['results_write']:.2f} | "
-            f"{r['cli']:.2f} | {r['peak_mib']:,.0f} MiB | {r['placed_share']:.1%} | {r['first_choice_share']:.1%} |"
+            f"{r['cli']:.2f} | {r['peak_mib']:,.0f} MiB | {r['placed_share']:.1%} | "
+            f"{r['first_choice_share']:.1%} |"
         )
-    lines += ["", "Matching kernel alone, every applicant ranking exactly 12 of 8,000 programs:", ""]
+    lines += [
+        "",
+        "Matching kernel alone, every applicant ranking exactly 12 of 8,000 programs:",
+        "",
+    ]
     for (n, k), seconds in kernel.items():
-        lines.append(f"- {n:,} applicants x {k} choices: {seconds:.3f} s (median, after compilation)")
+        lines.append(
+            f"- {n:,} applicants x {k} choices: {seconds:.3f} s (median, after compilation)"
+        )
     if package:
         lines += [
             "",
             "Against the `matching` package (HospitalResident, build + solve) on the 10k city:",
             "",
-            f"- matching: {package['matching_seconds']:.2f} s; our kernel: {package['kernel_seconds'] * 1000:.2f} ms "
+            f"- matching: {package['matching_seconds']:.2f} s; "
+            f"our kernel: {package['kernel_seconds'] * 1000:.2f} ms "
             f"({package['matching_seconds'] / package['kernel_seconds']:,.0f}x faster)",
-            f"- our whole `lottery run` process (CSV in, all outputs out): {package['cli_seconds']:.2f} s "
-            f"({package['matching_seconds'] / package['cli_seconds']:.1f}x faster than its build + solve alone)",
+            f"- our whole `lottery run` process (CSV in, all outputs out): "
+            f"{package['cli_seconds']:.2f} s "
+            f"({package['matching_seconds'] / package['cli_seconds']:.1f}x faster "
+            "than its build + solve alone)",
             f"- same placements: {'yes' if package['same_placements'] else 'NO'}",
         ]
     return "\n".join(lines) + "\n"

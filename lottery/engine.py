@@ -69,7 +69,9 @@ def run_lottery(
     progress("Computing priorities and lottery numbers")
     market = build_market(city, seed)
     progress("Matching (deferred acceptance)")
-    placed = deferred_acceptance(market.choice_offsets, market.choice_program, market.choice_rank, market.capacity)
+    placed = deferred_acceptance(
+        market.choice_offsets, market.choice_program, market.choice_rank, market.capacity
+    )
     results = build_results(city, market, placed)
     progress("Writing the results")
     tables = {
@@ -120,7 +122,8 @@ def validate_input(input_dir: Path) -> InputReport:
     no_choices = applicants.id[choice_count == 0]
     if len(no_choices):
         warnings.append(
-            f"{len(no_choices)} applicant(s) ranked no program and will not be placed: {_examples(no_choices)}"
+            f"{len(no_choices)} applicant(s) ranked no program and will not be placed: "
+            f"{_examples(no_choices)}"
         )
     grades = []
     for grade in _grade_order(set(programs.grade.tolist()) | set(applicants.grade.tolist())):

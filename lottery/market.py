@@ -6,9 +6,8 @@ and its lottery number, and where each program's strict order is fixed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import itertools
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -63,8 +62,12 @@ def build_market(city: CityInput, seed: str | None) -> Market:
     ``seed`` is required unless the input folder has ``lottery.csv``, and refused if it
     has one (the numbers would otherwise silently ignore the announced seed).
     """
+    if seed is not None and not seed.strip():
+        raise UsageError("The seed must not be empty: pass the seed that was announced publicly.")
     if city.external_lottery is None and seed is None:
-        raise UsageError("A lottery needs its published seed: pass --seed (or provide lottery.csv).")
+        raise UsageError(
+            "A lottery needs its published seed: pass --seed (or provide lottery.csv)."
+        )
     if city.external_lottery is not None and seed is not None:
         raise UsageError(
             "lottery.csv is present, so the lottery numbers come from that file; "
@@ -132,7 +135,9 @@ def pair_priorities(city: CityInput, applicant: np.ndarray, program: np.ndarray)
     return priority, explicit
 
 
-def _criteria_met(city: CityInput, applicant: np.ndarray, program: np.ndarray) -> dict[str, np.ndarray]:
+def _criteria_met(
+    city: CityInput, applicant: np.ndarray, program: np.ndarray
+) -> dict[str, np.ndarray]:
     programs, applicants = city.programs, city.applicants
     schools = pd.Index(np.unique(programs.school_id))
     n_schools = len(schools)
@@ -160,7 +165,9 @@ def _criteria_met(city: CityInput, applicant: np.ndarray, program: np.ndarray) -
 def _flatten(lists: list[tuple[str, ...]]) -> tuple[np.ndarray, np.ndarray]:
     """(row index, item) for every item of a list-valued column."""
     lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-    items = np.fromiter(itertools.chain.from_iterable(lists), dtype=object, count=int(lengths.sum()))
+    items = np.fromiter(
+        itertools.chain.from_iterable(lists), dtype=object, count=int(lengths.sum())
+    )
     return np.repeat(np.arange(len(lists), dtype=np.int64), lengths), items
 
 
@@ -197,7 +204,9 @@ def _lottery(city: CityInput, seed: str | None, applicant: np.ndarray, program: 
         return "single", default[applicant], default
     n_programs = len(city.programs)
     specific = ~wide
-    given_keys = external.applicant[specific].astype(np.int64) * n_programs + external.program[specific]
+    given_keys = (
+        external.applicant[specific].astype(np.int64) * n_programs + external.program[specific]
+    )
     given_numbers = external.number[specific]
     pair_keys = applicant * n_programs + program
     numbers = default[applicant].copy()

@@ -39,10 +39,19 @@ class PriorityPolicy(BaseModel):
 
     order: tuple[str, ...] = DEFAULT_PRIORITY_ORDER
 
+    @field_validator("order", mode="before")
+    @classmethod
+    def _a_list(cls, order):
+        if isinstance(order, str):
+            raise ValueError(
+                'must be a list of tiers in brackets, such as ["continuing", "sibling", "zone"]'
+            )
+        return order
+
     @field_validator("order")
     @classmethod
     def _known_criteria(cls, order: tuple[str, ...]) -> tuple[str, ...]:
-        normalised = []
+        normalised: list[str] = []
         for tier in order:
             criteria = tier_criteria(tier)
             unknown = [c for c in criteria if c not in CRITERIA]
@@ -54,10 +63,17 @@ class PriorityPolicy(BaseModel):
                 )
             if len(set(criteria)) != len(criteria):
                 raise ValueError(f'tier "{tier}" names the same criterion twice')
+            # A tier that needs everything an earlier tier needs (and maybe more) can never
+            # apply: the earlier tier always matches first. That silently cancels a policy.
+            for earlier in normalised:
+                if set(tier_criteria(earlier)) <= set(criteria):
+                    what = (
+                        "repeats"
+                        if set(tier_criteria(earlier)) == set(criteria)
+                        else "can never apply after"
+                    )
+                    raise ValueError(f'tier "{tier}" {what} tier "{earlier}", which comes first')
             normalised.append("+".join(criteria))
-        duplicates = sorted({t for t in normalised if normalised.count(t) > 1})
-        if duplicates:
-            raise ValueError(f'tier "{duplicates[0]}" appears more than once')
         return tuple(normalised)
 
     @property

@@ -48,7 +48,9 @@ def build_results(city: CityInput, market: Market, placed_pair: np.ndarray) -> R
         "placed": n_placed,
         "unplaced": market.n_applicants - n_placed,
         "applicants_without_choices": int((~has_choices).sum()),
-        "placed_first_choice": int((placed_pair[placed_pair >= 0] == market.choice_offsets[:-1][placed_pair >= 0]).sum()),
+        "placed_first_choice": int(
+            (placed_pair[placed_pair >= 0] == market.choice_offsets[:-1][placed_pair >= 0]).sum()
+        ),
         "waitlist_entries": len(waitlists),
     }
     return Results(placements, waitlists, summary, counts)
@@ -58,7 +60,10 @@ def _priority_labels(city: CityInput, market: Market) -> np.ndarray:
     """Priority name of every pair: tier name, ``general`` or ``explicit:N``."""
     labels = np.empty(len(market.choice_priority), dtype=object)
     tier_names = np.array(
-        [city.policy.priority_label(v, False) for v in range(1, city.policy.priority.general_value + 1)],
+        [
+            city.policy.priority_label(v, False)
+            for v in range(1, city.policy.priority.general_value + 1)
+        ],
         dtype=object,
     )
     computed = ~market.choice_explicit
@@ -84,7 +89,9 @@ def _placements(city, market, placed_pair, labels) -> pd.DataFrame:
     else:
         chosen = market.choice_lottery[pair] if len(pair) and len(market.choice_lottery) else pair
         number = pd.Series(np.where(is_placed, np.asarray(chosen).astype(str), blank), dtype=object)
-        lottery_rank = _optional_int(market.choice_lottery_rank[pair] if len(market.choice_lottery_rank) else pair, is_placed)
+        lottery_rank = _optional_int(
+            market.choice_lottery_rank[pair] if len(market.choice_lottery_rank) else pair, is_placed
+        )
     return pd.DataFrame(
         {
             "applicant_id": city.applicants.id,

@@ -261,7 +261,8 @@ CASES = [
         "bad-lottery-number",
         lambda c: c.write(
             "lottery",
-            "applicant_id,lottery_number\n" + "".join(f"A{i},{i}\n" for i in range(1, 8))
+            "applicant_id,lottery_number\n"
+            + "".join(f"A{i},{i}\n" for i in range(1, 8))
             + "A8,-5\n",
         ),
         [
@@ -383,14 +384,19 @@ def test_validate_warns_about_unranked_programs_and_applicants_without_choices(i
     assert "  1               5      5" in result.stdout.splitlines()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a programs.csv with a header and no rows crashes in lottery/market.py "
-    "(IndexError in _criteria_met) instead of being reported",
-)
 def test_programs_file_without_rows_is_reported_not_a_traceback(invoke, city, tmp_path):
     city.write("programs", "program_id,school_id,school_name,sector,grade,seats\n")
     city.write("choices", "applicant_id,rank,program_id\n")
     result = invoke("run", city.path, "--seed", SEED, "--out", tmp_path / "results")
     assert result.exit_code == 2
-    assert problem_lines(result.stderr)[0].startswith("programs.csv")
+    assert (
+        problem_lines(result.stderr)[0] == "programs.csv: the file has a header row but no programs"
+    )
+
+
+def test_choices_file_without_rows_places_nobody(invoke, city, tmp_path):
+    city.write("choices", "applicant_id,rank,program_id\n")
+    result = invoke("run", city.path, "--seed", SEED, "--out", tmp_path / "results")
+    assert result.exit_code == 0, result.stderr
+    placements = (tmp_path / "results" / "placements.csv").read_text().splitlines()
+    assert all(",unplaced," in line for line in placements[1:])

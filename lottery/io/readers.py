@@ -7,6 +7,8 @@ go. The file formats are documented in ``docs/file-formats.md``.
 
 from __future__ import annotations
 
+import itertools
+import re
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +31,14 @@ APPLICANTS_FILE = "applicants.csv"
 CHOICES_FILE = "choices.csv"
 PRIORITIES_FILE = "priorities.csv"
 LOTTERY_FILE = "lottery.csv"
-INPUT_FILES = (PROGRAMS_FILE, APPLICANTS_FILE, CHOICES_FILE, PRIORITIES_FILE, LOTTERY_FILE, POLICY_FILE)
+INPUT_FILES = (
+    PROGRAMS_FILE,
+    APPLICANTS_FILE,
+    CHOICES_FILE,
+    PRIORITIES_FILE,
+    LOTTERY_FILE,
+    POLICY_FILE,
+)
 REQUIRED_FILES = (PROGRAMS_FILE, APPLICANTS_FILE, CHOICES_FILE)
 
 GRADES = ("PK", "K", *(str(g) for g in range(1, 13)))
@@ -39,7 +48,10 @@ LANGUAGE = r"[a-z]{2,3}(-[a-z0-9]{2,8})*"
 LIST_SEPARATOR = ";"
 MAX_LOTTERY_NUMBER = 2**64 - 1
 
-PROGRAM_COLUMNS = (("program_id", "school_id", "school_name", "sector", "grade", "seats"), ("zones",))
+PROGRAM_COLUMNS = (
+    ("program_id", "school_id", "school_name", "sector", "grade", "seats"),
+    ("zones",),
+)
 APPLICANT_COLUMNS = (
     ("applicant_id", "first_name", "last_name", "grade", "guardian_name"),
     ("zone", "current_school_id", "sibling_school_ids", "staff_school_id", "language", "address"),
@@ -82,7 +94,9 @@ def read_input_folder(folder: Path) -> CityInput:
     lottery_table = load(LOTTERY_FILE, LOTTERY_COLUMNS)
 
     programs = _programs(programs_table, log) if programs_table is not None else None
-    applicants = _applicants(applicants_table, programs, log) if applicants_table is not None else None
+    applicants = (
+        _applicants(applicants_table, programs, log) if applicants_table is not None else None
+    )
     choices = explicit = external = None
     if programs is not None and applicants is not None:
         if choices_table is not None:
@@ -96,6 +110,15 @@ def read_input_folder(folder: Path) -> CityInput:
     assert policy is not None
     if explicit is not None:
         _warn_unranked_priorities(explicit, choices, programs, applicants, log)
+    if external is not None:
+        given = "multiple" if external.per_program else "single"
+        if policy.lottery.tiebreak != given:
+            log.warn(
+                f"the policy's tie-break setting ({policy.lottery.tiebreak}) does not match "
+                f"{LOTTERY_FILE}, which gives "
+                f"{'numbers per program' if external.per_program else 'one number per applicant'}; "
+                f"the numbers in {LOTTERY_FILE} are used as given ({given} tie-break)"
+            )
     hashes = {
         name: table.sha256
         for name, table in (
@@ -134,7 +157,7 @@ def _require(table: Table, column: str, log: ProblemLog) -> np.ndarray:
 
 def _pattern(table: Table, column: str, pattern: str, what: str, log: ProblemLog, optional=False):
     values = table.column(column)
-    bad = ~table.frame[column].str.fullmatch(pattern).to_numpy(dtype=bool)
+    bad = _mismatches(values, pattern)
     if optional:
         bad &= values != ""
     else:
@@ -142,6 +165,16 @@ def _pattern(table: Table, column: str, pattern: str, what: str, log: ProblemLog
         bad &= values != ""
     log.add_rows(table, bad, column, lambda row: f'"{values[row]}" is not a valid {what}')
     return values
+
+
+def _mismatches(values: np.ndarray, pattern: str) -> np.ndarray:
+    """Mask of values that do not fully match ``pattern`` (each distinct value checked once)."""
+    distinct = pd.unique(values)
+    matcher = re.compile(pattern)
+    bad = [value for value in distinct.tolist() if not matcher.fullmatch(value)]
+    if not bad:
+        return np.zeros(len(values), dtype=bool)
+    return pd.Series(values).isin(bad).to_numpy(copy=True)
 
 
 def _unique(table: Table, values: np.ndarray, column: str, what: str, log: ProblemLog) -> None:
@@ -153,7 +186,9 @@ def _unique(table: Table, values: np.ndarray, column: str, what: str, log: Probl
             table,
             repeated,
             column,
-            lambda row: f'duplicate {what} "{values[row]}" (first on line {first_line[values[row]]})',
+            lambda row: (
+                f'duplicate {what} "{values[row]}" (first on line {first_line[values[row]]})'
+            ),
         )
 
 
@@ -174,28 +209,41 @@ def _grades(table: Table, log: ProblemLog) -> np.ndarray:
 
 def _integers(table: Table, column: str, log: ProblemLog, minimum: int, what: str) -> np.ndarray:
     text = table.frame[column]
-    ok = text.str.fullmatch(r"\d{1,9}").to_numpy(dtype=bool)
-    values = np.zeros(len(text), dtype=np.int64)
-    values[ok] = text[ok].astype(np.int64).to_numpy()
-    bad = ~ok | (values < minimum)
     shown = text.to_numpy(dtype=object)
+    digits = "".join(shown.tolist())
+    values = None
+    if digits.isascii() and digits.isdigit() and not (shown == "").any():
+        # Fast path: every cell is digits only. int64 parsing refuses overflow.
+        try:
+            values = text.astype(np.int64).to_numpy(copy=True)
+        except (OverflowError, ValueError):
+            values = None
+        if values is not None and len(values) and values.max() >= 10**9:
+            values = None
+    if values is not None:
+        ok = np.ones(len(text), dtype=bool)
+    else:
+        ok = text.str.fullmatch(r"\d{1,9}").to_numpy(dtype=bool)
+        values = np.zeros(len(text), dtype=np.int64)
+        values[ok] = text[ok].astype(np.int64).to_numpy()
+    bad = ~ok | (values < minimum)
     log.add_rows(table, bad, column, lambda row: f'"{shown[row]}" is not {what}')
     return values
 
 
 def _lists(table: Table, column: str, pattern: str, what: str, log: ProblemLog) -> list[tuple]:
-    import re
-
-    matcher = re.compile(pattern)
-    parsed: list[tuple] = []
-    bad_rows = []
-    for row, cell in enumerate(table.column(column)):
-        items = tuple(sorted({item.strip() for item in cell.split(LIST_SEPARATOR) if item.strip()}))
-        if any(not matcher.fullmatch(item) for item in items):
-            bad_rows.append(row)
-        parsed.append(items)
+    cells = table.column(column)
+    several = table.frame[column].str.contains(LIST_SEPARATOR, regex=False).to_numpy(dtype=bool)
+    # Most cells hold one item or none: only cells with a separator need splitting.
+    parsed: list[tuple] = [(cell,) if cell else () for cell in cells.tolist()]
+    for row in np.flatnonzero(several).tolist():
+        parsed[row] = tuple(
+            sorted({i.strip() for i in cells[row].split(LIST_SEPARATOR) if i.strip()})
+        )
+    items = np.fromiter(itertools.chain.from_iterable(parsed), dtype=object)
+    owners = np.repeat(np.arange(len(parsed)), [len(p) for p in parsed])
     mask = np.zeros(len(table), dtype=bool)
-    mask[bad_rows] = True
+    mask[owners[_mismatches(items, pattern)]] = True
     log.add_rows(
         table,
         mask,
@@ -221,7 +269,9 @@ def _sort_by_id(columns: dict[str, object], key: str, lines: np.ndarray):
     order = np.argsort(np.asarray(columns[key], dtype=object), kind="stable")
     out = {}
     for name, values in columns.items():
-        out[name] = [values[i] for i in order] if isinstance(values, list) else np.asarray(values)[order]
+        out[name] = (
+            [values[i] for i in order] if isinstance(values, list) else np.asarray(values)[order]
+        )
     return out, lines[order]
 
 
@@ -229,6 +279,8 @@ def _sort_by_id(columns: dict[str, object], key: str, lines: np.ndarray):
 
 
 def _programs(table: Table, log: ProblemLog) -> Programs | None:
+    if not len(table):
+        log.add(table.name, None, None, "the file has a header row but no programs")
     ids = _pattern(table, "program_id", CODE, "program ID (letters, digits, - _ .)", log)
     _unique(table, ids, "program_id", "program_id", log)
     schools = _pattern(table, "school_id", CODE, "school ID (letters, digits, - _ .)", log)
@@ -239,8 +291,15 @@ def _programs(table: Table, log: ProblemLog) -> Programs | None:
     zones = _lists(table, "zones", CODE, "zone code", log)
     _warn_inconsistent_schools(schools, names, sectors, log)
     columns, lines = _sort_by_id(
-        {"id": ids, "school_id": schools, "school_name": names, "sector": sectors, "grade": grades,
-         "seats": seats, "zones": zones},
+        {
+            "id": ids,
+            "school_id": schools,
+            "school_name": names,
+            "sector": sectors,
+            "grade": grades,
+            "seats": seats,
+            "zones": zones,
+        },
         "id",
         table.lines,
     )
@@ -256,7 +315,11 @@ def _warn_inconsistent_schools(schools, names, sectors, log: ProblemLog) -> None
 
 
 def _applicants(table: Table, programs: Programs | None, log: ProblemLog) -> Applicants:
-    ids = _pattern(table, "applicant_id", APPLICANT_ID, "applicant ID (letters, digits, - _; at most 64)", log)
+    if not len(table):
+        log.add(table.name, None, None, "the file has a header row but no applicants")
+    ids = _pattern(
+        table, "applicant_id", APPLICANT_ID, "applicant ID (letters, digits, - _; at most 64)", log
+    )
     _unique(table, ids, "applicant_id", "applicant_id", log)
     for column in ("first_name", "last_name", "guardian_name"):
         _require(table, column, log)
@@ -268,7 +331,12 @@ def _applicants(table: Table, programs: Programs | None, log: ProblemLog) -> App
     siblings = _lists(table, "sibling_school_ids", CODE, "school ID", log)
     language = table.frame["language"].str.lower().replace("", "en").to_numpy(dtype=object)
     bad_language = ~pd.Series(language).str.fullmatch(LANGUAGE).to_numpy(dtype=bool)
-    log.add_rows(table, bad_language, "language", lambda r: f'"{language[r]}" is not a language code such as en or es')
+    log.add_rows(
+        table,
+        bad_language,
+        "language",
+        lambda r: f'"{language[r]}" is not a language code such as en or es',
+    )
     if programs is not None:
         _warn_unknown_references(table, zone, school_columns, siblings, programs, log)
     columns, lines = _sort_by_id(
@@ -291,27 +359,29 @@ def _applicants(table: Table, programs: Programs | None, log: ProblemLog) -> App
     return Applicants(**columns, line=lines)
 
 
-def _warn_unknown_references(table, zone, school_columns, siblings, programs: Programs, log) -> None:
+def _warn_unknown_references(
+    table, zone, school_columns, siblings, programs: Programs, log
+) -> None:
     known_schools = set(programs.school_id.tolist())
     known_zones = {z for zones in programs.zones for z in zones}
     unknown_zones = sorted({z for z in zone if z and z not in known_zones})
     if unknown_zones:
         log.warn(
             f"{table.name}: {len(unknown_zones)} zone code(s) are not served by any program "
-            f"(for example \"{unknown_zones[0]}\"); those applicants get no zone priority"
+            f'(for example "{unknown_zones[0]}"); those applicants get no zone priority'
         )
     for column, values in school_columns.items():
         unknown = sorted({s for s in values if s and s not in known_schools})
         if unknown:
             log.warn(
                 f"{table.name}: {column} names {len(unknown)} school(s) with no program in "
-                f"{PROGRAMS_FILE} (for example \"{unknown[0]}\")"
+                f'{PROGRAMS_FILE} (for example "{unknown[0]}")'
             )
     unknown_siblings = sorted({s for items in siblings for s in items if s not in known_schools})
     if unknown_siblings:
         log.warn(
             f"{table.name}: sibling_school_ids names {len(unknown_siblings)} school(s) with no "
-            f"program in {PROGRAMS_FILE} (for example \"{unknown_siblings[0]}\")"
+            f'program in {PROGRAMS_FILE} (for example "{unknown_siblings[0]}")'
         )
 
 
@@ -322,53 +392,98 @@ def _choices(table: Table, programs: Programs, applicants: Applicants, log: Prob
     _require(table, "program_id", log)
     rank = _integers(table, "rank", log, 1, "a rank (1 = most preferred)")
     known = (applicant >= 0) & (program >= 0) & (rank >= 1)
-
-    all_rows = pd.DataFrame({"applicant": applicant, "program": program, "rank": rank, "row": np.arange(len(table))})
-    frame = all_rows.loc[known]
-    repeated_rank = frame.duplicated(["applicant", "rank"], keep="first")
-    repeated_program = frame.duplicated(["applicant", "program"], keep="first")
-    app_ids = applicants.id
-    prog_ids = programs.id
-    mask = np.zeros(len(table), dtype=bool)
-    mask[frame["row"][repeated_rank].to_numpy()] = True
-    log.add_rows(table, mask, "rank", lambda r: f'applicant "{app_ids[applicant[r]]}" uses rank {rank[r]} twice')
-    mask = np.zeros(len(table), dtype=bool)
-    mask[frame["row"][repeated_program & ~repeated_rank].to_numpy()] = True
+    rows = np.arange(len(table), dtype=np.int64)
+    app_ids, prog_ids = applicants.id, programs.id
+    # One int64 key per (applicant, rank) and per (applicant, program): hashing single
+    # integer columns is what keeps this fast for millions of choices.
+    rank_span = int(rank.max()) + 1 if len(rank) else 1
+    rank_key = applicant * rank_span + rank
+    program_key = applicant * max(len(prog_ids), 1) + program
+    repeated_rank = known & _repeated(np.where(known, rank_key, -1 - rows))
+    repeated_program = known & ~repeated_rank & _repeated(np.where(known, program_key, -1 - rows))
     log.add_rows(
-        table, mask, "program_id",
-        lambda r: f'applicant "{app_ids[applicant[r]]}" ranks program "{prog_ids[program[r]]}" twice',
+        table,
+        repeated_rank,
+        "rank",
+        lambda r: f'applicant "{app_ids[applicant[r]]}" uses rank {rank[r]} twice',
     )
-
-    wrong_grade = known.copy()
-    wrong_grade[known] = applicants.grade[applicant[known]] != programs.grade[program[known]]
     log.add_rows(
-        table, wrong_grade, "program_id",
+        table,
+        repeated_program,
+        "program_id",
         lambda r: (
-            f'program "{prog_ids[program[r]]}" is for grade {programs.grade[program[r]]} but applicant '
-            f'"{app_ids[applicant[r]]}" applies for grade {applicants.grade[applicant[r]]}'
+            f'applicant "{app_ids[applicant[r]]}" ranks program "{prog_ids[program[r]]}" twice'
         ),
     )
 
-    # Ranks of one applicant must be exactly 1..k. An unknown program does not make a gap;
-    # an applicant with an unreadable rank (reported above) is not reported again here.
+    # An invalid grade was reported where it is written, not again for every choice.
+    wrong_grade = (
+        known
+        & np.isin(applicants.grade[np.maximum(applicant, 0)], GRADES)
+        & np.isin(programs.grade[np.maximum(program, 0)], GRADES)
+    )
+    wrong_grade[wrong_grade] = (
+        applicants.grade[applicant[wrong_grade]] != programs.grade[program[wrong_grade]]
+    )
+    log.add_rows(
+        table,
+        wrong_grade,
+        "program_id",
+        lambda r: (
+            f'program "{prog_ids[program[r]]}" is for grade {programs.grade[program[r]]} '
+            "but applicant "
+            f'"{app_ids[applicant[r]]}" applies for grade {applicants.grade[applicant[r]]}'
+        ),
+    )
+    _check_rank_gaps(table, applicant, rank, rank_key, rank_span, app_ids, log)
+
+    order = (
+        np.arange(len(table))
+        if np.all(rank_key[1:] > rank_key[:-1])
+        else np.argsort(rank_key, kind="stable")
+    )
+    return Choices(
+        applicant=applicant[order],
+        rank=rank[order],
+        program=program[order],
+        line=table.lines[order],
+    )
+
+
+def _repeated(keys: np.ndarray) -> np.ndarray:
+    """Mask of entries whose key appeared earlier."""
+    return pd.Series(keys).duplicated(keep="first").to_numpy(copy=True)
+
+
+def _check_rank_gaps(table, applicant, rank, rank_key, rank_span, app_ids, log) -> None:
+    """Ranks of one applicant must be exactly 1..k.
+
+    An unknown program does not make a gap; an applicant with an unreadable rank
+    (reported already) is not reported again.
+    """
     unreadable = np.unique(applicant[(applicant >= 0) & (rank < 1)])
-    frame = all_rows.loc[(applicant >= 0) & ~np.isin(applicant, unreadable)]
-    stats = frame.groupby("applicant")["rank"].agg(["max", "nunique"])
-    gappy = stats.index[stats["max"] != stats["nunique"]].to_numpy()
-    if len(gappy):
-        first_row = frame.groupby("applicant")["row"].min()
-        mask = np.zeros(len(table), dtype=bool)
-        mask[first_row.loc[gappy].to_numpy()] = True
-        ranks_of = frame.groupby("applicant")["rank"].apply(lambda r: sorted(set(r)))
-        log.add_rows(
-            table, mask, "rank",
-            lambda r: (
-                f'applicant "{app_ids[applicant[r]]}" has ranks '
-                f"{', '.join(map(str, ranks_of[applicant[r]]))}; ranks must run 1, 2, 3, ... without gaps"
-            ),
+    considered = (applicant >= 0) & ~np.isin(applicant, unreadable)
+    distinct = np.sort(rank_key[considered])
+    distinct = distinct[np.r_[True, distinct[1:] != distinct[:-1]]] if len(distinct) else distinct
+    owner = distinct // rank_span
+    first = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]]) if len(owner) else owner
+    count = np.diff(np.r_[first, len(owner)])
+    highest = (distinct % rank_span)[first + count - 1]
+    gappy = owner[first][highest != count]
+    if not len(gappy):
+        return
+    first_row = pd.Series(np.arange(len(table))[considered]).groupby(applicant[considered]).min()
+    mask = np.zeros(len(table), dtype=bool)
+    mask[first_row.loc[gappy].to_numpy()] = True
+
+    def message(row: int) -> str:
+        ranks = sorted(set(rank[applicant == applicant[row]].tolist()))
+        return (
+            f'applicant "{app_ids[applicant[row]]}" has ranks {", ".join(map(str, ranks))}; '
+            "ranks must run 1, 2, 3, ... without gaps"
         )
-    order = np.lexsort((rank, applicant))
-    return Choices(applicant=applicant[order], rank=rank[order], program=program[order], line=table.lines[order])
+
+    log.add_rows(table, mask, "rank", message)
 
 
 def _explicit_priorities(table, programs, applicants, log) -> ExplicitPriorities:
@@ -379,9 +494,16 @@ def _explicit_priorities(table, programs, applicants, log) -> ExplicitPriorities
     priority = _integers(table, "priority", log, 1, "a priority (a whole number, 1 = highest)")
     pairs = pd.DataFrame({"a": applicant, "p": program})
     repeated = (pairs.duplicated(keep="first") & (applicant >= 0) & (program >= 0)).to_numpy()
-    log.add_rows(table, repeated, "program_id", "a priority for this applicant and program was already given")
+    log.add_rows(
+        table, repeated, "program_id", "a priority for this applicant and program was already given"
+    )
     order = np.lexsort((program, applicant))
-    return ExplicitPriorities(applicant=applicant[order], program=program[order], priority=priority[order], line=table.lines[order])
+    return ExplicitPriorities(
+        applicant=applicant[order],
+        program=program[order],
+        priority=priority[order],
+        line=table.lines[order],
+    )
 
 
 def _external_lottery(table, programs, applicants, choices, log) -> ExternalLottery:
@@ -398,43 +520,73 @@ def _external_lottery(table, programs, applicants, choices, log) -> ExternalLott
         numbers[ok] = np.array([v for v, f in zip(as_int, fits, strict=True) if f], dtype=np.uint64)
     shown = text.to_numpy(dtype=object)
     log.add_rows(
-        table, ~ok, "lottery_number",
-        lambda r: f'"{shown[r]}" is not a lottery number (a whole number from 0 to {MAX_LOTTERY_NUMBER})',
+        table,
+        ~ok,
+        "lottery_number",
+        lambda r: (
+            f'"{shown[r]}" is not a lottery number (a whole number from 0 to {MAX_LOTTERY_NUMBER})'
+        ),
     )
     pairs = pd.DataFrame({"a": applicant, "p": program})
     repeated = (pairs.duplicated(keep="first") & (applicant >= 0)).to_numpy()
-    log.add_rows(table, repeated, "applicant_id", "this applicant (and program) already has a lottery number")
+    log.add_rows(
+        table, repeated, "applicant_id", "this applicant (and program) already has a lottery number"
+    )
     per_program = bool((program >= 0).any() or (table.column("program_id") != "").any())
 
     has_default = np.zeros(len(applicants.id), dtype=bool)
-    has_default[applicant[(applicant >= 0) & (program < 0) & (table.column("program_id") == "")]] = True
+    has_default[
+        applicant[(applicant >= 0) & (program < 0) & (table.column("program_id") == "")]
+    ] = True
     if not per_program:
         missing = np.flatnonzero(~has_default)
         for a in missing[:50]:
-            log.add(APPLICANTS_FILE, int(applicants.line[a]), "applicant_id",
-                    f'applicant "{applicants.id[a]}" has no row in {LOTTERY_FILE}')
+            log.add(
+                APPLICANTS_FILE,
+                int(applicants.line[a]),
+                "applicant_id",
+                f'applicant "{applicants.id[a]}" has no row in {LOTTERY_FILE}',
+            )
         log.total += max(0, len(missing) - 50)
     else:
-        covered = set(zip(applicant[program >= 0].tolist(), program[program >= 0].tolist(), strict=True))
+        covered = set(
+            zip(applicant[program >= 0].tolist(), program[program >= 0].tolist(), strict=True)
+        )
         missing_rows = [
-            i for i, (a, p) in enumerate(zip(choices.applicant.tolist(), choices.program.tolist(), strict=True))
+            i
+            for i, (a, p) in enumerate(
+                zip(choices.applicant.tolist(), choices.program.tolist(), strict=True)
+            )
             if not has_default[a] and (a, p) not in covered
         ]
         for i in missing_rows[:50]:
-            log.add(CHOICES_FILE, int(choices.line[i]), "program_id",
-                    f'no lottery number in {LOTTERY_FILE} for applicant "{applicants.id[choices.applicant[i]]}" '
-                    f'at program "{programs.id[choices.program[i]]}"')
+            log.add(
+                CHOICES_FILE,
+                int(choices.line[i]),
+                "program_id",
+                f"no lottery number in {LOTTERY_FILE} for applicant "
+                f'"{applicants.id[choices.applicant[i]]}" '
+                f'at program "{programs.id[choices.program[i]]}"',
+            )
         log.total += max(0, len(missing_rows) - 50)
     keep = applicant >= 0
     order = np.lexsort((program[keep], applicant[keep]))
     return ExternalLottery(
-        applicant=applicant[keep][order], program=program[keep][order], number=numbers[keep][order],
+        applicant=applicant[keep][order],
+        program=program[keep][order],
+        number=numbers[keep][order],
         per_program=per_program,
     )
 
 
 def _warn_unranked_priorities(explicit, choices, programs, applicants, log) -> None:
     ranked = set(zip(choices.applicant.tolist(), choices.program.tolist(), strict=True))
-    unused = sum((a, p) not in ranked for a, p in zip(explicit.applicant.tolist(), explicit.program.tolist(), strict=True))
+    unused = sum(
+        (a, p) not in ranked
+        for a, p in zip(explicit.applicant.tolist(), explicit.program.tolist(), strict=True)
+    )
     if unused:
-        log.warn(f"{PRIORITIES_FILE}: {unused} row(s) give a priority at a program the applicant did not rank; they have no effect")
+        log.warn(
+            f"{PRIORITIES_FILE}: {unused} row(s) give a priority at a program the applicant "
+            "did not rank; they have no effect"
+        )

@@ -114,11 +114,45 @@ def read_table(
     columns = _check_header(header, required, optional, name, log)
     if columns is None:
         return None
-    frame = _frame(rows, header, columns, required + optional)
-    blank = (frame == "").all(axis=1).to_numpy() if len(frame.columns) else np.ones(len(frame), bool)
+    strip = _may_have_padding(text)
+    frame = _frame(rows, columns, required + optional, strip)
+    blank = (
+        (frame == "").all(axis=1).to_numpy() if len(frame.columns) else np.ones(len(frame), bool)
+    )
+    _check_unnamed_columns_are_empty(rows, header, lines, blank, name, log)
     frame = frame.loc[~blank].reset_index(drop=True)
     frame.attrs["present"] = tuple(c for c in header if c in columns)
-    return Table(name, frame, np.asarray(lines, dtype=np.int64)[~blank], hashlib.sha256(raw).hexdigest())
+    return Table(
+        name, frame, np.asarray(lines, dtype=np.int64)[~blank], hashlib.sha256(raw).hexdigest()
+    )
+
+
+def _may_have_padding(text: str) -> bool:
+    """Whether any cell might start or end with spaces (stripping a million cells costs seconds)."""
+    return (
+        "\t" in text
+        or "\xa0" in text
+        or any(marker in text for marker in (" ,", ", ", " \n", " \r", "\n ", '" ', ' "'))
+        or text.startswith(" ")
+        or text.endswith(" ")
+    )
+
+
+def _check_unnamed_columns_are_empty(rows, header, lines, blank_rows, name, log) -> None:
+    """Spreadsheets often save an empty column with no name: ignore it unless it has values."""
+    for position, column in enumerate(header):
+        if column.strip().lstrip("\ufeff"):
+            continue
+        values = _cells(rows, position).str.strip().to_numpy(dtype=object)
+        filled = np.flatnonzero((values != "") & ~blank_rows)
+        if len(filled):
+            log.add(
+                name,
+                int(lines[filled[0]]),
+                None,
+                f"column {position + 1} has no name in the header row but has values "
+                f'(such as "{values[filled[0]]}"); give it a name or delete it',
+            )
 
 
 def _decode(raw: bytes, name: str, log: ProblemLog) -> str | None:
@@ -148,25 +182,37 @@ def _decode(raw: bytes, name: str, log: ProblemLog) -> str | None:
 
 def _parse(text: str, name: str, log: ProblemLog):
     """Split into header, rows (lists or a DataFrame) and the line each row starts on."""
-    if '"' not in text:
-        try:
-            frame = pd.read_csv(
-                io.StringIO(text),
-                dtype=str,
-                keep_default_na=False,
-                na_filter=False,
-                skip_blank_lines=False,
-                header=0,
-                engine="c",
-            )
-        except (pd.errors.ParserError, ValueError):
-            pass  # the csv module below names every bad line
-        else:
-            # pandas renames repeated column names; read the header row as written.
-            header = next(csv.reader([text.split("\n", 1)[0].rstrip("\r")]))
-            frame.columns = range(len(frame.columns))
-            return header, frame, np.arange(len(frame), dtype=np.int64) + 2
+    if _is_plain_grid(text):
+        frame = pd.read_csv(
+            io.StringIO(text),
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            header=0,
+            index_col=False,
+            engine="c",
+        )
+        # pandas renames repeated column names; read the header row as written.
+        header = next(csv.reader([text.split("\n", 1)[0].rstrip("\r")]))
+        frame.columns = range(len(frame.columns))
+        return header, frame, np.arange(len(frame), dtype=np.int64) + 2
     return _parse_with_csv_module(text, name, log)
+
+
+def _is_plain_grid(text: str) -> bool:
+    """No quotes, no blank lines inside, and every line has as many cells as the header.
+
+    Such a file (the usual machine-written export) is safe for pandas' fast parser, with
+    row i on line i + 2. Anything else goes through the csv module, which knows the
+    line of every record and names every malformed one.
+    """
+    if '"' in text:
+        return False
+    body = text.rstrip()
+    header_commas = body.split("\n", 1)[0].count(",")
+    lines = body.count("\n") + 1
+    return body.count(",") == header_commas * lines and "\n\n" not in body and "\n\r\n" not in body
 
 
 def _parse_with_csv_module(text: str, name: str, log: ProblemLog):
@@ -216,8 +262,8 @@ def _check_header(header, required, optional, name, log) -> dict[str, int] | Non
     for position, raw_name in enumerate(header):
         column = raw_name.strip().lstrip("\ufeff").lower()
         if not column:
-            log.add(name, 1, None, f"column {position + 1} has no name in the header row")
-        elif column not in known:
+            continue  # checked against its cells in _check_unnamed_columns_are_empty
+        if column not in known:
             expected = ", ".join(list(required) + list(optional))
             log.add(name, 1, column, f'unknown column "{raw_name.strip()}" (expected: {expected})')
         elif column in positions:
@@ -232,15 +278,20 @@ def _check_header(header, required, optional, name, log) -> dict[str, int] | Non
     return positions if usable else None
 
 
-def _frame(rows, header, positions: dict[str, int], expected: tuple[str, ...]) -> pd.DataFrame:
-    """Keep the known columns, stripped, and add absent optional ones as blank."""
+def _cells(rows, position: int) -> pd.Series:
+    values = rows[position]
+    if not isinstance(values, pd.Series):
+        values = pd.Series(values)
+    return values.fillna("").astype(object)
+
+
+def _frame(rows, positions: dict[str, int], expected: tuple[str, ...], strip: bool) -> pd.DataFrame:
+    """Keep the known columns (stripped if needed) and add absent optional ones as blank."""
     data = {}
     for column in expected:
         if column in positions:
-            values = rows[positions[column]]
-            if not isinstance(values, pd.Series):
-                values = pd.Series(values)
-            data[column] = values.fillna("").astype(object).str.strip()
+            values = _cells(rows, positions[column])
+            data[column] = values.str.strip() if strip else values
         else:
             data[column] = pd.Series([""] * len(rows), dtype=object)
     return pd.DataFrame(data)

@@ -75,7 +75,9 @@ def write_csv(path: Path, table: pd.DataFrame) -> str:
 
 def manifest_bytes(manifest: dict) -> bytes:
     """The manifest as stable JSON: sorted keys, two-space indent, final newline."""
-    return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+    return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode(
+        "utf-8"
+    )
 
 
 def _move_into_place(staging: Path, out_dir: Path, force: bool) -> None:
@@ -84,7 +86,9 @@ def _move_into_place(staging: Path, out_dir: Path, force: bool) -> None:
         return
     if any(out_dir.iterdir()) and not force:
         # Someone wrote there while we worked: still never overwrite silently.
-        raise UsageError(f"The output folder {out_dir} gained files while the lottery ran; nothing was replaced.")
+        raise UsageError(
+            f"The output folder {out_dir} gained files while the lottery ran; nothing was replaced."
+        )
     retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.replaced-", dir=out_dir.parent))
     os.rename(out_dir, retired / "old")
     os.rename(staging, out_dir)

@@ -62,7 +62,9 @@ def deferred_acceptance(
         int64 per applicant: the index of the pair (into ``choice_program``) the
         applicant is placed through, or ``-1`` (``UNPLACED``).
     """
-    offsets, programs, ranks, seats = _checked(choice_offsets, choice_program, choice_rank, capacity)
+    offsets, programs, ranks, seats = _checked(
+        choice_offsets, choice_program, choice_rank, capacity
+    )
     return _propose_until_stable(offsets, programs, ranks, seats)
 
 

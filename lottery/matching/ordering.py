@@ -54,8 +54,7 @@ def program_order_by_position(
     """
     programs = np.asarray(choice_program, dtype=np.int64)
     position = np.asarray(choice_position, dtype=np.int64)
-    levels, priority_level = np.unique(np.asarray(choice_priority), return_inverse=True)
-    n_levels = max(len(levels), 1)
+    priority_level, n_levels = _dense_levels(np.asarray(choice_priority, dtype=np.int64))
     n_positions = int(position.max()) + 1 if len(position) else 1
     if n_programs * n_levels * n_positions < 2**63:
         key = (programs * n_levels + priority_level.astype(np.int64)) * n_positions + position
@@ -69,3 +68,13 @@ def program_order_by_position(
         np.arange(len(programs), dtype=np.int64) - first_pair_of_program[programs[sorted_pairs]]
     )
     return ranks
+
+
+def _dense_levels(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Replace values by their rank among the distinct values (0, 1, ...); and how many."""
+    if len(values) and values.min() >= 0 and values.max() < 1 << 16:
+        present = np.bincount(values) > 0
+        level_of = np.cumsum(present) - 1
+        return level_of[values], max(int(present.sum()), 1)
+    levels, inverse = np.unique(values, return_inverse=True)
+    return inverse.reshape(-1).astype(np.int64), max(len(levels), 1)
