@@ -399,7 +399,10 @@ def _choices(table: Table, programs: Programs, applicants: Applicants, log: Prob
     rank_span = int(rank.max()) + 1 if len(rank) else 1
     rank_key = applicant * rank_span + rank
     program_key = applicant * max(len(prog_ids), 1) + program
-    repeated_rank = known & _repeated(np.where(known, rank_key, -1 - rows))
+    if known.all() and np.all(rank_key[1:] > rank_key[:-1]):
+        repeated_rank = np.zeros(len(table), dtype=bool)  # sorted and strictly increasing
+    else:
+        repeated_rank = known & _repeated(np.where(known, rank_key, -1 - rows))
     repeated_program = known & ~repeated_rank & _repeated(np.where(known, program_key, -1 - rows))
     log.add_rows(
         table,
@@ -417,13 +420,14 @@ def _choices(table: Table, programs: Programs, applicants: Applicants, log: Prob
     )
 
     # An invalid grade was reported where it is written, not again for every choice.
-    wrong_grade = (
-        known
-        & np.isin(applicants.grade[np.maximum(applicant, 0)], GRADES)
-        & np.isin(programs.grade[np.maximum(program, 0)], GRADES)
-    )
-    wrong_grade[wrong_grade] = (
-        applicants.grade[applicant[wrong_grade]] != programs.grade[program[wrong_grade]]
+    grades = pd.Index(GRADES)
+    applicant_grade = grades.get_indexer(applicants.grade)
+    program_grade = grades.get_indexer(programs.grade)
+    wrong_grade = known.copy()
+    wrong_grade[known] = (
+        (applicant_grade[applicant[known]] >= 0)
+        & (program_grade[program[known]] >= 0)
+        & (applicant_grade[applicant[known]] != program_grade[program[known]])
     )
     log.add_rows(
         table,

@@ -116,9 +116,7 @@ def read_table(
         return None
     strip = _may_have_padding(text)
     frame = _frame(rows, columns, required + optional, strip)
-    blank = (
-        (frame == "").all(axis=1).to_numpy() if len(frame.columns) else np.ones(len(frame), bool)
-    )
+    blank = _blank_rows(frame)
     _check_unnamed_columns_are_empty(rows, header, lines, blank, name, log)
     frame = frame.loc[~blank].reset_index(drop=True)
     frame.attrs["present"] = tuple(c for c in header if c in columns)
@@ -129,6 +127,8 @@ def read_table(
 
 def _may_have_padding(text: str) -> bool:
     """Whether any cell might start or end with spaces (stripping a million cells costs seconds)."""
+    if " " not in text and "\t" not in text and "\xa0" not in text:
+        return False
     return (
         "\t" in text
         or "\xa0" in text
@@ -136,6 +136,16 @@ def _may_have_padding(text: str) -> bool:
         or text.startswith(" ")
         or text.endswith(" ")
     )
+
+
+def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Rows whose every cell is blank (trailing empty lines, rows of only commas)."""
+    if not len(frame.columns):
+        return np.ones(len(frame), dtype=bool)
+    blank = (frame.iloc[:, 0] == "").to_numpy(copy=True)
+    if blank.any():  # only rows with a blank first cell can be blank: check those alone
+        blank[blank] = (frame.loc[blank] == "").all(axis=1).to_numpy()
+    return blank
 
 
 def _check_unnamed_columns_are_empty(rows, header, lines, blank_rows, name, log) -> None:
