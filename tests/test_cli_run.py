@@ -86,8 +86,10 @@ def test_run_writes_every_output_file_with_its_documented_header(invoke, city, t
 def test_run_places_applicants_by_priority_then_lottery(invoke, city, tmp_path):
     out = tmp_path / "results"
     assert invoke("run", city.path, "--seed", SEED, "--out", out).exit_code == 0
-    placed = {a: (r["status"], r["program_id"], r["choice_rank"], r["priority"])
-              for a, r in by_applicant(out).items()}
+    placed = {
+        a: (r["status"], r["program_id"], r["choice_rank"], r["priority"])
+        for a, r in by_applicant(out).items()
+    }
     assert placed == {
         "A1": ("placed", "ELM-K", "1", "sibling+zone"),
         "A2": ("unplaced", "", "", ""),
@@ -98,8 +100,10 @@ def test_run_places_applicants_by_priority_then_lottery(invoke, city, tmp_path):
         "A7": ("placed", "ELM-1", "1", "sibling+zone"),
         "A8": ("placed", "RIV-1", "1", "zone"),
     }
-    waitlists = [(r["program_id"], r["position"], r["applicant_id"], r["priority"])
-                 for r in rows(out / "waitlists.csv")]
+    waitlists = [
+        (r["program_id"], r["position"], r["applicant_id"], r["priority"])
+        for r in rows(out / "waitlists.csv")
+    ]
     # At OAK-K both are "general": the lower lottery number goes first.
     first, second = sorted(["A2", "A3"], key=lambda a: seeded_number(SEED, a))
     assert waitlists == [
@@ -326,11 +330,24 @@ def test_applicant_wide_lottery_file_replaces_the_seed(invoke, city, tmp_path):
     assert result.exit_code == 0, result.stderr
     placements = by_applicant(out)
     assert {a: r["lottery_number"] for a, r in placements.items()} == {
-        "A1": "50", "A2": "10", "A3": "80", "A4": "20",
-        "A5": "40", "A6": "70", "A7": "30", "A8": "60",
+        "A1": "50",
+        "A2": "10",
+        "A3": "80",
+        "A4": "20",
+        "A5": "40",
+        "A6": "70",
+        "A7": "30",
+        "A8": "60",
     }
     assert {a: r["lottery_rank"] for a, r in placements.items()} == {
-        "A1": "5", "A2": "1", "A3": "8", "A4": "2", "A5": "4", "A6": "7", "A7": "3", "A8": "6",
+        "A1": "5",
+        "A2": "1",
+        "A3": "8",
+        "A4": "2",
+        "A5": "4",
+        "A6": "7",
+        "A7": "3",
+        "A8": "6",
     }
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == "external lottery"
@@ -340,9 +357,10 @@ def test_applicant_wide_lottery_file_replaces_the_seed(invoke, city, tmp_path):
 
 
 def test_equal_external_numbers_fall_back_to_applicant_id(invoke, city, tmp_path):
-    city.write("lottery", "applicant_id,lottery_number\n" + "".join(
-        f"A{i},7\n" for i in (8, 7, 6, 5, 4, 3, 2, 1)
-    ))
+    city.write(
+        "lottery",
+        "applicant_id,lottery_number\n" + "".join(f"A{i},7\n" for i in (8, 7, 6, 5, 4, 3, 2, 1)),
+    )
     out = tmp_path / "results"
     assert invoke("run", city.path, "--out", out).exit_code == 0
     ranks = {a: r["lottery_rank"] for a, r in by_applicant(out).items()}
@@ -376,8 +394,11 @@ def test_per_program_lottery_numbers_are_used_at_each_program(invoke, city, tmp_
     out = tmp_path / "results"
     result = invoke("run", city.path, "--out", out)
     assert result.exit_code == 0, result.stderr
-    placed = {a: (r["status"], r["program_id"], r["lottery_number"])
-              for a, r in by_applicant(out).items() if a in ("A1", "A2", "A3", "A4")}
+    placed = {
+        a: (r["status"], r["program_id"], r["lottery_number"])
+        for a, r in by_applicant(out).items()
+        if a in ("A1", "A2", "A3", "A4")
+    }
     assert placed == {
         "A1": ("placed", "OAK-K", "5"),
         "A2": ("placed", "ELM-K", "10"),
@@ -387,8 +408,11 @@ def test_per_program_lottery_numbers_are_used_at_each_program(invoke, city, tmp_
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == "external lottery"
     assert manifest["lottery"]["tiebreak"] == "multiple"
-    waitlist = [(r["program_id"], r["applicant_id"], r["lottery_rank"])
-                for r in rows(out / "waitlists.csv") if r["program_id"] == "OAK-K"]
+    waitlist = [
+        (r["program_id"], r["applicant_id"], r["lottery_rank"])
+        for r in rows(out / "waitlists.csv")
+        if r["program_id"] == "OAK-K"
+    ]
     assert waitlist == [("OAK-K", "A4", "2"), ("OAK-K", "A3", "3")]
 
 
@@ -408,16 +432,21 @@ def test_priorities_file_overrides_the_computed_priority(invoke, city, tmp_path)
     assert placements["A1"]["program_id"] == "ELM-K"
     assert placements["A1"]["priority"] == "sibling+zone"
     assert placements["A3"]["status"] == "unplaced"
-    waitlist = [(r["applicant_id"], r["priority"])
-                for r in rows(out / "waitlists.csv") if r["program_id"] == "ELM-K"]
+    waitlist = [
+        (r["applicant_id"], r["priority"])
+        for r in rows(out / "waitlists.csv")
+        if r["program_id"] == "ELM-K"
+    ]
     assert waitlist == [("A3", "zone")]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["inputs"]["priorities.csv"] == sha256(city.file("priorities"))
 
 
 def test_policy_file_sets_tiebreak_and_priority_order(invoke, city, tmp_path):
-    city.write("policy", '[priority]\norder = ["staff", "zone", "sibling"]\n\n'
-                         '[lottery]\ntiebreak = "multiple"\n')
+    city.write(
+        "policy",
+        '[priority]\norder = ["staff", "zone", "sibling"]\n\n[lottery]\ntiebreak = "multiple"\n',
+    )
     out = tmp_path / "results"
     result = invoke("run", city.path, "--seed", SEED, "--out", out)
     assert result.exit_code == 0, result.stderr
@@ -456,7 +485,10 @@ def test_applicants_matching_no_tier_get_general_priority(invoke, city, tmp_path
 def test_python_dash_m_lottery_shows_help():
     result = subprocess.run(
         [sys.executable, "-m", "lottery", "--help"],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Usage: lottery ")

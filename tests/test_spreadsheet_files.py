@@ -134,8 +134,11 @@ def test_problems_after_a_multi_line_cell_point_at_the_right_file_line(
     # on line 9. Excel writes CRLF between rows and a bare LF inside a cell.
     city.edit("applicants", "3 River Rd", '"3 River Rd\nUnit 5"')
     city.edit("applicants", "A6,Fox,Green", "A6,,Green")
-    city.edit("applicants", "A7,Gia,White,1,E,,RIV;ELM,,,Hal White,",
-              "A7,Gia,White,1,E,,RIV;ELM,,,Hal White,,extra")
+    city.edit(
+        "applicants",
+        "A7,Gia,White,1,E,,RIV;ELM,,,Hal White,",
+        "A7,Gia,White,1,E,,RIV;ELM,,,Hal White,,extra",
+    )
     text = city.read("applicants").replace("\n", newline).replace(f"Rd{newline}Unit", "Rd\nUnit")
     city.write("applicants", text)
     result = invoke("validate", city.path)
@@ -183,8 +186,14 @@ def test_optional_columns_may_be_left_out(invoke, make_city):
 def test_absent_optional_columns_mean_the_same_as_blank_cells(invoke, make_city):
     optional = {
         "programs": ("zones",),
-        "applicants": ("zone", "current_school_id", "sibling_school_ids", "staff_school_id",
-                       "language", "address"),
+        "applicants": (
+            "zone",
+            "current_school_id",
+            "sibling_school_ids",
+            "staff_school_id",
+            "language",
+            "address",
+        ),
     }
     blank = make_city("blank")
     absent = make_city("absent")
@@ -193,8 +202,11 @@ def test_absent_optional_columns_mean_the_same_as_blank_cells(invoke, make_city)
             blank.write(name, map_column(blank.read(name), column, lambda _: ""))
             absent.drop_column(name, column)
     assert_same_results(invoke, blank, absent)
-    placements = csv.DictReader(io.StringIO((blank.path.parent / "blank-out" / "placements.csv")
-                                            .read_text(encoding="utf-8")))
+    placements = csv.DictReader(
+        io.StringIO(
+            (blank.path.parent / "blank-out" / "placements.csv").read_text(encoding="utf-8")
+        )
+    )
     assert {row["priority"] for row in placements} == {"general", ""}
 
 
@@ -206,8 +218,18 @@ def test_columns_in_any_order_give_identical_results(invoke, make_city):
         "programs", "seats", "zones", "grade", "program_id", "sector", "school_name", "school_id"
     )
     shuffled.select_columns(
-        "applicants", "address", "guardian_name", "last_name", "first_name", "applicant_id",
-        "sibling_school_ids", "language", "grade", "zone", "staff_school_id", "current_school_id",
+        "applicants",
+        "address",
+        "guardian_name",
+        "last_name",
+        "first_name",
+        "applicant_id",
+        "sibling_school_ids",
+        "language",
+        "grade",
+        "zone",
+        "staff_school_id",
+        "current_school_id",
     )
     assert_same_results(invoke, clean, shuffled)
 
