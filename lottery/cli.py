@@ -8,6 +8,7 @@ usage, 1 for a matching error). Anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
@@ -15,6 +16,7 @@ import click
 from lottery import __version__
 from lottery.engine import run_lottery, validate_input
 from lottery.errors import LotteryError
+from lottery.synth import generate_city
 
 FOLDER = click.Path(path_type=Path, file_okay=False)
 
@@ -54,8 +56,16 @@ def cli() -> None:
 @cli.command()
 @click.argument("input_dir", type=FOLDER)
 @click.option("--seed", help="The seed announced publicly before the lottery (any text).")
-@click.option("--out", "out_dir", type=FOLDER, required=True, help="Folder to write the results into (must be new or empty).")
-@click.option("--force", is_flag=True, help="Replace an output folder that already has files in it.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=FOLDER,
+    required=True,
+    help="Folder to write the results into (must be new or empty).",
+)
+@click.option(
+    "--force", is_flag=True, help="Replace an output folder that already has files in it."
+)
 def run(input_dir: Path, seed: str | None, out_dir: Path, force: bool) -> None:
     """Run the lottery on INPUT_DIR and write placements, waitlists and a summary.
 
@@ -74,8 +84,9 @@ def run(input_dir: Path, seed: str | None, out_dir: Path, force: bool) -> None:
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"Results written to {report.out_dir}")
     click.echo(f"  applicants:        {counts['applicants']}")
-    click.echo(f"  placed:            {counts['placed']} ({counts['placed_first_choice']} at their first choice)")
-    click.echo(f"  unplaced:          {counts['unplaced']} ({counts['applicants_without_choices']} ranked no program)")
+    first, none = counts["placed_first_choice"], counts["applicants_without_choices"]
+    click.echo(f"  placed:            {counts['placed']} ({first} at their first choice)")
+    click.echo(f"  unplaced:          {counts['unplaced']} ({none} ranked no program)")
     click.echo(f"  seats:             {counts['seats']} in {counts['programs']} programs")
     click.echo(f"  waitlist entries:  {counts['waitlist_entries']}")
 
@@ -102,6 +113,90 @@ def validate(input_dir: Path) -> None:
         click.echo(f"  {row['grade']:<5}  {row['applicants']:>10}  {row['seats']:>5}")
     for warning in report.warnings:
         click.echo(f"warning: {warning}")
+
+
+@cli.command()
+@click.argument("out_dir", type=FOLDER)
+@click.option(
+    "--applicants", type=click.IntRange(min=1), required=True, help="Number of applicants."
+)
+@click.option(
+    "--schools",
+    type=click.IntRange(min=1),
+    required=True,
+    help="Number of schools (each teaches several grades).",
+)
+@click.option(
+    "--choices",
+    "max_choices",
+    type=click.IntRange(min=1),
+    default=6,
+    show_default=True,
+    help="Longest ranked list.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seed of the generator: the same seed gives the same files.",
+)
+@click.option(
+    "--grades",
+    metavar="LIST",
+    help="Only these grades get programs and applicants, e.g. PK,K,6,9  [default: all]",
+)
+@click.option("--force", is_flag=True, help="Write into a folder that already has files in it.")
+def synth(
+    out_dir: Path,
+    applicants: int,
+    schools: int,
+    max_choices: int,
+    seed: int,
+    grades: str | None,
+    force: bool,
+) -> None:
+    """Write a realistic synthetic city into OUT_DIR, for training, dry runs and tests.
+
+    The city has zones, schools with several grades (about a third of them charters),
+    popular and less popular schools, dual-language strands, siblings, continuing
+    students and ranked lists of varied length. Its programs.csv, applicants.csv and
+    choices.csv are ready for `lottery validate` and `lottery run`. The names and
+    addresses are made up.
+
+    A folder that already has files in it is refused unless --force: then those three
+    files are replaced, priorities.csv and lottery.csv are removed (they would name
+    the old applicants) and other files, such as policy.toml, are kept.
+
+    \b
+    Example:
+      lottery synth training-city --applicants 10000 --schools 40 --seed 1
+      lottery run training-city --seed practice --out training-results
+    """
+    # A bar only where it helps: small cities are written in a blink.
+    show_bar = applicants >= 100_000
+    bar = click.progressbar(length=applicants, label="Writing the city", file=sys.stderr)
+    with bar if show_bar else nullcontext():
+        summary = generate_city(
+            out_dir,
+            applicants=applicants,
+            schools=schools,
+            max_choices=max_choices,
+            seed=seed,
+            force=force,
+            grades=grades.split(",") if grades else None,
+            progress=(lambda done, _total: bar.update(done - bar.pos)) if show_bar else None,
+        )
+    click.echo(f"Synthetic city written to {summary.out_dir}")
+    click.echo(
+        f"  schools:     {summary.schools} ({summary.charters} charter) in {summary.zones} zones"
+    )
+    click.echo(f"  programs:    {summary.programs} with {summary.seats} seats")
+    click.echo(
+        f"  applicants:  {summary.applicants} ({summary.with_siblings} with a sibling, "
+        f"{summary.continuing} continuing, {summary.without_choices} ranked no program)"
+    )
+    click.echo(f"  choices:     {summary.choices} (at most {max_choices} per applicant)")
 
 
 def main() -> None:

@@ -52,7 +52,7 @@ def write_output_folder(
     """
     out_dir = Path(out_dir).resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
+    staging = staging_folder(out_dir)
     try:
         hashes = {}
         for name in sorted(tables):
@@ -64,6 +64,19 @@ def write_output_folder(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return hashes
+
+
+def staging_folder(out_dir: Path) -> Path:
+    """A new hidden folder beside ``out_dir`` to write into, with ordinary permissions.
+
+    ``mkdtemp`` makes folders only their owner can open; results are for colleagues too.
+    """
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    staging.chmod(0o777 & ~umask)
+    return staging
 
 
 def write_csv(path: Path, table: pd.DataFrame) -> str:
