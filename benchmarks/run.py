@@ -278,7 +278,41 @@ def write_results(rows, kernel, package, repeats) -> str:
             "than its build + solve alone)",
             f"- same placements: {'yes' if package['same_placements'] else 'NO'}",
         ]
+    lines += ["", "Targets (issue 4):", ""] + target_lines(rows, kernel, package)
     return "\n".join(lines) + "\n"
+
+
+def target_lines(rows, kernel, package) -> list[str]:
+    """Each speed target with the measured figure and whether it is met."""
+    by_size = {r["applicants"]: r for r in rows}
+    checks = []
+    if (1_000_000, 12) in kernel:
+        checks.append(("kernel, 1M x 12, <= 1.0 s", kernel[(1_000_000, 12)], 1.0, "s"))
+    for size, limit, stretch in ((100_000, 10, 3), (1_000_000, 60, 30)):
+        if size in by_size:
+            seconds = by_size[size]["cli"]
+            checks.append((f"`lottery run` {size:,}, <= {limit} s", seconds, limit, "s"))
+            checks.append(
+                (f"`lottery run` {size:,}, stretch <= {stretch} s", seconds, stretch, "s")
+            )
+    if 1_000_000 in by_size:
+        checks.append(("peak memory 1M, <= 4096 MiB", by_size[1_000_000]["peak_mib"], 4096, "MiB"))
+    out = [
+        f"- {name}: {value:,.2f} {unit} ({'met' if value <= limit else 'NOT met'})"
+        for name, value, limit, unit in checks
+    ]
+    if package:
+        kernel_ratio = package["matching_seconds"] / package["kernel_seconds"]
+        cli_ratio = package["matching_seconds"] / package["cli_seconds"]
+        out.append(
+            f"- kernel >= 1000x `matching`: {kernel_ratio:,.0f}x "
+            f"({'met' if kernel_ratio >= 1000 else 'NOT met'})"
+        )
+        out.append(
+            f"- whole run >= 5x `matching` build + solve: {cli_ratio:.1f}x "
+            f"({'met' if cli_ratio >= 5 else 'NOT met'})"
+        )
+    return out
 
 
 def main() -> None:
