@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from lottery import __version__
-from lottery.io.readers import read_input_folder
+from lottery.io.readers import GRADES, LOTTERY_FILE, read_input_folder
 from lottery.io.writers import check_output_folder, write_output_folder
-from lottery.market import EXTERNAL_LOTTERY, Market, build_market
+from lottery.market import EXTERNAL_LOTTERY, Market, build_market, check_seed
 from lottery.matching import deferred_acceptance
 from lottery.records import CityInput
 from lottery.results import Results, build_results
@@ -64,6 +64,7 @@ def run_lottery(
     in both cases nothing is written.
     """
     check_output_folder(out_dir, input_dir, force)
+    check_seed(seed, (Path(input_dir) / LOTTERY_FILE).is_file())
     progress("Reading and checking the input files")
     city = read_input_folder(input_dir)
     progress("Computing priorities and lottery numbers")
@@ -151,6 +152,4 @@ def _examples(ids: np.ndarray, shown: int = 5) -> str:
 
 
 def _grade_order(grades: set[str]) -> list[str]:
-    from lottery.io.readers import GRADES
-
     return [g for g in GRADES if g in grades]

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from lottery.errors import UsageError
+from lottery.keys import contains_sorted, find_sorted, pair_keys
 from lottery.matching import program_order, program_order_by_position
 from lottery.policy import Policy, tier_criteria
 from lottery.records import CityInput
@@ -56,23 +57,28 @@ class Market:
         return len(self.capacity)
 
 
+def check_seed(seed: str | None, external_lottery: bool) -> None:
+    """Refuse a missing or empty seed, or a seed beside lottery.csv (it would be ignored)."""
+    if seed is not None and not seed.strip():
+        raise UsageError("The seed must not be empty: pass the seed that was announced publicly.")
+    if not external_lottery and seed is None:
+        raise UsageError(
+            "A lottery needs its published seed: pass --seed (or provide lottery.csv)."
+        )
+    if external_lottery and seed is not None:
+        raise UsageError(
+            "lottery.csv is present, so the lottery numbers come from that file; "
+            "run again without --seed (or remove lottery.csv to draw numbers from the seed)."
+        )
+
+
 def build_market(city: CityInput, seed: str | None) -> Market:
     """Compute priorities, lottery numbers and program orders for every ranked pair.
 
     ``seed`` is required unless the input folder has ``lottery.csv``, and refused if it
     has one (the numbers would otherwise silently ignore the announced seed).
     """
-    if seed is not None and not seed.strip():
-        raise UsageError("The seed must not be empty: pass the seed that was announced publicly.")
-    if city.external_lottery is None and seed is None:
-        raise UsageError(
-            "A lottery needs its published seed: pass --seed (or provide lottery.csv)."
-        )
-    if city.external_lottery is not None and seed is not None:
-        raise UsageError(
-            "lottery.csv is present, so the lottery numbers come from that file; "
-            "run again without --seed (or remove lottery.csv to draw numbers from the seed)."
-        )
+    check_seed(seed, city.external_lottery is not None)
     choices = city.choices
     n_applicants = len(city.applicants)
     n_programs = len(city.programs)
@@ -86,12 +92,11 @@ def build_market(city: CityInput, seed: str | None) -> Market:
     if applicant_numbers is not None:
         applicant_rank = lottery_ranks(applicant_numbers)
         pair_lottery_rank = applicant_rank[applicant]
-        ranks = program_order_by_position(program, priority, pair_lottery_rank, n_programs)
     else:
         applicant_rank = None
         zeros = np.zeros(len(program), dtype=np.int64)
         pair_lottery_rank = program_order(program, zeros, pair_numbers, applicant, n_programs) + 1
-        ranks = program_order_by_position(program, priority, pair_lottery_rank, n_programs)
+    ranks = program_order_by_position(program, priority, pair_lottery_rank, n_programs)
     return Market(
         tiebreak=tiebreak,
         seed=seed,
@@ -128,10 +133,9 @@ def pair_priorities(city: CityInput, applicant: np.ndarray, program: np.ndarray)
     given = city.explicit_priorities
     if given is not None and len(given.applicant):
         n_programs = len(city.programs)
-        given_keys = given.applicant.astype(np.int64) * n_programs + given.program
-        pair_keys = applicant * n_programs + program
-        explicit = _contains(given_keys, pair_keys)
-        priority[explicit] = given.priority[np.searchsorted(given_keys, pair_keys[explicit])]
+        given_keys = pair_keys(given.applicant, given.program, n_programs)
+        position, explicit = find_sorted(given_keys, pair_keys(applicant, program, n_programs))
+        priority[explicit] = given.priority[position[explicit]]
     return priority, explicit
 
 
@@ -157,8 +161,8 @@ def _criteria_met(
     return {
         "continuing": current == pair_school,
         "staff": staff == pair_school,
-        "sibling": _contains(sibling_keys, applicant * n_schools + pair_school),
-        "zone": (pair_zone >= 0) & _contains(served_keys, program * n_zones + pair_zone),
+        "sibling": contains_sorted(sibling_keys, applicant * n_schools + pair_school),
+        "zone": (pair_zone >= 0) & contains_sorted(served_keys, program * n_zones + pair_zone),
     }
 
 
@@ -169,14 +173,6 @@ def _flatten(lists: list[tuple[str, ...]]) -> tuple[np.ndarray, np.ndarray]:
         itertools.chain.from_iterable(lists), dtype=object, count=int(lengths.sum())
     )
     return np.repeat(np.arange(len(lists), dtype=np.int64), lengths), items
-
-
-def _contains(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """Whether each of ``keys`` is in ``sorted_keys`` (unique, ascending)."""
-    if len(sorted_keys) == 0:
-        return np.zeros(len(keys), dtype=bool)
-    position = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
-    return sorted_keys[position] == keys
 
 
 def _lottery(city: CityInput, seed: str | None, applicant: np.ndarray, program: np.ndarray):
@@ -204,12 +200,9 @@ def _lottery(city: CityInput, seed: str | None, applicant: np.ndarray, program: 
         return "single", default[applicant], default
     n_programs = len(city.programs)
     specific = ~wide
-    given_keys = (
-        external.applicant[specific].astype(np.int64) * n_programs + external.program[specific]
-    )
+    given_keys = pair_keys(external.applicant[specific], external.program[specific], n_programs)
     given_numbers = external.number[specific]
-    pair_keys = applicant * n_programs + program
     numbers = default[applicant].copy()
-    found = _contains(given_keys, pair_keys)
-    numbers[found] = given_numbers[np.searchsorted(given_keys, pair_keys[found])]
+    position, found = find_sorted(given_keys, pair_keys(applicant, program, n_programs))
+    numbers[found] = given_numbers[position[found]]
     return "multiple", numbers, None

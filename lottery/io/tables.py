@@ -6,9 +6,10 @@ All of that reads correctly. What cannot be read (wrong encoding, broken quoting
 unknown or missing columns) becomes a :class:`~lottery.errors.Problem` that points at the
 file, line and column.
 
-Large files without quote characters go through pandas' C parser; files with quotes go
-through the standard ``csv`` module, which knows on which line each record starts (a
-quoted cell may span lines).
+A plain grid (no quotes, every line with the header's number of cells) goes through
+pandas' C parser; anything else goes through the standard ``csv`` module, which knows on
+which line each record starts (a quoted cell may span lines) and names every malformed
+row.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,10 +84,6 @@ class Table:
         """The column as a numpy array of Python strings."""
         return self.frame[name].to_numpy(dtype=object)
 
-    def has_column(self, name: str) -> bool:
-        """Whether the file itself had this column (optional columns may be absent)."""
-        return name in self.frame.attrs.get("present", ())
-
 
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
@@ -100,14 +98,19 @@ def read_table(
 ) -> Table | None:
     """Read one CSV file; return ``None`` (with problems logged) if it cannot be used."""
     name = path.name
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        reason = error.strerror or error
+        log.add(name, None, None, f"the file cannot be opened ({reason}); is it open elsewhere?")
+        return None
     text = _decode(raw, name, log)
     if text is None:
         return None
     if not text.strip():
         log.add(name, None, None, "the file is empty; it needs a header row and data rows")
         return None
-    parsed = _parse(text, name, log)
+    parsed = _parse(text, raw, name, log)
     if parsed is None:
         return None
     header, rows, lines = parsed
@@ -117,9 +120,8 @@ def read_table(
     strip = _may_have_padding(text)
     frame = _frame(rows, columns, required + optional, strip)
     blank = _blank_rows(frame)
-    _check_unnamed_columns_are_empty(rows, header, lines, blank, name, log)
+    _check_unnamed_columns_are_empty(rows, header, lines, name, log)
     frame = frame.loc[~blank].reset_index(drop=True)
-    frame.attrs["present"] = tuple(c for c in header if c in columns)
     return Table(
         name, frame, np.asarray(lines, dtype=np.int64)[~blank], hashlib.sha256(raw).hexdigest()
     )
@@ -127,7 +129,9 @@ def read_table(
 
 def _may_have_padding(text: str) -> bool:
     """Whether any cell might start or end with spaces (stripping a million cells costs seconds)."""
-    if " " not in text and "\t" not in text and "\xa0" not in text:
+    if not text.isascii():
+        return True  # unusual spaces (no-break, narrow) are rare: strip rather than hunt them
+    if " " not in text and "\t" not in text:
         return False
     return (
         "\t" in text
@@ -148,13 +152,13 @@ def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
     return blank
 
 
-def _check_unnamed_columns_are_empty(rows, header, lines, blank_rows, name, log) -> None:
+def _check_unnamed_columns_are_empty(rows, header, lines, name, log) -> None:
     """Spreadsheets often save an empty column with no name: ignore it unless it has values."""
     for position, column in enumerate(header):
         if column.strip().lstrip("\ufeff"):
             continue
         values = _cells(rows, position).str.strip().to_numpy(dtype=object)
-        filled = np.flatnonzero((values != "") & ~blank_rows)
+        filled = np.flatnonzero(values != "")
         if len(filled):
             log.add(
                 name,
@@ -190,39 +194,45 @@ def _decode(raw: bytes, name: str, log: ProblemLog) -> str | None:
     return None
 
 
-def _parse(text: str, name: str, log: ProblemLog):
+def _parse(text: str, raw: bytes, name: str, log: ProblemLog):
     """Split into header, rows (lists or a DataFrame) and the line each row starts on."""
-    if _is_plain_grid(text):
-        frame = pd.read_csv(
-            io.StringIO(text),
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-            header=0,
-            index_col=False,
-            engine="c",
-        )
-        # pandas renames repeated column names; read the header row as written.
-        header = next(csv.reader([text.split("\n", 1)[0].rstrip("\r")]))
-        frame.columns = range(len(frame.columns))
-        return header, frame, np.arange(len(frame), dtype=np.int64) + 2
+    if _is_plain_grid(text, raw):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                frame = pd.read_csv(
+                    io.StringIO(text),
+                    dtype=str,
+                    keep_default_na=False,
+                    na_filter=False,
+                    skip_blank_lines=False,
+                    header=0,
+                    index_col=False,
+                    engine="c",
+                )
+        except (pd.errors.ParserError, pd.errors.ParserWarning):
+            pass  # not as plain as it looked: the csv module names each bad row
+        else:
+            # pandas renames repeated column names; read the header row as written.
+            header = next(csv.reader([text.split("\n", 1)[0].rstrip("\r")]))
+            frame.columns = range(len(frame.columns))
+            return header, frame, np.arange(len(frame), dtype=np.int64) + 2
     return _parse_with_csv_module(text, name, log)
 
 
-def _is_plain_grid(text: str) -> bool:
-    """No quotes, no blank lines inside, and every line has as many cells as the header.
+def _is_plain_grid(text: str, raw: bytes) -> bool:
+    """No quotes, only LF or CRLF line ends, and every line as many cells as the header.
 
     Such a file (the usual machine-written export) is safe for pandas' fast parser, with
-    row i on line i + 2. Anything else goes through the csv module, which knows the
-    line of every record and names every malformed one.
+    row i on line i + 2. Blank lines inside the file also send it to the csv module.
     """
-    if '"' in text:
+    if '"' in text or text.count("\r") != text.count("\r\n"):
         return False
-    body = text.rstrip()
-    header_commas = body.split("\n", 1)[0].count(",")
-    lines = body.count("\n") + 1
-    return body.count(",") == header_commas * lines and "\n\n" not in body and "\n\r\n" not in body
+    body = np.frombuffer(raw.rstrip(), dtype=np.uint8)
+    line_ends = np.append(np.flatnonzero(body == ord("\n")), len(body))
+    commas_before = np.searchsorted(np.flatnonzero(body == ord(",")), line_ends)
+    commas_per_line = np.diff(commas_before, prepend=0)
+    return bool(commas_per_line[0] > 0 and np.all(commas_per_line == commas_per_line[0]))
 
 
 def _parse_with_csv_module(text: str, name: str, log: ProblemLog):
