@@ -111,7 +111,11 @@ def load_policy(path: Path) -> Policy:
     """Read ``policy.toml`` if it exists, else return the default policy."""
     if not path.exists():
         return Policy()
-    text = path.read_bytes().decode("utf-8-sig", errors="replace")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        message = f'the file is not UTF-8 text (byte {error.start + 1}); save it as UTF-8'
+        raise InputError([Problem(POLICY_FILE, None, None, message)]) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -130,6 +134,9 @@ def _policy_problem(text: str, issue: dict) -> Problem:
     column = ".".join(keys) or None
     if issue["type"] == "extra_forbidden":
         message = f'unknown setting "{keys[-1]}"'
+    elif issue["type"] == "string_type" and isinstance(issue["loc"][-1], int):
+        item = issue["loc"][-1] + 1
+        message = f"item {item} of the list must be a tier in quotes, not {issue['input']!r}"
     elif issue["type"] == "literal_error":
         message = f"must be one of {issue['ctx']['expected']}, not {issue['input']!r}"
     else:

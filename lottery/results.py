@@ -96,7 +96,7 @@ def _placements(city, market, placed_pair, labels) -> pd.DataFrame:
         {
             "applicant_id": city.applicants.id,
             "grade": city.applicants.grade,
-            "status": np.where(is_placed, "placed", "unplaced"),
+            "status": np.where(is_placed, PLACED, UNPLACED_STATUS),
             "program_id": np.where(is_placed, programs.id[program], blank),
             "school_id": np.where(is_placed, programs.school_id[program], blank),
             "choice_rank": _optional_int(choice_rank, is_placed),

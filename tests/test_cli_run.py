@@ -188,12 +188,26 @@ def test_force_replaces_an_existing_output_folder(invoke, city, tmp_path):
     out = tmp_path / "results"
     out.mkdir()
     (out / "placements.csv").write_text("last year's results\n")
+    (out / "manifest.json").write_text("{}\n")
     (out / "notes.txt").write_text("stale\n")
     result = invoke("run", city.path, "--seed", SEED, "--out", out, "--force")
     assert result.exit_code == 0, result.stderr
     assert {p.name for p in out.iterdir()} == OUTPUT_FILES
     assert (out / "placements.csv").read_text().startswith("applicant_id,")
     assert leftovers(tmp_path) == []
+
+
+def test_force_refuses_a_folder_that_holds_no_lottery_results(invoke, city, tmp_path):
+    documents = tmp_path / "Documents"
+    documents.mkdir()
+    (documents / "budget.xlsx").write_text("precious\n")
+    result = invoke("run", city.path, "--seed", SEED, "--out", documents, "--force")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"The output folder {documents} has files but no manifest.json, so it does not hold "
+        "lottery results; --force replaces only a results folder. Choose a new folder."
+    ]
+    assert sorted(p.name for p in documents.iterdir()) == ["budget.xlsx"]
 
 
 def test_force_on_bad_input_keeps_the_old_results(invoke, city, tmp_path):
@@ -275,10 +289,11 @@ def test_a_failed_write_with_force_keeps_the_old_results(invoke, city, tmp_path,
     out = tmp_path / "results"
     out.mkdir()
     (out / "placements.csv").write_text("last year's results\n")
+    (out / "manifest.json").write_text("{}\n")
     fail_on_second_file(monkeypatch)
     with pytest.raises(OSError, match="No space left"):
         invoke("run", city.path, "--seed", SEED, "--out", out, "--force")
-    assert sorted(p.name for p in out.iterdir()) == ["placements.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "placements.csv"]
     assert (out / "placements.csv").read_text() == "last year's results\n"
     assert leftovers(tmp_path) == []
 

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from lottery.errors import InputError, Problem
-from lottery.io.tables import ProblemLog, Table, read_table
+from lottery.io.tables import ProblemLog, Table, file_sha256, read_table
+from lottery.keys import contains_sorted, pair_keys
 from lottery.policy import POLICY_FILE, load_policy
 from lottery.records import (
     Applicants,
@@ -31,14 +32,6 @@ APPLICANTS_FILE = "applicants.csv"
 CHOICES_FILE = "choices.csv"
 PRIORITIES_FILE = "priorities.csv"
 LOTTERY_FILE = "lottery.csv"
-INPUT_FILES = (
-    PROGRAMS_FILE,
-    APPLICANTS_FILE,
-    CHOICES_FILE,
-    PRIORITIES_FILE,
-    LOTTERY_FILE,
-    POLICY_FILE,
-)
 REQUIRED_FILES = (PROGRAMS_FILE, APPLICANTS_FILE, CHOICES_FILE)
 
 GRADES = ("PK", "K", *(str(g) for g in range(1, 13)))
@@ -109,7 +102,7 @@ def read_input_folder(folder: Path) -> CityInput:
     assert programs is not None and applicants is not None and choices is not None
     assert policy is not None
     if explicit is not None:
-        _warn_unranked_priorities(explicit, choices, programs, applicants, log)
+        _warn_unranked_priorities(explicit, choices, programs, log)
     if external is not None:
         given = "multiple" if external.per_program else "single"
         if policy.lottery.tiebreak != given:
@@ -131,8 +124,6 @@ def read_input_folder(folder: Path) -> CityInput:
         if table is not None
     }
     if (folder / POLICY_FILE).is_file():
-        from lottery.io.tables import file_sha256
-
         hashes[POLICY_FILE] = file_sha256(folder / POLICY_FILE)
     return CityInput(
         programs=programs,
@@ -194,7 +185,7 @@ def _unique(table: Table, values: np.ndarray, column: str, what: str, log: Probl
 
 def _grades(table: Table, log: ProblemLog) -> np.ndarray:
     raw = table.frame["grade"].str.upper()
-    numeric = raw.str.fullmatch(r"0*\d{1,2}")
+    numeric = raw.str.fullmatch(r"0*[0-9]{1,2}")
     grades = raw.where(~numeric, raw.str.lstrip("0").replace("", "0")).to_numpy(dtype=object)
     bad = ~np.isin(grades, GRADES)
     shown = table.column("grade")
@@ -223,10 +214,14 @@ def _integers(table: Table, column: str, log: ProblemLog, minimum: int, what: st
     if values is not None:
         ok = np.ones(len(text), dtype=bool)
     else:
-        ok = text.str.fullmatch(r"\d{1,9}").to_numpy(dtype=bool)
+        ok = text.str.fullmatch(r"[0-9]{1,9}").to_numpy(dtype=bool)
         values = np.zeros(len(text), dtype=np.int64)
         values[ok] = text[ok].astype(np.int64).to_numpy()
-    bad = ~ok | (values < minimum)
+    blank = shown == ""
+    log.add_rows(table, blank, column, "this cell must not be blank")
+    too_long = ~ok & text.str.fullmatch(r"[0-9]{10,}").to_numpy(dtype=bool)
+    log.add_rows(table, too_long, column, lambda r: f'"{shown[r]}" is too large (at most 9 digits)')
+    bad = (~ok & ~blank & ~too_long) | (ok & (values < minimum))
     log.add_rows(table, bad, column, lambda row: f'"{shown[row]}" is not {what}')
     return values
 
@@ -278,7 +273,7 @@ def _sort_by_id(columns: dict[str, object], key: str, lines: np.ndarray):
 # ----------------------------------------------------------------------------- files
 
 
-def _programs(table: Table, log: ProblemLog) -> Programs | None:
+def _programs(table: Table, log: ProblemLog) -> Programs:
     if not len(table):
         log.add(table.name, None, None, "the file has a header row but no programs")
     ids = _pattern(table, "program_id", CODE, "program ID (letters, digits, - _ .)", log)
@@ -515,7 +510,7 @@ def _external_lottery(table, programs, applicants, choices, log) -> ExternalLott
     _require(table, "applicant_id", log)
     program = _lookup(table, "program_id", programs.id, "program", log)
     text = table.frame["lottery_number"]
-    ok = text.str.fullmatch(r"\d{1,20}").to_numpy(dtype=bool, copy=True)
+    ok = text.str.fullmatch(r"[0-9]{1,20}").to_numpy(dtype=bool, copy=True)
     numbers = np.zeros(len(table), dtype=np.uint64)
     if ok.any():
         as_int = [int(v) for v in text[ok]]
@@ -544,35 +539,34 @@ def _external_lottery(table, programs, applicants, choices, log) -> ExternalLott
     ] = True
     if not per_program:
         missing = np.flatnonzero(~has_default)
-        for a in missing[:50]:
-            log.add(
-                APPLICANTS_FILE,
-                int(applicants.line[a]),
-                "applicant_id",
-                f'applicant "{applicants.id[a]}" has no row in {LOTTERY_FILE}',
-            )
-        log.total += max(0, len(missing) - 50)
-    else:
-        covered = set(
-            zip(applicant[program >= 0].tolist(), program[program >= 0].tolist(), strict=True)
+        log.add_each(
+            APPLICANTS_FILE,
+            applicants.line[missing],
+            "applicant_id",
+            lambda i: f'applicant "{applicants.id[missing[i]]}" has no row in {LOTTERY_FILE}',
         )
-        missing_rows = [
-            i
-            for i, (a, p) in enumerate(
-                zip(choices.applicant.tolist(), choices.program.tolist(), strict=True)
-            )
-            if not has_default[a] and (a, p) not in covered
-        ]
-        for i in missing_rows[:50]:
-            log.add(
-                CHOICES_FILE,
-                int(choices.line[i]),
-                "program_id",
+    else:
+        n_programs = len(programs.id)
+        specific = (applicant >= 0) & (program >= 0)
+        given = np.unique(pair_keys(applicant[specific], program[specific], n_programs))
+        ranked = pair_keys(choices.applicant, choices.program, n_programs)
+        missing = np.flatnonzero(~has_default[choices.applicant] & ~contains_sorted(given, ranked))
+        log.add_each(
+            CHOICES_FILE,
+            choices.line[missing],
+            "program_id",
+            lambda i: (
                 f"no lottery number in {LOTTERY_FILE} for applicant "
-                f'"{applicants.id[choices.applicant[i]]}" '
-                f'at program "{programs.id[choices.program[i]]}"',
+                f'"{applicants.id[choices.applicant[missing[i]]]}" '
+                f'at program "{programs.id[choices.program[missing[i]]]}"'
+            ),
+        )
+        unranked = int((~contains_sorted(np.sort(ranked), given)).sum())
+        if unranked:
+            log.warn(
+                f"{LOTTERY_FILE}: {unranked} row(s) give a number at a program the applicant "
+                "did not rank; they have no effect"
             )
-        log.total += max(0, len(missing_rows) - 50)
     keep = applicant >= 0
     order = np.lexsort((program[keep], applicant[keep]))
     return ExternalLottery(
@@ -583,12 +577,11 @@ def _external_lottery(table, programs, applicants, choices, log) -> ExternalLott
     )
 
 
-def _warn_unranked_priorities(explicit, choices, programs, applicants, log) -> None:
-    ranked = set(zip(choices.applicant.tolist(), choices.program.tolist(), strict=True))
-    unused = sum(
-        (a, p) not in ranked
-        for a, p in zip(explicit.applicant.tolist(), explicit.program.tolist(), strict=True)
-    )
+def _warn_unranked_priorities(explicit, choices, programs, log) -> None:
+    n_programs = len(programs.id)
+    ranked = np.sort(pair_keys(choices.applicant, choices.program, n_programs))
+    given = pair_keys(explicit.applicant, explicit.program, n_programs)
+    unused = int((~contains_sorted(ranked, given)).sum())
     if unused:
         log.warn(
             f"{PRIORITIES_FILE}: {unused} row(s) give a priority at a program the applicant "

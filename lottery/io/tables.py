@@ -54,10 +54,16 @@ class ProblemLog:
     ) -> None:
         """Add one problem per row where ``mask`` holds; ``message`` may depend on the row."""
         rows = np.flatnonzero(mask)
-        self.total += len(rows)
-        for row in rows[:EXAMPLES_PER_CHECK]:
-            text = message(int(row)) if callable(message) else message
-            self.problems.append(Problem(table.name, int(table.lines[row]), column, text))
+        text = message if callable(message) else (lambda _row: message)
+        self.add_each(table.name, table.lines[rows], column, lambda i: text(int(rows[i])))
+
+    def add_each(
+        self, file: str, lines: np.ndarray, column: str | None, message: Callable[[int], str]
+    ) -> None:
+        """One problem per entry of ``lines`` (``message(i)`` words the i-th); lists a few."""
+        self.total += len(lines)
+        for i, line in enumerate(lines[:EXAMPLES_PER_CHECK].tolist()):
+            self.problems.append(Problem(file, int(line), column, message(i)))
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)

@@ -32,11 +32,18 @@ def check_output_folder(out_dir: Path, input_dir: Path, force: bool) -> None:
         )
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"The output path {out_dir} is a file, not a folder.")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
-        raise UsageError(
-            f"The output folder {out_dir} already has files in it. Results are never "
-            "overwritten silently: choose a new folder, or add --force to replace it."
-        )
+    if out_dir.is_dir() and any(out_dir.iterdir()):
+        if not force:
+            raise UsageError(
+                f"The output folder {out_dir} already has files in it. Results are never "
+                "overwritten silently: choose a new folder, or add --force to replace it."
+            )
+        if not (out_dir / MANIFEST_FILE).is_file():
+            # --force replaces a whole folder: only ever one that a lottery run wrote.
+            raise UsageError(
+                f"The output folder {out_dir} has files but no {MANIFEST_FILE}, so it does not "
+                "hold lottery results; --force replaces only a results folder. Choose a new folder."
+            )
 
 
 def write_output_folder(
