@@ -38,8 +38,8 @@ are described in [file-formats.md](file-formats.md), the results in
 Exit status of every command: **0** when it worked; **2** when the input files have
 problems or the command was used wrongly (for example a missing `--seed`, or an output
 folder that already has files in it without `--force`); **1** when the matching step
-itself fails. Problems with the input files are printed to standard error, one per
-line, as `file:line: column: message`.
+itself fails, or when `lottery audit` finds a difference. Problems with the input files
+are printed to standard error, one per line, as `file:line: column: message`.
 """
 
 

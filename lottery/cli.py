@@ -14,11 +14,26 @@ from pathlib import Path
 import click
 
 from lottery import __version__
+from lottery.audit import audit_results
+from lottery.bundle import write_audit_bundle
 from lottery.engine import run_lottery, validate_input
 from lottery.errors import LotteryError
+from lottery.seed import look_up_lottery_number, parse_commitment, seed_commitment
 from lottery.synth import generate_city
 
 FOLDER = click.Path(path_type=Path, file_okay=False)
+
+
+class CommitmentType(click.ParamType):
+    """A seed commitment: 64 hexadecimal digits, as ``lottery seed commit`` prints."""
+
+    name = "HEX"
+
+    def convert(self, value, param, ctx):
+        try:
+            return parse_commitment(value)
+        except LotteryError as error:
+            self.fail(str(error), param, ctx)
 
 
 class LotteryCommand(click.Command):
@@ -66,7 +81,15 @@ def cli() -> None:
 @click.option(
     "--force", is_flag=True, help="Replace an output folder that already has files in it."
 )
-def run(input_dir: Path, seed: str | None, out_dir: Path, force: bool) -> None:
+@click.option(
+    "--seed-commitment",
+    type=CommitmentType(),
+    help="The SHA-256 of the seed published before the lottery (see `lottery seed commit`): "
+    "a seed that does not match it is refused.",
+)
+def run(
+    input_dir: Path, seed: str | None, out_dir: Path, force: bool, seed_commitment: str | None
+) -> None:
     """Run the lottery on INPUT_DIR and write placements, waitlists and a summary.
 
     INPUT_DIR holds programs.csv, applicants.csv and choices.csv, and optionally
@@ -77,8 +100,17 @@ def run(input_dir: Path, seed: str | None, out_dir: Path, force: bool) -> None:
     \b
     Example:
       lottery run examples/city --seed 2026-spring --out results
+      lottery run examples/city --seed 2026-spring --out results \\
+        --seed-commitment 7b76738218424149ac347b081af362b9390b10ca3170d22eb269b117f07386a8
     """
-    report = run_lottery(input_dir, out_dir, seed, force=force, progress=_progress)
+    report = run_lottery(
+        input_dir,
+        out_dir,
+        seed,
+        force=force,
+        progress=_progress,
+        seed_commitment=seed_commitment,
+    )
     counts = report.counts
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -197,6 +229,131 @@ def synth(
         f"{summary.continuing} continuing, {summary.without_choices} ranked no program)"
     )
     click.echo(f"  choices:     {summary.choices} (at most {max_choices} per applicant)")
+
+
+@cli.group("seed", cls=LotteryGroup)
+def seed_group() -> None:
+    """Commit to a seed before the lottery, so that nobody can change it afterwards.
+
+    \b
+    Example:
+      lottery seed commit 2026-spring
+    """
+
+
+@seed_group.command("commit")
+@click.argument("seed_text", metavar="SEED")
+def seed_commit(seed_text: str) -> None:
+    """Print the seed commitment to publish before the lottery: the SHA-256 of SEED.
+
+    The commitment is the SHA-256 of the seed's exact text (UTF-8, no line break),
+    as 64 hexadecimal digits. Publish it before the lottery and keep the seed
+    secret; run the lottery with `lottery run --seed SEED --seed-commitment HEX`,
+    then reveal the seed so that anyone can check it against the commitment.
+
+    \b
+    Example:
+      lottery seed commit 2026-spring
+    """
+    click.echo(seed_commitment(seed_text))
+    click.echo(
+        "Publish this SHA-256 of the seed before the lottery; after it, reveal the seed so "
+        "anyone can check it with `lottery seed commit SEED`.",
+        err=True,
+    )
+
+
+@cli.command()
+@click.argument("applicant_id")
+@click.option("--seed", required=True, help="The published seed of the lottery.")
+@click.option(
+    "--program",
+    "program_id",
+    help="For a multiple tie-break: the program whose number to show.",
+)
+def lookup(applicant_id: str, seed: str, program_id: str | None) -> None:
+    """Show an applicant's lottery number and exactly how it is computed.
+
+    Prints the text that is hashed, its SHA-256, the first 16 hexadecimal digits
+    and their value as a decimal number: the lottery number (lower numbers win).
+    With a multiple tie-break each program has its own number: add --program.
+    See docs/lottery-numbers.md to do the same computation yourself.
+
+    \b
+    Example:
+      lottery lookup --seed 2026-spring A0193
+      lottery lookup --seed 2026-spring A0193 --program HILL-K
+    """
+    found = look_up_lottery_number(seed, applicant_id, program_id)
+    at = f" at {program_id}" if program_id else ""
+    click.echo(f"Lottery number of {applicant_id}{at}: {found.number}")
+    click.echo(f"  tie-break:        {found.tiebreak}")
+    click.echo(f"  text hashed:      {found.text}")
+    click.echo(f"  SHA-256:          {found.digest}")
+    click.echo(f"  first 16 digits:  {found.prefix}")
+    click.echo(f"  as a decimal:     {found.number}")
+    click.echo("To check it: compute the SHA-256 of the text exactly as shown (UTF-8, no line")
+    click.echo("break at the end), keep its first 16 hexadecimal digits and convert them to a")
+    click.echo("decimal number. On the command line (macOS: shasum -a 256):")
+    click.echo(f"  {found.shell_command}")
+    click.echo("Lower numbers win; see docs/lottery-numbers.md for snippets in other languages.")
+
+
+@cli.command()
+@click.argument("out_dir", type=FOLDER)
+@click.option(
+    "--inputs",
+    "input_dir",
+    type=FOLDER,
+    help="The input folder of the run (optional for an unpacked audit bundle).",
+)
+@click.pass_context
+def audit(ctx: click.Context, out_dir: Path, input_dir: Path | None) -> None:
+    """Rerun a finished lottery and compare its results byte for byte.
+
+    Checks the files in INPUT_DIR against the SHA-256 checksums in OUT_DIR's
+    manifest.json, reruns the lottery in a temporary folder with the seed the
+    manifest records, and compares every output file with OUT_DIR's. For each file
+    that differs, prints the first differing line of both. Exits with status 1 if
+    anything differs. OUT_DIR may be an unpacked audit bundle; --inputs is then not
+    needed.
+
+    \b
+    Example:
+      lottery audit results --inputs examples/city
+      lottery audit unpacked-bundle
+    """
+    report = audit_results(out_dir, input_dir, progress=_progress)
+    for line in report.lines():
+        click.echo(line)
+    if not report.reproduced:
+        ctx.exit(1)
+
+
+@cli.command("audit-bundle")
+@click.argument("out_dir", type=FOLDER)
+@click.argument("bundle_path", metavar="BUNDLE.zip", type=click.Path(path_type=Path))
+@click.option(
+    "--inputs", "input_dir", type=FOLDER, required=True, help="The input folder of the run."
+)
+def audit_bundle(out_dir: Path, bundle_path: Path, input_dir: Path) -> None:
+    """Write a zip with what an auditor needs, without names or addresses.
+
+    The zip holds the run's input files (in applicants.csv, first_name, last_name,
+    guardian_name and address are replaced by "-"), its results and manifest, and
+    bundle.json, which records what was redacted. Names and addresses never affect
+    placements, so `lottery audit` on the unpacked bundle reproduces the results.
+
+    \b
+    Example:
+      lottery audit-bundle results --inputs examples/city audit-2026.zip
+    """
+    report = write_audit_bundle(out_dir, input_dir, bundle_path)
+    click.echo(f"Audit bundle written to {report.path}")
+    click.echo(f"  files:     {len(report.entries)}")
+    redacted = ", ".join(report.redacted_columns) or "(none)"
+    click.echo(f"  redacted:  {redacted} in {report.redacted_rows} rows of applicants.csv")
+    click.echo("Unpack it and run `lottery audit FOLDER` to check it.")
 
 
 def main() -> None:

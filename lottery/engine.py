@@ -20,6 +20,7 @@ from lottery.market import EXTERNAL_LOTTERY, Market, build_market, check_seed
 from lottery.matching import deferred_acceptance
 from lottery.records import CityInput
 from lottery.results import Results, build_results
+from lottery.seed import check_seed_commitment
 
 Progress = Callable[[str], None]
 
@@ -56,15 +57,21 @@ def run_lottery(
     seed: str | None,
     force: bool = False,
     progress: Progress = _quiet,
+    seed_commitment: str | None = None,
 ) -> RunReport:
     """Read and validate ``input_dir``, run the match with ``seed``, write ``out_dir``.
 
+    ``seed_commitment``, if given, is the SHA-256 published before the lottery (see
+    :mod:`lottery.seed`): a seed that does not match it is refused before any work, and
+    the manifest records it.
+
     Raises :class:`~lottery.errors.InputError` for bad input and
-    :class:`~lottery.errors.UsageError` for a refused output folder or a missing seed;
-    in both cases nothing is written.
+    :class:`~lottery.errors.UsageError` for a refused output folder, a missing seed or a
+    seed that does not match its commitment; in every case nothing is written.
     """
     check_output_folder(out_dir, input_dir, force)
     check_seed(seed, (Path(input_dir) / LOTTERY_FILE).is_file())
+    seed_commitment = check_seed_commitment(seed, seed_commitment)
     progress("Reading and checking the input files")
     city = read_input_folder(input_dir)
     progress("Computing priorities and lottery numbers")
@@ -80,16 +87,20 @@ def run_lottery(
         WAITLISTS_FILE: results.waitlists,
         SUMMARY_FILE: results.programs_summary,
     }
-    write_output_folder(out_dir, tables, run_manifest(city, market, results), force)
+    manifest = run_manifest(city, market, results, seed_commitment)
+    write_output_folder(out_dir, tables, manifest, force)
     return RunReport(Path(out_dir), results.counts, city.warnings)
 
 
-def run_manifest(city: CityInput, market: Market, results: Results) -> dict:
+def run_manifest(
+    city: CityInput, market: Market, results: Results, seed_commitment: str | None = None
+) -> dict:
     """Everything an auditor needs to rerun the lottery, without timestamps."""
     external = city.external_lottery is not None
     return {
         "engine": {"name": "lottery", "version": __version__},
         "seed": EXTERNAL_LOTTERY if external else market.seed,
+        "seed_commitment": seed_commitment,
         "lottery": {
             "source": "lottery.csv" if external else "seed",
             "tiebreak": market.tiebreak,

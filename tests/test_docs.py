@@ -3,6 +3,8 @@
 - Every ``python``, ``javascript`` and ``sh`` block in docs/lottery-numbers.md prints the
   worked example's lottery number, and every number, hash and rank quoted on that page
   is what :mod:`lottery.tiebreak` computes.
+- Every ``python`` and ``javascript`` block in docs/audit.md prints the worked example's
+  seed commitment and lottery number, and every hash quoted there is one of them.
 - Every command has help text with an example and a section in docs/cli.md, and
   docs/cli.md is exactly what docs/make_cli_reference.py generates from the live help.
 """
@@ -19,13 +21,16 @@ from pathlib import Path
 
 import click
 import pytest
+from click.testing import CliRunner
 
 from lottery.cli import cli
+from lottery.seed import seed_commitment
 from lottery.tiebreak import lottery_key, lottery_number
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 NUMBERS_DOC = DOCS / "lottery-numbers.md"
 CLI_DOC = DOCS / "cli.md"
+AUDIT_DOC = DOCS / "audit.md"
 
 # The worked example of docs/lottery-numbers.md.
 SEED = "2026-spring"
@@ -121,6 +126,44 @@ def test_rank_table_in_lottery_numbers_doc_orders_by_number():
         assert int(number) == lottery_number(SEED, applicant)
     by_number = sorted(rows, key=lambda row: (int(row[1]), row[0]))
     assert [int(rank) for *_, rank in by_number] == list(range(1, len(rows) + 1))
+
+
+# ----------------------------------------------------------------- audit.md
+
+AUDIT_OUTPUT = f"{seed_commitment(SEED)}\n{EXPECTED}"
+
+
+def test_python_snippets_of_audit_doc_print_commitment_and_number():
+    blocks = code_blocks(AUDIT_DOC, "python")
+    assert blocks, "docs/audit.md has no ```python block"
+    for code in blocks:
+        assert run_snippet([sys.executable, "-c"], code) == AUDIT_OUTPUT
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_javascript_snippets_of_audit_doc_print_commitment_and_number():
+    blocks = code_blocks(AUDIT_DOC, "javascript")
+    assert blocks, "docs/audit.md has no ```javascript block"
+    for code in blocks:
+        assert run_snippet(["node", "-e"], code) == AUDIT_OUTPUT
+
+
+def test_every_hash_and_number_quoted_in_audit_doc_is_right():
+    text = AUDIT_DOC.read_text(encoding="utf-8")
+    key_digest = hashlib.sha256(lottery_key(SEED, APPLICANT).encode("utf-8")).hexdigest()
+    for digest in re.findall(r"\b[0-9a-f]{64}\b", text):
+        assert digest in {seed_commitment(SEED), key_digest}, f"{digest} is not an example's hash"
+    assert f"first 16 digits:  {key_digest[:16]}" in text
+    assert f"Lottery number of {APPLICANT}: {EXPECTED}" in text
+
+
+def test_lookup_output_quoted_in_audit_doc_is_what_the_command_prints():
+    text = AUDIT_DOC.read_text(encoding="utf-8")
+    quoted = re.search(r"^\$ lottery lookup --seed (\S+) (\S+)\n(.*?)^```", text, re.M | re.S)
+    assert quoted, "docs/audit.md does not show `lottery lookup` output"
+    result = CliRunner().invoke(cli, ["lookup", "--seed", quoted[1], quoted[2]])
+    assert result.exit_code == 0
+    assert result.output.startswith(quoted[3])
 
 
 # ----------------------------------------------------------------- commands and cli.md

@@ -1,0 +1,133 @@
+"""What anyone can compute from a published seed: its commitment and each lottery number.
+
+A **seed commitment** is the SHA-256 of the seed's UTF-8 text, written as 64 lowercase
+hexadecimal digits::
+
+    seed_commitment("2026-spring") == sha256(b"2026-spring").hexdigest()
+
+The office publishes the commitment before the lottery and reveals the seed after it;
+anyone can then check that the revealed seed is the one committed to (``lottery seed
+commit SEED``), and ``lottery run --seed-commitment HEX`` refuses any other seed. The
+text is hashed exactly as given: no trimming, no change of case, no line break added.
+
+A **lookup** shows how one lottery number is computed (see :mod:`lottery.tiebreak` and
+docs/lottery-numbers.md): the exact text hashed, its SHA-256, the first 16 hexadecimal
+digits and their value as a decimal number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shlex
+from dataclasses import dataclass
+
+from lottery.errors import UsageError
+from lottery.io.readers import APPLICANT_ID, CODE
+from lottery.tiebreak import lottery_key, lottery_number
+
+COMMITMENT = re.compile(r"[0-9a-f]{64}")
+
+
+def seed_commitment(seed: str) -> str:
+    """The SHA-256 of ``seed`` encoded as UTF-8, as 64 lowercase hexadecimal digits.
+
+    >>> seed_commitment("2026-spring")[:16]
+    '7b76738218424149'
+    """
+    _check_not_blank(seed)
+    return hashlib.sha256(seed.encode("utf-8")).hexdigest()
+
+
+def parse_commitment(text: str) -> str:
+    """Check that ``text`` is a SHA-256 in hexadecimal; return it in lowercase.
+
+    Surrounding spaces are ignored (a commitment is often pasted from a web page).
+    """
+    value = text.strip().lower()
+    if not COMMITMENT.fullmatch(value):
+        raise UsageError(
+            f'"{text}" is not a seed commitment: it must be the 64 hexadecimal digits '
+            "that `lottery seed commit SEED` printed."
+        )
+    return value
+
+
+def check_seed_commitment(seed: str | None, commitment: str | None) -> str | None:
+    """Refuse a seed whose SHA-256 is not ``commitment``; return the commitment (lowercase).
+
+    ``None`` (no commitment given) is allowed and returned. A commitment without a seed
+    (the numbers come from lottery.csv) is refused, since there is nothing to check.
+    """
+    if commitment is None:
+        return None
+    expected = parse_commitment(commitment)
+    if seed is None:
+        raise UsageError(
+            "--seed-commitment checks the seed, but this lottery has no seed (its numbers "
+            "come from lottery.csv); run again without --seed-commitment."
+        )
+    actual = seed_commitment(seed)
+    if actual != expected:
+        raise UsageError(
+            f"The seed does not match the published commitment: the SHA-256 of the seed "
+            f"{seed!r} is {actual}, but the commitment is {expected}. Check the seed for "
+            "typing mistakes (capital letters, spaces); nothing was run."
+        )
+    return expected
+
+
+@dataclass(frozen=True)
+class LotteryNumberLookup:
+    """How one lottery number comes from the seed: every intermediate value.
+
+    ``text`` is what is hashed, ``digest`` its SHA-256 (64 hexadecimal digits),
+    ``prefix`` the first 16 of them and ``number`` their value.
+    """
+
+    seed: str
+    applicant_id: str
+    program_id: str | None
+    text: str
+    digest: str
+    prefix: str
+    number: int
+
+    @property
+    def tiebreak(self) -> str:
+        """``single`` (one number per applicant) or ``multiple`` (one per program)."""
+        return "single" if self.program_id is None else "multiple"
+
+    @property
+    def shell_command(self) -> str:
+        """A command line (Linux; ``shasum -a 256`` on macOS) that prints ``digest``."""
+        return f"printf '%s' {shlex.quote(self.text)} | sha256sum"
+
+
+def look_up_lottery_number(
+    seed: str, applicant_id: str, program_id: str | None = None
+) -> LotteryNumberLookup:
+    """The lottery number of ``applicant_id`` (at ``program_id``: multiple tie-break).
+
+    The number is the same as :func:`lottery.tiebreak.lottery_number`; the IDs must be
+    spelled as the input files allow, so that a typing mistake is caught here rather
+    than giving a number nobody has.
+    """
+    _check_not_blank(seed)
+    if not re.fullmatch(APPLICANT_ID, applicant_id):
+        raise UsageError(
+            f'"{applicant_id}" is not an applicant ID (letters, digits, "-" and "_" only, '
+            "as in applicants.csv)."
+        )
+    if program_id is not None and not re.fullmatch(CODE, program_id):
+        raise UsageError(f'"{program_id}" is not a program ID (as in programs.csv).')
+    text = lottery_key(seed, applicant_id, program_id)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    number = lottery_number(seed, applicant_id, program_id)
+    assert number == int(digest[:16], 16)
+    return LotteryNumberLookup(seed, applicant_id, program_id, text, digest, digest[:16], number)
+
+
+def _check_not_blank(seed: str) -> None:
+    if not seed.strip():
+        raise UsageError("The seed must not be empty: pass the seed that was announced publicly.")
