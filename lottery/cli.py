@@ -20,6 +20,7 @@ from lottery.engine import run_lottery, validate_input
 from lottery.errors import LotteryError
 from lottery.seed import look_up_lottery_number, parse_commitment, seed_commitment
 from lottery.synth import generate_city
+from lottery.verify import VERIFICATION_FILE, certificate_lines, verify_outputs, write_verification
 
 FOLDER = click.Path(path_type=Path, file_okay=False)
 
@@ -327,6 +328,35 @@ def audit(ctx: click.Context, out_dir: Path, input_dir: Path | None) -> None:
     for line in report.lines():
         click.echo(line)
     if not report.reproduced:
+        ctx.exit(1)
+
+
+@cli.command()
+@click.argument("out_dir", type=FOLDER)
+@click.option(
+    "--inputs", "input_dir", type=FOLDER, required=True, help="The input folder of the run."
+)
+@click.pass_context
+def verify(ctx: click.Context, out_dir: Path, input_dir: Path) -> None:
+    """Check a finished lottery's results against the rules, applicant by applicant.
+
+    An independent checker, written apart from the matcher, recomputes every lottery
+    number and priority from INPUT_DIR and checks OUT_DIR: every applicant placed at
+    most once and only at a program they ranked, no program over its seats, nobody who
+    lost a seat to someone with lower priority, no applicant left out while a program
+    they preferred had an open seat, complete and correctly ordered waitlists, summary
+    counts and cutoffs, and the manifest's checksums. Prints a certificate, writes
+    OUT_DIR/verification.json, and exits with status 1 listing every violation found.
+
+    \b
+    Example:
+      lottery verify results --inputs examples/city
+    """
+    report = verify_outputs(out_dir, input_dir)
+    write_verification(report, Path(out_dir) / VERIFICATION_FILE)
+    for line in certificate_lines(report):
+        click.echo(line)
+    if not report.passed:
         ctx.exit(1)
 
 

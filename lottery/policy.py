@@ -114,7 +114,7 @@ def load_policy(path: Path) -> Policy:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        message = f'the file is not UTF-8 text (byte {error.start + 1}); save it as UTF-8'
+        message = f"the file is not UTF-8 text (byte {error.start + 1}); save it as UTF-8"
         raise InputError([Problem(POLICY_FILE, None, None, message)]) from None
     try:
         data = tomllib.loads(text)
