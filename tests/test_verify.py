@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from strategies import cities, write_city
 
+from lottery.audit import audit_results
 from lottery.engine import run_lottery
 from lottery.verify import (
     RULES,
@@ -204,7 +205,7 @@ def write_inputs(folder: Path, city, extra: dict[str, str]) -> Path:
 
 @FEW
 @given(drawn=input_folders(), seed=st.text("abc-|é ", min_size=1, max_size=8))
-def test_engine_results_pass_for_random_cities(tmp_path_factory, drawn, seed):
+def test_engine_results_pass_verify_and_audit_for_random_cities(tmp_path_factory, drawn, seed):
     city, extra = drawn
     base = tmp_path_factory.mktemp("random")
     inputs = write_inputs(base / "in", city, extra)
@@ -212,6 +213,8 @@ def test_engine_results_pass_for_random_cities(tmp_path_factory, drawn, seed):
     run_lottery(inputs, base / "out", None if external else seed.strip() or "s")
     report = verify_outputs(base / "out", inputs)
     assert report.passed, certificate_lines(report)
+    audit = audit_results(base / "out", inputs)
+    assert audit.reproduced, audit.lines()
 
 
 @FEW
