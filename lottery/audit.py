@@ -56,7 +56,7 @@ INPUT_FILES = (
 )
 """Every file a run reads from its input folder; other files there (a README) are ignored."""
 
-IGNORED_OUTPUTS = frozenset({"verification.json"})
+IGNORED_OUTPUTS = frozenset({"verification.json", "report.html", "report-public.html"})
 """Files a results folder may hold that the run itself did not write."""
 
 BUNDLE_RECORD = "bundle.json"

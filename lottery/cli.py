@@ -8,7 +8,7 @@ usage, 1 for a matching error). Anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import sys
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
 from pathlib import Path
 
 import click
@@ -18,6 +18,8 @@ from lottery.audit import audit_results
 from lottery.bundle import write_audit_bundle
 from lottery.engine import run_lottery, validate_input
 from lottery.errors import LotteryError
+from lottery.letters import generate_letters
+from lottery.report import DEFAULT_THRESHOLD, write_report
 from lottery.seed import look_up_lottery_number, parse_commitment, seed_commitment
 from lottery.synth import generate_city
 from lottery.verify import VERIFICATION_FILE, certificate_lines, verify_outputs, write_verification
@@ -91,7 +93,7 @@ def cli() -> None:
 def run(
     input_dir: Path, seed: str | None, out_dir: Path, force: bool, seed_commitment: str | None
 ) -> None:
-    """Run the lottery on INPUT_DIR and write placements, waitlists and a summary.
+    """Run the lottery on INPUT_DIR and write placements, waitlists, choice results, a summary.
 
     INPUT_DIR holds programs.csv, applicants.csv and choices.csv, and optionally
     priorities.csv, lottery.csv and policy.toml (see docs/file-formats.md).
@@ -358,6 +360,108 @@ def verify(ctx: click.Context, out_dir: Path, input_dir: Path) -> None:
         click.echo(line)
     if not report.passed:
         ctx.exit(1)
+
+
+@cli.command()
+@click.argument("out_dir", type=FOLDER)
+@click.option(
+    "--inputs", "input_dir", type=FOLDER, required=True, help="The input folder of the run."
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The office's name, contact details, response deadline and how to accept "
+    "[default: letters.toml in INPUT_DIR, if there is one].",
+)
+@click.option(
+    "--templates",
+    "templates_dir",
+    type=FOLDER,
+    help="A folder of edited letter templates (en.html, es.html, ...); languages it lacks "
+    "use the shipped ones.",
+)
+def letters(
+    out_dir: Path, input_dir: Path, config_path: Path | None, templates_dir: Path | None
+) -> None:
+    """Write a placement letter for every applicant, as PDF and HTML.
+
+    Each family gets a letter in its language (English, Spanish and Portuguese are
+    shipped; other languages get English with a note that translations are available
+    on request): the result, every school they ranked with its result, waitlist
+    position, their priority and the school's cutoff, their lottery number with how to
+    check it against the published seed, and next steps. Written into OUT_DIR/letters:
+    <applicant_id>.pdf and <applicant_id>.html for each applicant, and all-letters.pdf,
+    every letter sorted by zone, then address, for printing and mailing. Letters
+    written earlier into OUT_DIR/letters are replaced. See docs/letters.md.
+
+    \b
+    Example:
+      lottery letters results --inputs examples/city
+      lottery letters results --inputs examples/city --config letters.toml \\
+        --templates my-templates
+    """
+    with ExitStack() as stack:
+        bar = None
+
+        def progress(done: int, total: int) -> None:
+            # The bar appears once the files are checked, so errors print on their own.
+            nonlocal bar
+            if bar is None:
+                bar = stack.enter_context(
+                    click.progressbar(length=total, label="Writing letters", file=sys.stderr)
+                )
+            bar.update(done - bar.pos)
+
+        summary = generate_letters(
+            out_dir, input_dir, config_path, templates_dir, progress=progress
+        )
+    for warning in summary.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"Letters written to {summary.letters_dir}")
+    click.echo(f"  letters:    {summary.letters} ({summary.pages} pages in all-letters.pdf)")
+    languages = ", ".join(f"{n} {code}" for code, n in summary.languages.items())
+    click.echo(f"  languages:  {languages}")
+    if summary.fallback:
+        asked = ", ".join(f"{n} {code}" for code, n in summary.fallback.items())
+        click.echo(f"  in English with a note (no template for): {asked}")
+    click.echo(f"  office:     {summary.config_file or '(no letters.toml)'}")
+
+
+@cli.command()
+@click.argument("out_dir", type=FOLDER)
+@click.option(
+    "--inputs", "input_dir", type=FOLDER, required=True, help="The input folder of the run."
+)
+@click.option(
+    "--public",
+    is_flag=True,
+    help="For publishing: no applicant IDs or per-applicant rows, small counts suppressed.",
+)
+@click.option(
+    "--threshold",
+    type=click.IntRange(min=1),
+    default=DEFAULT_THRESHOLD,
+    show_default=True,
+    help="With --public: counts below this are shown as <N.",
+)
+def report(out_dir: Path, input_dir: Path, public: bool, threshold: int) -> None:
+    """Write OUT_DIR/report.html: the results for the office, its board and the public.
+
+    One self-contained page (it opens offline and prints well) with charts: which
+    choice applicants got, overall and by grade; first-choice demand against seats at
+    every program; charter and district programs side by side on the same measures;
+    outcomes by priority, home zone and applicant group; and each program's cutoff.
+    The office version lists unplaced applicants by ID. With --public it has no
+    applicant-level data and every count below the threshold is shown as "<10".
+
+    \b
+    Example:
+      lottery report results --inputs examples/city
+      lottery report results --inputs examples/city --public
+    """
+    path = write_report(out_dir, input_dir, public=public, threshold=threshold)
+    click.echo(f"Report written to {path}")
 
 
 @cli.command("audit-bundle")

@@ -27,6 +27,7 @@ Progress = Callable[[str], None]
 PLACEMENTS_FILE = "placements.csv"
 WAITLISTS_FILE = "waitlists.csv"
 SUMMARY_FILE = "programs_summary.csv"
+CHOICE_RESULTS_FILE = "choice_results.csv"
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ def run_lottery(
         PLACEMENTS_FILE: results.placements,
         WAITLISTS_FILE: results.waitlists,
         SUMMARY_FILE: results.programs_summary,
+        CHOICE_RESULTS_FILE: results.choice_results,
     }
     manifest = run_manifest(city, market, results, seed_commitment)
     write_output_folder(out_dir, tables, manifest, force)

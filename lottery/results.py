@@ -3,7 +3,7 @@
 Every number in the outputs is computed here, once; the writers only format.
 Row order is part of the contract (documented in docs/outputs.md):
 placements by ``applicant_id``; waitlists by ``program_id`` then position; the
-summary by ``program_id``.
+summary by ``program_id``; per-choice results by ``applicant_id`` then rank.
 """
 
 from __future__ import annotations
@@ -20,6 +20,13 @@ from lottery.records import CityInput
 PLACED = "placed"
 UNPLACED_STATUS = "unplaced"
 
+# The ``result`` of one ranked choice in choice_results.csv.
+CHOICE_PLACED = "placed"
+CHOICE_WAITLISTED = "waitlisted"
+CHOICE_NOT_CONSIDERED = "not_considered"  # ranked below the program the applicant got
+CHOICE_INELIGIBLE = "ineligible"  # reserved: no eligibility rules exist yet
+CHOICE_RESULTS = (CHOICE_PLACED, CHOICE_WAITLISTED, CHOICE_NOT_CONSIDERED, CHOICE_INELIGIBLE)
+
 
 @dataclass(frozen=True, eq=False)
 class Results:
@@ -28,6 +35,7 @@ class Results:
     placements: pd.DataFrame
     waitlists: pd.DataFrame
     programs_summary: pd.DataFrame
+    choice_results: pd.DataFrame
     counts: dict[str, int]
 
 
@@ -36,8 +44,13 @@ def build_results(city: CityInput, market: Market, placed_pair: np.ndarray) -> R
     labels = _priority_labels(city, market)
     placements = _placements(city, market, placed_pair, labels)
     on_waitlist = _waitlisted_pairs(market, placed_pair)
-    waitlists = _waitlists(city, market, on_waitlist, labels)
-    summary = _summary(city, market, placed_pair, on_waitlist, labels)
+    waitlist_pairs, waitlist_position = _waitlist_order(market, on_waitlist)
+    waitlists = _waitlists(city, market, waitlist_pairs, waitlist_position, labels)
+    full, last_admitted = _cutoffs(market, placed_pair)
+    summary = _summary(city, market, placed_pair, on_waitlist, labels, full, last_admitted)
+    choice_results = _choice_results(
+        city, market, placed_pair, waitlist_pairs, waitlist_position, labels, full, last_admitted
+    )
     n_placed = int((placed_pair != UNPLACED).sum())
     has_choices = np.diff(market.choice_offsets) > 0
     counts = {
@@ -53,7 +66,7 @@ def build_results(city: CityInput, market: Market, placed_pair: np.ndarray) -> R
         ),
         "waitlist_entries": len(waitlists),
     }
-    return Results(placements, waitlists, summary, counts)
+    return Results(placements, waitlists, summary, choice_results, counts)
 
 
 def _priority_labels(city: CityInput, market: Market) -> np.ndarray:
@@ -115,16 +128,21 @@ def _waitlisted_pairs(market: Market, placed_pair: np.ndarray) -> np.ndarray:
     return (placed == UNPLACED) | (pairs < placed)
 
 
-def _waitlists(city, market, on_waitlist, labels) -> pd.DataFrame:
+def _waitlist_order(market: Market, on_waitlist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Waitlisted pairs in waitlists.csv order (program, then the program's order) and the
+    1-based position of each on its program's waitlist."""
     pairs = np.flatnonzero(on_waitlist)
     program = market.choice_program[pairs]
     order = np.lexsort((market.choice_rank[pairs], program))
     pairs, program = pairs[order], program[order]
     starts = np.searchsorted(program, program, side="left")
-    position = np.arange(len(pairs), dtype=np.int64) - starts + 1
+    return pairs, np.arange(len(pairs), dtype=np.int64) - starts + 1
+
+
+def _waitlists(city, market, pairs, position, labels) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "program_id": city.programs.id[program],
+            "program_id": city.programs.id[market.choice_program[pairs]],
             "position": position,
             "applicant_id": city.applicants.id[market.choice_applicant[pairs]],
             "choice_rank": pairs - market.choice_offsets[market.choice_applicant[pairs]] + 1,
@@ -134,15 +152,13 @@ def _waitlists(city, market, on_waitlist, labels) -> pd.DataFrame:
     )
 
 
-def _summary(city, market, placed_pair, on_waitlist, labels) -> pd.DataFrame:
-    programs = city.programs
+def _cutoffs(market: Market, placed_pair: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per program: whether it has a cutoff (it is full), and the pair of its last admitted
+    applicant (the one it orders lowest among those it holds; 0 where it has no cutoff)."""
     n = market.n_programs
     program = market.choice_program
-    first_choice = np.zeros(len(program), dtype=bool)
-    first_choice[market.choice_offsets[:-1][np.diff(market.choice_offsets) > 0]] = True
     admitted_pairs = placed_pair[placed_pair != UNPLACED]
     placed = np.bincount(program[admitted_pairs], minlength=n)
-    # The last admitted applicant is the one the program ranks lowest among those it holds.
     last_admitted = np.full(n, -1, dtype=np.int64)
     if len(admitted_pairs):
         order = np.lexsort((market.choice_rank[admitted_pairs], program[admitted_pairs]))
@@ -150,7 +166,16 @@ def _summary(city, market, placed_pair, on_waitlist, labels) -> pd.DataFrame:
         is_last = np.r_[program[ordered][1:] != program[ordered][:-1], True]
         last_admitted[program[ordered][is_last]] = ordered[is_last]
     full = (placed >= market.capacity) & (market.capacity > 0) & (last_admitted >= 0)
-    safe_last = np.where(full, last_admitted, 0)
+    return full, np.where(full, last_admitted, 0)
+
+
+def _summary(city, market, placed_pair, on_waitlist, labels, full, safe_last) -> pd.DataFrame:
+    programs = city.programs
+    n = market.n_programs
+    program = market.choice_program
+    first_choice = np.zeros(len(program), dtype=bool)
+    first_choice[market.choice_offsets[:-1][np.diff(market.choice_offsets) > 0]] = True
+    placed = np.bincount(program[placed_pair[placed_pair != UNPLACED]], minlength=n)
     blank = np.array("", dtype=object)
     return pd.DataFrame(
         {
@@ -168,6 +193,39 @@ def _summary(city, market, placed_pair, on_waitlist, labels) -> pd.DataFrame:
             "cutoff_priority": np.where(full, labels[safe_last] if len(labels) else blank, blank),
             "cutoff_lottery_rank": _optional_int(
                 market.choice_lottery_rank[safe_last] if len(labels) else safe_last, full
+            ),
+        }
+    )
+
+
+def _choice_results(
+    city, market, placed_pair, waitlist_pairs, waitlist_position, labels, full, safe_last
+) -> pd.DataFrame:
+    """One row per ranked choice, in pair order, which is (applicant_id, rank) order."""
+    n_pairs = len(market.choice_program)
+    applicant = market.choice_applicant
+    program = market.choice_program
+    pairs = np.arange(n_pairs, dtype=np.int64)
+    placed = placed_pair[applicant]
+    position = np.zeros(n_pairs, dtype=np.int64)
+    position[waitlist_pairs] = waitlist_position
+    result = np.full(n_pairs, CHOICE_NOT_CONSIDERED, dtype=object)
+    result[position > 0] = CHOICE_WAITLISTED
+    result[pairs == placed] = CHOICE_PLACED
+    has_cutoff = full[program]
+    cutoff_pair = safe_last[program]
+    blank = np.array("", dtype=object)
+    return pd.DataFrame(
+        {
+            "applicant_id": city.applicants.id[applicant],
+            "rank": pairs - market.choice_offsets[applicant] + 1,
+            "program_id": city.programs.id[program],
+            "result": result,
+            "priority": labels,
+            "waitlist_position": _optional_int(position, position > 0),
+            "cutoff_priority": np.where(has_cutoff, labels[cutoff_pair], blank),
+            "cutoff_lottery_rank": _optional_int(
+                market.choice_lottery_rank[cutoff_pair], has_cutoff
             ),
         }
     )

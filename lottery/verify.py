@@ -25,6 +25,12 @@ the engine cannot hide itself by being repeated here:
    justified envy and no waste (the stability conditions of Gale & Shapley 1962, in
    the school-choice form of Abdulkadiroglu & Sonmez 2003), and the waitlists, summary
    and manifest counts re-derived from it.
+6. **Per-choice results.** Every row of ``choice_results.csv`` is re-derived from the
+   same picture: one row per ranked choice, ``placed`` where the placement is,
+   ``waitlisted`` above it (or everywhere, if unplaced), ``not_considered`` below it;
+   the priority recomputed; the waitlist position from the program's order; the cutoff
+   the same as the summary's. So the file agrees with placements.csv, waitlists.csv and
+   programs_summary.csv by construction of the checks, not by copying them.
 
 A program orders its applicants by the key ``(priority value, lottery number at that
 program, applicant_id)``, lowest first (docs/lottery-numbers.md); :class:`OrderKey` is that
@@ -92,7 +98,18 @@ SUMMARY_COLUMNS = (
     "cutoff_priority",
     "cutoff_lottery_rank",
 )
+CHOICE_RESULT_COLUMNS = (
+    "applicant_id",
+    "rank",
+    "program_id",
+    "result",
+    "priority",
+    "waitlist_position",
+    "cutoff_priority",
+    "cutoff_lottery_rank",
+)
 OUTPUT_FILES = {
+    "choice_results.csv": CHOICE_RESULT_COLUMNS,
     "placements.csv": PLACEMENT_COLUMNS,
     "programs_summary.csv": SUMMARY_COLUMNS,
     "waitlists.csv": WAITLIST_COLUMNS,
@@ -129,6 +146,7 @@ RULES = {
     "summary-details": "programs_summary.csv differs from programs.csv",
     "each-program-once": "every program has exactly one row in programs_summary.csv",
     "cutoff": "a program's cutoff is not its last admitted applicant",
+    "choice-results": "choice_results.csv disagrees with the placements, waitlists or cutoffs",
     "row-order": "an output file's rows are not in their documented order",
 }
 
@@ -272,6 +290,8 @@ def certificate_lines(report: VerificationReport) -> list[str]:
         "rows).",
         "The counts and cutoffs in programs_summary.csv and manifest.json agree with the "
         "placements.",
+        f"Every ranked choice in choice_results.csv ({c.get('choice_rows', 0)} rows) shows the "
+        "right result, priority, waitlist position and cutoff.",
         f"The SHA-256 checksums of {c.get('files_hashed', 0)} files (inputs and outputs) match "
         "manifest.json.",
     ]
@@ -337,6 +357,9 @@ class _Checker:
         summary_rows = self._read_csv("programs_summary.csv")
         if summary_rows is not None:
             self._check_summary(summary_rows)
+        choice_rows = self._read_csv("choice_results.csv")
+        if choice_rows is not None:
+            self._check_choice_results(choice_rows)
         self._check_manifest_counts(manifest)
 
     # --------------------------------------------------------------- files and hashes
@@ -961,14 +984,7 @@ class _Checker:
                 },
             }
             if self.has_lottery:
-                cutoff = {"cutoff_priority": "", "cutoff_lottery_rank": ""}
-                if seats > 0 and placed >= seats and self.admitted[pid]:
-                    last = max(self.key(aid, pid) for aid in self.admitted[pid])
-                    cutoff = {
-                        "cutoff_priority": last.label,
-                        "cutoff_lottery_rank": self.rank(last.applicant_id, pid),
-                    }
-                expected["cutoff"] = cutoff
+                expected["cutoff"] = self.cutoff(pid)
             for rule, values in expected.items():
                 for column, value in values.items():
                     if row[column] != str(value):
@@ -982,6 +998,70 @@ class _Checker:
         for pid in self.programs:
             if pid not in seen:
                 self.fail("each-program-once", "programs_summary.csv has no row", None, pid)
+
+    def cutoff(self, pid: str) -> dict[str, str]:
+        """The program's cutoff columns: its last admitted applicant, blank if not full."""
+        seats, admitted = self.programs[pid]["seats"], self.admitted[pid]
+        if seats > 0 and self.placed_count[pid] >= seats and admitted:
+            last = max(self.key(aid, pid) for aid in admitted)
+            return {
+                "cutoff_priority": last.label,
+                "cutoff_lottery_rank": str(self.rank(last.applicant_id, pid)),
+            }
+        return {"cutoff_priority": "", "cutoff_lottery_rank": ""}
+
+    # --------------------------------------------------------------- per-choice results
+
+    def _check_choice_results(self, rows: list[dict[str, str]]) -> None:
+        """One row per ranked choice, in (applicant_id, rank) order, each re-derived."""
+        keys = [
+            (row["applicant_id"], int(row["rank"]) if row["rank"].isdigit() else -1) for row in rows
+        ]
+        if any(b <= a for a, b in zip(keys, keys[1:], strict=False)):
+            self.fail("row-order", "choice_results.csv is not sorted by applicant_id, then rank")
+        positions: dict[tuple[str, str], int] = {}
+        cutoffs: dict[str, dict[str, str]] = {}
+        if self.has_lottery:
+            for pid, waiting in self.waitlist.items():
+                ordered = sorted(waiting, key=lambda aid, pid=pid: self.key(aid, pid))
+                for position, aid in enumerate(ordered, start=1):
+                    positions[aid, pid] = position
+            cutoffs = {pid: self.cutoff(pid) for pid in self.programs}
+        seen: set[tuple[str, int]] = set()
+        for row, key in zip(rows, keys, strict=True):
+            aid, rank = key
+            pids = self.ranked.get(aid)
+            if pids is None or not 1 <= rank <= len(pids) or key in seen:
+                what = "a second row" if key in seen else "a row for a choice not in choices.csv"
+                self.fail(
+                    "choice-results", f"choice_results.csv has {what} (rank {row['rank']!r})", aid
+                )
+                continue
+            seen.add(key)
+            self.checks["choice_rows"] += 1
+            pid = pids[rank - 1]
+            placed = self.placed_at.get(aid)
+            waitlisted = pid in self.preferred(aid)
+            result = "placed" if placed == pid else "waitlisted" if waitlisted else "not_considered"
+            expected = {"program_id": pid, "result": result, "priority": self.priority(aid, pid)[1]}
+            if self.has_lottery:
+                expected["waitlist_position"] = str(positions[aid, pid]) if waitlisted else ""
+                expected.update(cutoffs[pid])
+            for column, value in expected.items():
+                if row[column] != value:
+                    self.fail(
+                        "choice-results",
+                        f"choice_results.csv shows {column} {row[column]!r} for rank {rank}; "
+                        f"expected {value!r}",
+                        aid,
+                        pid,
+                    )
+        for aid, pids in self.ranked.items():
+            for rank, pid in enumerate(pids, start=1):
+                if (aid, rank) not in seen:
+                    self.fail(
+                        "choice-results", f"choice_results.csv has no row for rank {rank}", aid, pid
+                    )
 
     def _check_manifest_counts(self, manifest: dict) -> None:
         recorded = _section(manifest, "counts")

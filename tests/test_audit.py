@@ -66,8 +66,8 @@ def test_audit_reproduces_the_example_city_byte_for_byte(invoke, example_run):
     assert result.exit_code == 0, result.stdout
     assert REPRODUCED in result.stdout
     assert (
-        "  outputs compared:  manifest.json, placements.csv, programs_summary.csv, waitlists.csv"
-        in result.stdout
+        "  outputs compared:  choice_results.csv, manifest.json, placements.csv, "
+        "programs_summary.csv, waitlists.csv" in result.stdout
     )
     assert "  inputs checked:    applicants.csv, choices.csv, policy.toml, programs.csv" in (
         result.stdout
@@ -145,12 +145,13 @@ def test_a_changed_seed_in_the_manifest_reports_the_first_differing_rows(results
     assert report.rerun == 'seed "2026-fall"'
     by_file = {f.file: f for f in report.findings}
     assert set(by_file) == {
+        "choice_results.csv",
         "manifest.json",
         "placements.csv",
         "programs_summary.csv",
         "waitlists.csv",
     }
-    for name in ("placements.csv", "programs_summary.csv", "waitlists.csv"):
+    for name in ("choice_results.csv", "placements.csv", "programs_summary.csv", "waitlists.csv"):
         recorded, rerun = lines_of(results / name), lines_of(other / name)
         line = next(i for i, (a, b) in enumerate(zip(recorded, rerun, strict=True), 1) if a != b)
         finding = by_file[name]
@@ -370,6 +371,7 @@ def test_bundle_holds_inputs_outputs_and_its_record(bundle):
             "inputs/choices.csv",
             "inputs/policy.toml",
             "inputs/programs.csv",
+            "outputs/choice_results.csv",
             "outputs/manifest.json",
             "outputs/placements.csv",
             "outputs/programs_summary.csv",
@@ -404,7 +406,7 @@ def test_audit_on_the_unpacked_bundle_reproduces_the_results(invoke, bundle, tmp
 def test_redacted_inputs_give_the_same_placements(bundle, tmp_path, example_run):
     folder = unpack(bundle, tmp_path / "unpacked")
     run_lottery(folder / "inputs", tmp_path / "again", SEED)
-    for name in ("placements.csv", "waitlists.csv", "programs_summary.csv"):
+    for name in ("placements.csv", "waitlists.csv", "programs_summary.csv", "choice_results.csv"):
         assert (tmp_path / "again" / name).read_bytes() == (example_run / name).read_bytes()
 
 
@@ -460,7 +462,7 @@ def test_bundle_command_reports_what_it_wrote(invoke, example_run, tmp_path):
     result = invoke("audit-bundle", example_run, "--inputs", EXAMPLE, tmp_path / "b.zip")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.split("\n")[1:3] == [
-        "  files:     10",
+        "  files:     11",
         "  redacted:  first_name, last_name, guardian_name, address in 360 rows of applicants.csv",
     ]
 

@@ -30,6 +30,8 @@ HEADERS = {
     "waitlists.csv": "program_id,position,applicant_id,choice_rank,priority,lottery_rank",
     "programs_summary.csv": "program_id,school_id,school_name,sector,grade,seats,applicants,"
     "first_choice_applicants,placed,open_seats,waitlisted,cutoff_priority,cutoff_lottery_rank",
+    "choice_results.csv": "applicant_id,rank,program_id,result,priority,waitlist_position,"
+    "cutoff_priority,cutoff_lottery_rank",
 }
 OUTPUT_FILES = {*HEADERS, "manifest.json"}
 
@@ -111,6 +113,34 @@ def test_run_places_applicants_by_priority_then_lottery(invoke, city, tmp_path):
         ("OAK-K", "1", first, "general"),
         ("OAK-K", "2", second, "general"),
     ]
+
+
+def test_choice_results_explain_every_ranked_choice(invoke, city, tmp_path):
+    """The example of docs/outputs.md: one row per row of choices.csv, with its result,
+    the applicant's priority, the waitlist position and the program's cutoff."""
+    out = tmp_path / "results"
+    assert invoke("run", city.path, "--seed", SEED, "--out", out).exit_code == 0
+    assert (out / "choice_results.csv").read_text(encoding="utf-8") == (
+        "applicant_id,rank,program_id,result,priority,waitlist_position,cutoff_priority,"
+        "cutoff_lottery_rank\n"
+        "A1,1,ELM-K,placed,sibling+zone,,zone,7\n"
+        "A1,2,OAK-K,not_considered,general,,sibling,5\n"
+        "A2,1,ELM-K,waitlisted,general,1,zone,7\n"
+        "A2,2,OAK-K,waitlisted,general,1,sibling,5\n"
+        "A3,1,OAK-K,waitlisted,general,2,sibling,5\n"
+        "A3,2,ELM-K,placed,zone,,zone,7\n"
+        "A4,1,OAK-K,placed,sibling,,sibling,5\n"
+        "A5,1,RIV-1,placed,continuing,,zone,6\n"
+        "A5,2,ELM-1,not_considered,general,,zone,4\n"
+        "A6,1,ELM-1,placed,zone,,zone,4\n"
+        "A6,2,RIV-1,not_considered,general,,zone,6\n"
+        "A7,1,ELM-1,placed,sibling+zone,,zone,4\n"
+        "A7,2,RIV-1,not_considered,sibling,,zone,6\n"
+        "A8,1,RIV-1,placed,zone,,zone,6\n"
+    )
+    documented = (Path(__file__).parents[1] / "docs" / "outputs.md").read_text(encoding="utf-8")
+    example = documented.split("## `choice_results.csv`")[1].split("```csv\n")[1].split("```")[0]
+    assert (out / "choice_results.csv").read_text(encoding="utf-8").startswith(example)
 
 
 def test_lottery_numbers_follow_the_published_formula(invoke, city, tmp_path):

@@ -21,7 +21,7 @@ from strategies import City, cities, write_city
 from lottery.engine import run_lottery
 
 SEED = "2026-spring"
-OUTPUT_CSVS = ("placements.csv", "waitlists.csv", "programs_summary.csv")
+OUTPUT_CSVS = ("placements.csv", "waitlists.csv", "programs_summary.csv", "choice_results.csv")
 FILE_LEVEL = settings(max_examples=20, deadline=None)
 
 

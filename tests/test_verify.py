@@ -120,8 +120,9 @@ def test_engine_results_for_the_example_city_pass(example_run: Run):
     report = example_run.verify()
     assert report.passed, certificate_lines(report)
     assert report.checks["applicants"] == 360
-    assert report.checks["files_hashed"] == 7  # 3 outputs, 4 inputs (with policy.toml)
+    assert report.checks["files_hashed"] == 8  # 4 outputs, 4 inputs (with policy.toml)
     assert report.checks["preferred_pairs"] == report.checks["waitlist_rows"] == 243
+    assert report.checks["choice_rows"] == 1103  # every row of choices.csv
 
 
 def test_certificate_names_every_check(example_run: Run):
@@ -132,6 +133,7 @@ def test_certificate_names_every_check(example_run: Run):
     assert 'recomputed from the seed "2026-spring" (single tie-break)' in text
     assert "No applicant lost a seat to someone with lower priority" in text
     assert "No seat was wasted" in text
+    assert "Every ranked choice in choice_results.csv (1103 rows)" in text
 
 
 def test_verification_json_is_stable_and_ignored_by_verify(run: Run):
@@ -475,6 +477,82 @@ def test_a_wrong_cutoff_is_caught(run: Run):
     run.write_rows("programs_summary.csv", rows)
     report = run.verify()
     assert [(v.rule, v.program_id) for v in report.violations] == [("cutoff", row["program_id"])]
+
+
+def choice_rows(run: Run, applicant: str) -> list[dict[str, str]]:
+    return [r for r in run.rows("choice_results.csv") if r["applicant_id"] == applicant]
+
+
+def test_a_choice_result_that_disagrees_with_the_placement_is_caught(run: Run):
+    """A waitlisted choice relabelled placed: the applicant is placed elsewhere."""
+    rows = run.rows("choice_results.csv")
+    row = next(r for r in rows if r["result"] == "waitlisted")
+    row.update(result="placed", waitlist_position="")
+    run.write_rows("choice_results.csv", rows)
+    report = run.verify()
+    assert [(v.rule, v.applicant_id, v.program_id) for v in report.violations] == [
+        ("choice-results", row["applicant_id"], row["program_id"])
+    ] * 2
+    assert [v.message.split(" for rank")[0] for v in report.violations] == [
+        "choice_results.csv shows result 'placed'",
+        "choice_results.csv shows waitlist_position ''",
+    ]
+
+
+def test_a_wrong_waitlist_position_in_choice_results_is_caught(run: Run):
+    rows = run.rows("choice_results.csv")
+    row = next(r for r in rows if r["waitlist_position"] == "2")
+    row["waitlist_position"] = "1"
+    run.write_rows("choice_results.csv", rows)
+    report = run.verify()
+    assert [v.render() for v in report.violations] == [
+        f"[choice-results] applicant {row['applicant_id']}, program {row['program_id']}: "
+        f"choice_results.csv shows waitlist_position '1' for rank {row['rank']}; expected '2'"
+    ]
+
+
+def test_a_wrong_cutoff_or_priority_in_choice_results_is_caught(run: Run):
+    rows = run.rows("choice_results.csv")
+    with_cutoff = next(r for r in rows if r["cutoff_lottery_rank"])
+    with_cutoff["cutoff_lottery_rank"] = str(int(with_cutoff["cutoff_lottery_rank"]) + 1)
+    general = next(r for r in rows if r["priority"] == "general" and r is not with_cutoff)
+    general["priority"] = "sibling"
+    run.write_rows("choice_results.csv", rows)
+    report = run.verify()
+    assert {(v.rule, v.applicant_id, v.message.split(" ")[2]) for v in report.violations} == {
+        ("choice-results", with_cutoff["applicant_id"], "cutoff_lottery_rank"),
+        ("choice-results", general["applicant_id"], "priority"),
+    }
+
+
+def test_a_dropped_or_reordered_choice_result_row_is_caught(run: Run):
+    rows = run.rows("choice_results.csv")
+    dropped = rows.pop(0)
+    rows[0], rows[1] = rows[1], rows[0]
+    run.write_rows("choice_results.csv", rows)
+    report = run.verify()
+    assert rules(report) == {"choice-results", "row-order"}
+    assert any(
+        v.rule == "choice-results"
+        and v.message == f"choice_results.csv has no row for rank {dropped['rank']}"
+        and v.applicant_id == dropped["applicant_id"]
+        for v in report.violations
+    )
+
+
+def test_moving_an_applicant_makes_choice_results_disagree(run: Run):
+    """Placements tampered with, choice_results.csv left alone: the two disagree."""
+    applicant, row = next((a, r) for a, r in run.placements().items() if r["status"] == "placed")
+    run.edit_placement(
+        applicant, status="unplaced", program_id="", school_id="", choice_rank="", priority=""
+    )
+    report = run.verify()
+    assert any(
+        v.rule == "choice-results"
+        and (v.applicant_id, v.program_id) == (applicant, row["program_id"])
+        and "result 'placed'" in v.message
+        for v in report.violations
+    )
 
 
 def test_a_missing_output_file_is_reported_not_raised(run: Run):

@@ -1,0 +1,272 @@
+"""Placement letters: one per applicant, in their language, as PDF and HTML.
+
+:func:`generate_letters` is what ``lottery letters`` runs:
+
+1. Read the results folder (checked against its manifest) and the run's input folder
+   (checked against the checksums the manifest records), see
+   :func:`lottery.io.results_folder.read_run_outputs`.
+2. Build one :class:`~lottery.letters.model.Letter` per applicant, in mailing order
+   (zone, then address, then applicant ID).
+3. Render each letter from its language's Jinja2 template (English, with a note that
+   translations are available, when there is none) to ``letters/<applicant_id>.html``,
+   and lay the same wording out as ``letters/<applicant_id>.pdf``.
+4. Join every PDF, in mailing order, into ``letters/all-letters.pdf`` for printing.
+
+``letters/`` is written into a hidden folder first and moved into place when complete,
+replacing the letters of an earlier ``lottery letters`` on the same results.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from io import BytesIO
+from multiprocessing import get_context
+from pathlib import Path
+
+import jinja2
+from pypdf import PdfReader, PdfWriter
+
+from lottery.errors import InputError, Problem, UsageError
+from lottery.io.readers import read_input_folder
+from lottery.io.results_folder import read_run_outputs
+from lottery.io.writers import staging_folder
+from lottery.letters.config import CONFIG_FILE, LettersConfig, load_letters_config
+from lottery.letters.model import Letter, build_letters
+from lottery.letters.render import (
+    WORDING,
+    ChunkResult,
+    RenderSettings,
+    init_worker,
+    make_environment,
+    pick_language,
+    render_chunk,
+    template_languages,
+    template_problem,
+    write_font_subsets,
+)
+
+__all__ = ["LETTERS_DIR", "MERGED_FILE", "LettersSummary", "generate_letters"]
+
+LETTERS_DIR = "letters"
+MERGED_FILE = "all-letters.pdf"
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class LettersSummary:
+    """What ``lottery letters`` wrote."""
+
+    letters_dir: Path
+    letters: int
+    pages: int
+    languages: dict[str, int]
+    """Letters per template language used."""
+    fallback: dict[str, int]
+    """Requested languages with no template (those letters are in English), and how many."""
+    config_file: Path | None
+    warnings: tuple[str, ...]
+
+
+def generate_letters(
+    out_dir: Path,
+    input_dir: Path,
+    config_path: Path | None = None,
+    templates_dir: Path | None = None,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> LettersSummary:
+    """Write a letter for every applicant of the run in ``out_dir`` into ``out_dir/letters``.
+
+    ``config_path`` defaults to ``letters.toml`` in ``input_dir`` if there is one.
+    ``templates_dir`` holds edited templates (``en.html``, ``es.html``, ...); languages it
+    lacks use the shipped templates. ``progress(done, total)`` is called as letters are
+    finished. ``workers`` processes render them (default: the CPUs available, at most 4;
+    small runs use one).
+
+    Raises :class:`~lottery.errors.InputError` for a bad ``letters.toml`` or template and
+    :class:`~lottery.errors.UsageError` for a results folder that is not complete and
+    unchanged or an input folder that is not the run's; nothing is written then.
+    """
+    out_dir, input_dir = Path(out_dir), Path(input_dir)
+    if config_path is None and (input_dir / CONFIG_FILE).is_file():
+        config_path = input_dir / CONFIG_FILE
+    config = load_letters_config(config_path)
+    if templates_dir is not None and not Path(templates_dir).is_dir():
+        raise UsageError(f"The templates folder {templates_dir} does not exist.")
+    outputs = read_run_outputs(out_dir, input_dir)
+    city = read_input_folder(input_dir)
+    letters = build_letters(city.applicants, outputs)
+    _check_file_names(letters)
+    environment = make_environment(templates_dir)
+    available = template_languages(environment)
+    used = Counter(pick_language(letter.language, available)[0] for letter in letters)
+    fallback = Counter(
+        letter.language for letter in letters if pick_language(letter.language, available)[1]
+    )
+    _check_templates(environment, used)
+
+    warnings = []
+    if config_path is None:
+        warnings.append(
+            f"no {CONFIG_FILE} (in {input_dir} or given with --config): the letters name no "
+            "office, contact details, response deadline or way to accept"
+        )
+    final = out_dir / LETTERS_DIR
+    if final.exists() and not _is_letters_folder(final):
+        raise UsageError(
+            f"{final} exists but does not hold letters written by lottery letters; "
+            "move it away first."
+        )
+    staging = staging_folder(final)
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            fonts, missing = write_font_subsets(
+                _characters(letters, config, environment), Path(scratch)
+            )
+            if missing:
+                shown = " ".join(sorted(missing)[:10])
+                warnings.append(
+                    f"the PDF font has no glyph for {len(missing)} character(s) in the letters "
+                    f"({shown}); the PDFs show ? instead (the HTML letters are not affected)"
+                )
+            settings = RenderSettings(
+                templates_dir=str(templates_dir) if templates_dir else None,
+                fonts=fonts,
+                missing_characters=frozenset(missing),
+                config=config,
+                letters_dir=str(staging),
+            )
+            pages = _render(letters, settings, staging, progress, workers)
+        _replace(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return LettersSummary(
+        letters_dir=final,
+        letters=len(letters),
+        pages=pages,
+        languages=dict(sorted(used.items())),
+        fallback=dict(sorted(fallback.items())),
+        config_file=Path(config_path) if config_path else None,
+        warnings=tuple(warnings),
+    )
+
+
+def _render(
+    letters: list[Letter],
+    settings: RenderSettings,
+    staging: Path,
+    progress: Progress | None,
+    workers: int | None,
+) -> int:
+    """Render every chunk (in worker processes when it pays) and write the merged PDF."""
+    total = len(letters)
+    if workers is None:
+        workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 4)
+    workers = max(1, min(workers, total // 100 or 1))  # a process pays from ~100 letters
+    size = max(50, min(500, -(-total // (workers * 8)) if total else 1))
+    jobs = [(k, letters[start : start + size]) for k, start in enumerate(range(0, total, size))]
+    merged = PdfWriter()
+    pages = done = 0
+    if progress is not None:
+        progress(0, total)
+    for result in _results(jobs, settings, workers):
+        if result.problem is not None:
+            raise InputError([Problem(*result.problem[:2], None, result.problem[2])])
+        reader = PdfReader(BytesIO(result.pdf))
+        for page in reader.pages:
+            merged.add_page(page)
+        pages += len(reader.pages)
+        done += len(result.pages)
+        if progress is not None:
+            progress(done, total)
+    with open(staging / MERGED_FILE, "wb") as handle:
+        merged.write(handle)
+    return pages
+
+
+def _results(
+    jobs: list[tuple[int, list[Letter]]], settings: RenderSettings, workers: int
+) -> Iterator[ChunkResult]:
+    if workers == 1:
+        init_worker(settings)
+        yield from map(render_chunk, jobs)
+        return
+    with ProcessPoolExecutor(
+        workers, mp_context=get_context("spawn"), initializer=init_worker, initargs=(settings,)
+    ) as pool:
+        yield from pool.map(render_chunk, jobs)
+
+
+def _check_templates(environment, used: Counter) -> None:
+    """Load every template that will be used, and check it defines all the wording."""
+    problems = []
+    for language in sorted(used):
+        name = f"{language}.html"
+        try:
+            environment.get_template(name)
+        except jinja2.TemplateError as error:
+            problems.append(template_problem(error, name))
+            continue
+        source = environment.loader.get_source(environment, name)[0]
+        missing = [w for w in WORDING if not _defines(source, w)]
+        if missing:
+            problems.append(
+                Problem(
+                    name,
+                    None,
+                    None,
+                    f"the template does not define {', '.join(missing)}: a letter template "
+                    "must keep every value and macro of the shipped one",
+                )
+            )
+    if problems:
+        raise InputError(problems)
+
+
+def _defines(source: str, name: str) -> bool:
+    return bool(re.search(rf"{{%-?\s*(set|macro)\s+{re.escape(name)}\b", source))
+
+
+def _characters(letters: list[Letter], config: LettersConfig, environment) -> set[str]:
+    """Every character a letter may contain: the data, the office's texts, the templates."""
+    texts = [
+        text
+        for letter in letters
+        for text in (letter.first_name, letter.last_name, letter.guardian_name, letter.address)
+    ]
+    texts += sorted({c.school_name for letter in letters for c in letter.choices})
+    texts.append(config.model_dump_json())
+    texts += [letter.lottery.seed for letter in letters[:1]]
+    for name in environment.list_templates():
+        texts.append(environment.loader.get_source(environment, name)[0])
+    return set("".join(texts))
+
+
+def _check_file_names(letters: list[Letter]) -> None:
+    if any(letter.applicant_id == Path(MERGED_FILE).stem for letter in letters):
+        raise UsageError(
+            f'An applicant has the ID "{Path(MERGED_FILE).stem}", the name of the merged PDF; '
+            "letters cannot be written for this run."
+        )
+
+
+def _is_letters_folder(folder: Path) -> bool:
+    return folder.is_dir() and (not any(folder.iterdir()) or (folder / MERGED_FILE).is_file())
+
+
+def _replace(staging: Path, final: Path) -> None:
+    if final.exists():
+        retired = Path(tempfile.mkdtemp(prefix=f".{final.name}.replaced-", dir=final.parent))
+        os.rename(final, retired / "old")
+        os.rename(staging, final)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        os.rename(staging, final)

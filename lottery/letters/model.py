@@ -1,0 +1,216 @@
+"""What one letter says, as plain data: built from a run's outputs and its input files.
+
+Nothing here is recomputed: results, priorities, waitlist positions, cutoffs, lottery
+numbers and ranks are read from the results folder (``choice_results.csv``,
+``placements.csv``, ``waitlists.csv``, ``programs_summary.csv``, ``manifest.json``); names,
+guardians, addresses, zones and languages from ``applicants.csv``. The templates and
+the PDF layout only word and place these values.
+"""
+
+from __future__ import annotations
+
+import itertools
+import shlex
+from dataclasses import dataclass
+
+from lottery.io.results_folder import RunOutputs
+from lottery.records import Applicants
+
+EXTERNAL_LOTTERY = "external lottery"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One ranked program and what became of it (a row of choice_results.csv)."""
+
+    rank: int
+    program_id: str
+    school_id: str
+    school_name: str
+    result: str
+    priority: str
+    waitlist_position: int | None
+    cutoff_priority: str
+    cutoff_lottery_rank: int | None
+    lottery_rank: int | None
+    """The applicant's lottery rank at this program, where the outputs show it."""
+
+
+@dataclass(frozen=True)
+class Lottery:
+    """The applicant's lottery number and how to check it (docs/lottery-numbers.md).
+
+    ``number``, ``hex`` and ``rank`` are blank or ``None`` when the outputs do not show
+    one number for the applicant (multiple tie-break, not placed). ``text`` is what is
+    hashed; ``shell_command`` a command that prints its SHA-256.
+    """
+
+    source: str
+    tiebreak: str
+    seed: str
+    number: str
+    hex: str
+    rank: int | None
+    applicants: int
+    program_id: str
+    text: str
+    shell_command: str
+
+
+@dataclass(frozen=True)
+class Letter:
+    """Everything one applicant's letter says."""
+
+    applicant_id: str
+    first_name: str
+    last_name: str
+    guardian_name: str
+    address: str
+    zone: str
+    grade: str
+    language: str
+    status: str
+    placed: Choice | None
+    choices: tuple[Choice, ...]
+    lottery: Lottery
+
+    @property
+    def waitlisted(self) -> int:
+        return sum(c.result == "waitlisted" for c in self.choices)
+
+    @property
+    def mailing_key(self) -> tuple[str, str, str]:
+        """Sort key of the merged PDF: zone, then address, then applicant ID."""
+        return (self.zone, self.address, self.applicant_id)
+
+
+def build_letters(applicants: Applicants, outputs: RunOutputs) -> list[Letter]:
+    """One letter per applicant of the run, in mailing order (zone, address, ID)."""
+    manifest = outputs.manifest
+    lottery = manifest.get("lottery", {})
+    source = lottery.get("source", "seed")
+    tiebreak = lottery.get("tiebreak", "single")
+    seed = "" if source != "seed" else str(manifest.get("seed", ""))
+
+    summary = outputs.programs_summary
+    schools = dict(
+        zip(
+            summary["program_id"],
+            zip(summary["school_id"], summary["school_name"], strict=True),
+            strict=True,
+        )
+    )
+    placements = {
+        row[0]: row
+        for row in zip(
+            outputs.placements["applicant_id"],
+            outputs.placements["program_id"],
+            outputs.placements["lottery_number"],
+            outputs.placements["lottery_rank"],
+            strict=True,
+        )
+    }
+    # With a multiple tie-break, ranks are per program: a waitlisted choice shows its own.
+    waitlist_rank = (
+        {
+            (a, p): int(r)
+            for a, p, r in zip(
+                outputs.waitlists["applicant_id"],
+                outputs.waitlists["program_id"],
+                outputs.waitlists["lottery_rank"],
+                strict=True,
+            )
+        }
+        if tiebreak == "multiple"
+        else {}
+    )
+    results = outputs.choice_results
+    rows = zip(
+        results["applicant_id"],
+        results["rank"],
+        results["program_id"],
+        results["result"],
+        results["priority"],
+        results["waitlist_position"],
+        results["cutoff_priority"],
+        results["cutoff_lottery_rank"],
+        strict=True,
+    )
+    choice_rows = {aid: list(group) for aid, group in itertools.groupby(rows, key=lambda r: r[0])}
+    n_applicants = len(applicants)
+
+    letters = []
+    for aid, first, last, guardian, address, zone, grade, language in zip(
+        applicants.id.tolist(),
+        applicants.first_name.tolist(),
+        applicants.last_name.tolist(),
+        applicants.guardian_name.tolist(),
+        applicants.address.tolist(),
+        applicants.zone.tolist(),
+        applicants.grade.tolist(),
+        applicants.language.tolist(),
+        strict=True,
+    ):
+        _, placed_program, number, rank = placements[aid]
+        choices = tuple(
+            Choice(
+                rank=int(r[1]),
+                program_id=r[2],
+                school_id=schools[r[2]][0],
+                school_name=schools[r[2]][1],
+                result=r[3],
+                priority=r[4],
+                waitlist_position=_int(r[5]),
+                cutoff_priority=r[6],
+                cutoff_lottery_rank=_int(r[7]),
+                lottery_rank=_own_rank(tiebreak, rank, r[3], waitlist_rank.get((aid, r[2]))),
+            )
+            for r in choice_rows.get(aid, ())
+        )
+        placed = next((c for c in choices if c.result == "placed"), None)
+        text = f"{seed}|{aid}" + (f"|{placed_program}" if tiebreak == "multiple" else "")
+        if tiebreak == "multiple" and not placed_program:
+            text = f"{seed}|{aid}|PROGRAM_ID"
+        letters.append(
+            Letter(
+                applicant_id=aid,
+                first_name=first,
+                last_name=last,
+                guardian_name=guardian,
+                address=address,
+                zone=zone,
+                grade=grade,
+                language=language,
+                status="placed" if placed else "unplaced",
+                placed=placed,
+                choices=choices,
+                lottery=Lottery(
+                    source=source,
+                    tiebreak=tiebreak,
+                    seed=seed,
+                    number=number,
+                    hex=format(int(number), "016x") if number else "",
+                    rank=_int(rank),
+                    applicants=n_applicants,
+                    program_id=placed_program if tiebreak == "multiple" else "",
+                    text=text if source == "seed" else "",
+                    shell_command=f"printf '%s' {shlex.quote(text)} | sha256sum"
+                    if source == "seed"
+                    else "",
+                ),
+            )
+        )
+    letters.sort(key=lambda letter: letter.mailing_key)
+    return letters
+
+
+def _own_rank(tiebreak: str, placed_rank: str, result: str, waitlisted: int | None) -> int | None:
+    """The applicant's lottery rank at one program: the same everywhere with a single
+    tie-break; with a multiple one, shown only where placed or waitlisted."""
+    if tiebreak == "single" or result == "placed":
+        return _int(placed_rank)
+    return waitlisted
+
+
+def _int(cell: str) -> int | None:
+    return int(cell) if cell else None

@@ -1,0 +1,524 @@
+"""Turning letters into HTML and PDF: the templates, the fonts and the page layout.
+
+One source of wording per language: the Jinja2 template ``<language>.html``. Its first
+part defines every sentence as a ``set`` value or a macro; its second part is the HTML
+letter. :class:`Wording` reads the same values and macros for the PDF, which
+:func:`layout_letter` places on the page directly with fpdf2 (no HTML conversion), so the
+PDF and the HTML always say the same thing.
+
+Speed: fpdf2 spends most of its time on fonts, once per document. So letters are laid
+out in chunks, each chunk one fpdf2 document in mailing order, and each chunk is then
+cut into one PDF per applicant with pypdf (pages are copied, not redrawn). The merged
+PDF is the chunks put end to end. Chunks are independent, so several processes can
+render them (:func:`render_chunk`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+import jinja2
+import matplotlib
+from fontTools import subset as font_subset
+from fpdf import FPDF
+from markupsafe import Markup
+from pypdf import PdfReader, PdfWriter
+
+from lottery.errors import InputError, Problem
+from lottery.letters.config import LettersConfig
+from lottery.letters.model import Letter
+
+SHIPPED_TEMPLATES = Path(__file__).with_name("templates")
+DEFAULT_LANGUAGE = "en"
+TEMPLATE_NAME = re.compile(r"([a-z]{2,3}(?:-[a-z0-9]{2,8})*)\.html")
+FONT_FAMILY = "DejaVu"
+FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
+# Always in the font subset, whatever the letters hold: Latin letters with accents and
+# the usual punctuation, so that an edited template can use them.
+BASE_CHARACTERS = frozenset(
+    [chr(c) for c in range(0x20, 0x7F)]
+    + [chr(c) for c in range(0xA0, 0x250)]
+    + list("‐–—‘’‚“”„•…‹›€№™·")
+)
+PAPER = {"letter": (215.9, 279.4), "a4": (210.0, 297.0)}
+WORDING = (
+    "title",
+    "heading_choices",
+    "heading_lottery",
+    "heading_next",
+    "column_rank",
+    "column_school",
+    "column_result",
+    "column_priority",
+    "column_lottery_rank",
+    "column_cutoff",
+    "office_name",
+    "contact_line",
+    "translation_note",
+    "subject",
+    "greeting",
+    "intro",
+    "outcome",
+    "school",
+    "result",
+    "priority",
+    "lottery_rank",
+    "cutoff",
+    "choices_explained",
+    "lottery",
+    "lottery_check",
+    "next_steps",
+    "waitlist_note",
+    "questions",
+    "closing",
+    "page",
+)
+"""Every value and macro a template must define: the PDF is laid out from these."""
+
+
+# ----------------------------------------------------------------------------- templates
+
+
+def make_environment(templates_dir: Path | None) -> jinja2.Environment:
+    """Templates from ``templates_dir`` first, then the shipped ones."""
+    loaders = [jinja2.FileSystemLoader(str(SHIPPED_TEMPLATES))]
+    if templates_dir is not None:
+        loaders.insert(0, jinja2.FileSystemLoader(str(templates_dir)))
+    return jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.do"],
+        keep_trailing_newline=True,
+    )
+
+
+def template_languages(environment: jinja2.Environment) -> set[str]:
+    """The languages that have a template (``en`` always does)."""
+    return {
+        found.group(1)
+        for name in environment.list_templates()
+        if (found := TEMPLATE_NAME.fullmatch(name))
+    }
+
+
+def pick_language(requested: str, available: set[str]) -> tuple[str, bool]:
+    """The template language for a family, and whether it is the English fallback.
+
+    ``pt-br`` uses ``pt-br.html`` if there is one, else ``pt.html``.
+    """
+    if requested in available:
+        return requested, False
+    base = requested.split("-")[0]
+    if base in available:
+        return base, False
+    return DEFAULT_LANGUAGE, True
+
+
+class Wording:
+    """The sentences of one rendered template, as plain text for the PDF."""
+
+    def __init__(self, module, template_file: str):
+        self._module = module
+        self._file = template_file
+
+    def __call__(self, name: str, *args) -> str:
+        try:
+            value = getattr(self._module, name)
+        except AttributeError:
+            raise InputError(
+                [
+                    Problem(
+                        self._file,
+                        None,
+                        None,
+                        f'"{name}" is missing: a letter template must keep every value and '
+                        "macro of the shipped one (the PDF is laid out from them)",
+                    )
+                ]
+            ) from None
+        if callable(value):
+            value = value(*args)
+        text = value.unescape() if isinstance(value, Markup) else str(value)
+        return " ".join(text.split())
+
+
+def template_problem(error: jinja2.TemplateError, fallback_file: str) -> Problem:
+    """A template error as ``file:line: message``."""
+    file = getattr(error, "filename", None) or fallback_file
+    line = getattr(error, "lineno", None)
+    return Problem(Path(file).name, line, None, f"template error: {error.message or error}")
+
+
+# ----------------------------------------------------------------------------- fonts
+
+
+def font_folder() -> Path:
+    """The DejaVu fonts that matplotlib ships (they cover every Latin-script language)."""
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+
+
+def write_font_subsets(characters: set[str], folder: Path) -> tuple[dict[str, str], set[str]]:
+    """Cut DejaVu Sans down to ``characters`` (plus the Latin alphabet) once per run.
+
+    A small font makes each chunk's fpdf2 document fast to build. Returns the font file
+    for each style and the characters DejaVu Sans cannot show.
+    """
+    wanted = sorted(ord(c) for c in characters | BASE_CHARACTERS if c.isprintable())
+    paths, missing = {}, set()
+    options = font_subset.Options()
+    options.notdef_outline = True
+    options.recommended_glyphs = True
+    options.drop_tables += ["GSUB", "GPOS", "GDEF", "FFTM", "hdmx", "kern"]
+    for style, name in FONT_FILES.items():
+        font = font_subset.load_font(str(font_folder() / name), options)
+        covered = set(font.getBestCmap())
+        if style == "":
+            missing = {chr(c) for c in wanted if c not in covered}
+        subsetter = font_subset.Subsetter(options)
+        subsetter.populate(unicodes=[c for c in wanted if c in covered])
+        subsetter.subset(font)
+        path = folder / f"subset-{style or 'R'}-{name}"
+        font_subset.save_font(font, str(path), options)
+        paths[style] = str(path)
+    return paths, missing
+
+
+# ----------------------------------------------------------------------------- rendering
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    """What every chunk needs, picklable for worker processes."""
+
+    templates_dir: str | None
+    fonts: dict[str, str]
+    missing_characters: frozenset[str]
+    config: LettersConfig
+    letters_dir: str
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    """A rendered chunk: its PDF (the letters in order) and each letter's page count."""
+
+    index: int
+    pdf: bytes
+    pages: tuple[int, ...]
+    problem: tuple[str, int | None, str] | None = None
+
+
+_worker: dict = {}
+
+
+def init_worker(settings: RenderSettings) -> None:
+    """Load the templates once per process."""
+    environment = make_environment(Path(settings.templates_dir) if settings.templates_dir else None)
+    _worker.clear()
+    _worker.update(
+        settings=settings,
+        environment=environment,
+        languages=template_languages(environment),
+        templates={},
+        widths={},
+        unsupported=str.maketrans({c: "?" for c in settings.missing_characters}),
+    )
+
+
+def render_chunk(job: tuple[int, list[Letter]]) -> ChunkResult:
+    """Write the HTML and PDF of each letter in the chunk; return the chunk's PDF."""
+    index, letters = job
+    settings: RenderSettings = _worker["settings"]
+    folder = Path(settings.letters_dir)
+    pdf = new_document(settings)
+    pages = []
+    for letter in letters:
+        try:
+            wording, html, fallback = render_template(letter)
+            first = pdf.pages_count
+            layout_letter(pdf, wording, letter, fallback, _worker["unsupported"])
+        except jinja2.TemplateError as error:
+            problem = template_problem(error, f"{letter.language}.html")
+            return ChunkResult(index, b"", (), (problem.file, problem.line, problem.message))
+        except InputError as error:
+            problem = error.problems[0]
+            return ChunkResult(index, b"", (), (problem.file, problem.line, problem.message))
+        (folder / f"{letter.applicant_id}.html").write_text(html, encoding="utf-8")
+        pages.append(pdf.pages_count - first)
+    data = bytes(pdf.output())
+    split_pdf(data, [letter.applicant_id for letter in letters], pages, folder)
+    return ChunkResult(index, data, tuple(pages))
+
+
+def render_template(letter: Letter) -> tuple[Wording, str, bool]:
+    """Render one letter's template: its wording for the PDF, its HTML, and whether the
+    family's language had no template (English is used)."""
+    settings: RenderSettings = _worker["settings"]
+    language, fallback = pick_language(letter.language, _worker["languages"])
+    template = _worker["templates"].get(language)
+    if template is None:
+        template = _worker["environment"].get_template(f"{language}.html")
+        _worker["templates"][language] = template
+    config = settings.config
+    module = template.make_module(
+        {
+            "letter": letter,
+            "office": config.office,
+            "deadline": config.response.deadline,
+            "how_to_accept": config.how_to_accept(language),
+            "fallback": fallback,
+        }
+    )
+    return Wording(module, f"{language}.html"), str(module), fallback
+
+
+def new_document(settings: RenderSettings) -> FPDF:
+    pdf = FPDF(unit="mm", format=PAPER[settings.config.paper])
+    pdf.set_auto_page_break(False)
+    pdf.set_margins(MARGIN, MARGIN, MARGIN)
+    for style, path in settings.fonts.items():
+        pdf.add_font(FONT_FAMILY, style, path)
+    return pdf
+
+
+def split_pdf(data: bytes, names: list[str], pages: list[int], folder: Path) -> None:
+    """Cut a chunk's PDF into ``<name>.pdf`` files of ``pages`` pages each, in order."""
+    reader = PdfReader(BytesIO(data))
+    start = 0
+    for name, count in zip(names, pages, strict=True):
+        writer = PdfWriter()
+        for number in range(start, start + count):
+            writer.add_page(reader.pages[number])
+        with open(folder / f"{name}.pdf", "wb") as handle:
+            writer.write(handle)
+        start += count
+
+
+# ----------------------------------------------------------------------------- layout
+
+MARGIN = 18.0
+FOOTER = 5.0  # space kept above the footer line
+LINE = 0.43  # line height per point of font size, in mm
+GRAY = (90, 90, 90)
+RULE = (170, 170, 170)
+SHADE = (235, 235, 235)
+# Table columns as shares of the text width: rank, school, result, priority, rank, cutoff.
+COLUMNS = (0.08, 0.26, 0.2, 0.15, 0.09, 0.22)
+
+
+class _Page:
+    """A cursor over the letter's pages: wraps and draws text, breaks pages."""
+
+    def __init__(self, pdf: FPDF, unsupported: dict, widths: dict):
+        # Words measured once per process: names, schools and the template's words repeat.
+        self.pdf = pdf
+        self.unsupported = unsupported
+        self.widths = widths
+        self.left = MARGIN
+        self.width = pdf.w - 2 * MARGIN
+        self.bottom = pdf.h - MARGIN - FOOTER
+        self.style = ("", 10.0)
+
+    def new_page(self) -> None:
+        self.pdf.add_page()
+        self.y = MARGIN
+
+    def font(self, style: str, size: float) -> None:
+        if (style, size) != self.style:
+            self.pdf.set_font(FONT_FAMILY, style, size)
+            self.style = (style, size)
+
+    def width_of(self, text: str) -> float:
+        key = (self.style, text)
+        width = self.widths.get(key)
+        if width is None:
+            width = self.pdf.get_string_width(text)
+            if len(self.widths) < 200_000:
+                self.widths[key] = width
+        return width
+
+    def wrap(self, text: str, width: float) -> list[str]:
+        """Greedy word wrap; a word wider than the line is cut where it must be."""
+        text = text.translate(self.unsupported)
+        lines, line, used = [], [], 0.0
+        space = self.width_of(" ")
+        for word in text.split():
+            w = self.width_of(word)
+            while w > width and not line:
+                cut = len(word)
+                while cut > 1 and self.width_of(word[:cut]) > width:
+                    cut -= 1
+                lines.append(word[:cut])
+                word = word[cut:]
+                w = self.width_of(word)
+            if line and used + space + w > width:
+                lines.append(" ".join(line))
+                line, used = [], 0.0
+            used = w if not line else used + space + w
+            line.append(word)
+        if line:
+            lines.append(" ".join(line))
+        return lines
+
+    def paragraph(
+        self,
+        text: str,
+        size: float = 9.5,
+        style: str = "",
+        before: float = 0.0,
+        after: float = 2.5,
+        color: tuple[int, int, int] | None = None,
+        shade: bool = False,
+    ) -> None:
+        if not text:
+            return
+        self.font(style, size)
+        height = size * LINE
+        pad = 2.0 if shade else 0.0
+        lines = self.wrap(text, self.width - 2 * pad)
+        self.y += before
+        if len(lines) <= 5:  # a short paragraph is not split across pages
+            self.keep(len(lines) * height + 2 * pad)
+        if shade:
+            self.keep(len(lines) * height + 2 * pad)
+            self.pdf.set_fill_color(*SHADE)
+            self.pdf.rect(self.left, self.y, self.width, len(lines) * height + 2 * pad, "F")
+            self.y += pad
+        if color:
+            self.pdf.set_text_color(*color)
+        for line in lines:
+            self.keep(height)
+            self.pdf.text(self.left + pad, self.y + size * 0.353, line)
+            self.y += height
+        if color:
+            self.pdf.set_text_color(0, 0, 0)
+        self.y += after + pad
+
+    def height_of(self, text: str, size: float = 9.5, style: str = "") -> float:
+        """The height a paragraph will take (without the space after it)."""
+        self.font(style, size)
+        return len(self.wrap(text, self.width)) * size * LINE
+
+    def keep(self, height: float) -> bool:
+        """Start a new page unless ``height`` fits; True if it did."""
+        if self.y + height > self.bottom:
+            self.new_page()
+            return True
+        return False
+
+    def rule(self, color=RULE) -> None:
+        self.pdf.set_draw_color(*color)
+        self.pdf.line(self.left, self.y, self.left + self.width, self.y)
+
+    def table(self, header: list[str], rows: list[list[str]], size: float = 8.5) -> None:
+        widths = [share * self.width for share in COLUMNS]
+        height = size * LINE
+        pad = 1.0
+
+        def cells(texts: list[str]) -> list[list[str]]:
+            return [self.wrap(t, w - 2 * pad) for t, w in zip(texts, widths, strict=True)]
+
+        def draw(wrapped: list[list[str]], style: str) -> None:
+            self.font(style, size)
+            rows_high = max(len(c) for c in wrapped) * height + 2 * pad
+            if style == "B":
+                self.pdf.set_fill_color(*SHADE)
+                self.pdf.rect(self.left, self.y, self.width, rows_high, "F")
+            x = self.left
+            for lines, w in zip(wrapped, widths, strict=True):
+                for k, line in enumerate(lines):
+                    self.pdf.text(x + pad, self.y + pad + k * height + size * 0.353, line)
+                x += w
+            self.y += rows_high
+            self.rule()
+
+        self.font("B", size)
+        head = cells(header)
+        head_high = max(len(c) for c in head) * height + 2 * pad
+        for row in rows:
+            self.font("", size)
+            body = cells(row)
+            high = max(len(c) for c in body) * height + 2 * pad
+            if self.keep(head_high + high) or row is rows[0]:
+                draw(head, "B")
+            draw(body, "")
+        self.y += 2.0
+
+
+def layout_letter(
+    pdf: FPDF,
+    t: Wording,
+    letter: Letter,
+    fallback: bool,
+    unsupported: dict | None = None,
+) -> None:
+    """Lay one letter out on new pages of ``pdf``, from its wording ``t``."""
+    page = _Page(pdf, unsupported or {}, _worker.setdefault("widths", {}))
+    page.new_page()
+    first = pdf.page
+    page.paragraph(t("office_name"), size=13, style="B", after=1.0)
+    page.paragraph(t("contact_line"), size=8, color=GRAY, after=1.5)
+    page.rule(GRAY)
+    # The address sits where the window of a #10 or DL envelope shows it.
+    page.y = max(page.y + 6.0, 40.0)
+    page.paragraph(letter.guardian_name, after=0.3)
+    page.paragraph(letter.address, after=0.3)
+    page.y = max(page.y + 6.0, 56.0)
+    if fallback:
+        page.paragraph(t("translation_note"), size=9, style="B", after=2.5)
+    page.paragraph(t("subject"), size=12, style="B", after=3.0)
+    page.paragraph(t("greeting"), after=2.0)
+    page.paragraph(t("intro"), after=2.5)
+    page.paragraph(t("outcome"), size=10.5, style="B", after=3.5, shade=True)
+    if letter.choices:
+        page.keep(30.0)
+        page.paragraph(t("heading_choices"), size=11, style="B", after=1.0)
+        header = [
+            t(name)
+            for name in (
+                "column_rank",
+                "column_school",
+                "column_result",
+                "column_priority",
+                "column_lottery_rank",
+                "column_cutoff",
+            )
+        ]
+        rows = [
+            [
+                str(c.rank),
+                t("school", c),
+                t("result", c),
+                t("priority", c.priority),
+                t("lottery_rank", c),
+                t("cutoff", c),
+            ]
+            for c in letter.choices
+        ]
+        page.table(header, rows)
+        page.paragraph(t("choices_explained"), size=8, color=GRAY, after=2.0)
+    for heading, paragraphs in (
+        ("heading_lottery", [("lottery", 9.5, None), ("lottery_check", 8.0, GRAY)]),
+        ("heading_next", [("next_steps", 9.5, None), ("waitlist_note", 9.5, None)]),
+    ):
+        page.keep(20.0)
+        page.paragraph(t(heading), size=11, style="B", before=1.0, after=1.0)
+        for name, size, color in paragraphs:
+            page.paragraph(t(name), size=size, color=color, after=2.0)
+    # "Questions?", the closing and the office's name stay together.
+    questions = t("questions")
+    page.keep(page.height_of(questions) + 3.0 + 2 * 9.5 * LINE + 1.0)
+    page.paragraph(questions, after=3.0)
+    page.paragraph(t("closing"), after=1.0)
+    page.paragraph(t("office_name"))
+    last = pdf.page
+    page.font("", 7.5)
+    pdf.set_text_color(*GRAY)
+    for number in range(first, last + 1):
+        pdf.page = number
+        pdf.text(MARGIN, pdf.h - MARGIN + 3.0, t("page", number - first + 1, last - first + 1))
+    pdf.page = last
+    pdf.set_text_color(0, 0, 0)
