@@ -34,8 +34,10 @@ from pathlib import Path
 import numpy as np
 
 from lottery import __version__
+from lottery.engine import run_lottery
 from lottery.io.readers import read_input_folder
 from lottery.io.writers import write_output_folder
+from lottery.letters import generate_letters
 from lottery.market import build_market
 from lottery.matching import deferred_acceptance, program_order
 from lottery.results import build_results
@@ -154,6 +156,18 @@ def bench_kernel_uniform(applicants: int, choices: int, programs: int, repeats: 
     return seconds
 
 
+def bench_letters(applicants: int) -> dict:
+    """Placement letters (PDF + HTML, merged PDF) for every applicant of a synthetic city."""
+    folder = city_folder(applicants, 6)
+    with tempfile.TemporaryDirectory(dir=WORK) as scratch:
+        out = Path(scratch) / "out"
+        run_lottery(folder, out, SEED)
+        start = time.perf_counter()
+        summary = generate_letters(out, folder)
+        seconds = time.perf_counter() - start
+    return {"applicants": applicants, "seconds": seconds, "pages": summary.pages}
+
+
 def bench_matching_package(folder: Path) -> dict | None:
     """Solve the city with the ``matching`` package and compare with our placements."""
     try:
@@ -235,7 +249,7 @@ def machine_description() -> str:
     )
 
 
-def write_results(rows, kernel, package, repeats) -> str:
+def write_results(rows, kernel, package, repeats, letters=None) -> str:
     lines = [
         "# Benchmark results",
         "",
@@ -278,7 +292,14 @@ def write_results(rows, kernel, package, repeats) -> str:
             "than its build + solve alone)",
             f"- same placements: {'yes' if package['same_placements'] else 'NO'}",
         ]
-    lines += ["", "Targets (issue 4):", ""] + target_lines(rows, kernel, package)
+    if letters:
+        lines += [
+            "",
+            f"Placement letters for {letters['applicants']:,} applicants (one PDF and one HTML "
+            f"each, plus the merged {letters['pages']:,}-page PDF), 2 workers: "
+            f"{letters['seconds']:.1f} s (target: under 120 s; one run).",
+        ]
+    lines += ["", "Targets (issues 4 and 7):", ""] + target_lines(rows, kernel, package)
     return "\n".join(lines) + "\n"
 
 
@@ -321,6 +342,7 @@ def main() -> None:
     parser.add_argument("--choices", type=int, default=12)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument("--letters", type=int, default=25_000, help="0 to skip letters")
     args = parser.parse_args()
     WORK.mkdir(exist_ok=True)
     rows = [bench_city(n, args.choices, args.repeats) for n in sorted(args.sizes)]
@@ -328,7 +350,10 @@ def main() -> None:
     package = bench_matching_package(city_folder(10_000, 10)) if 10_000 in args.sizes else None
     if package:
         print(json.dumps(package), file=sys.stderr)
-    text = write_results(rows, kernel, package, args.repeats)
+    letters = bench_letters(args.letters) if args.letters else None
+    if letters:
+        print(json.dumps(letters), file=sys.stderr)
+    text = write_results(rows, kernel, package, args.repeats, letters)
     args.output.write_text(text)
     print(text)
 

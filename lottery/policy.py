@@ -5,14 +5,13 @@ The same policy applies to every program, charter or district alike.
 
 from __future__ import annotations
 
-import re
-import tomllib
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from lottery.errors import InputError, Problem
+from lottery.errors import InputError
+from lottery.io.settings import read_toml, validation_problems
 
 POLICY_FILE = "policy.toml"
 
@@ -111,43 +110,8 @@ def load_policy(path: Path) -> Policy:
     """Read ``policy.toml`` if it exists, else return the default policy."""
     if not path.exists():
         return Policy()
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        message = f"the file is not UTF-8 text (byte {error.start + 1}); save it as UTF-8"
-        raise InputError([Problem(POLICY_FILE, None, None, message)]) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        found = re.search(r"line (\d+)", str(error))
-        line = int(found.group(1)) if found else None
-        raise InputError([Problem(POLICY_FILE, line, None, f"not valid TOML: {error}")]) from None
+    text, data = read_toml(path, POLICY_FILE)
     try:
         return Policy.model_validate(data)
     except ValidationError as error:
-        problems = [_policy_problem(text, issue) for issue in error.errors()]
-        raise InputError(problems) from None
-
-
-def _policy_problem(text: str, issue: dict) -> Problem:
-    keys = [str(part) for part in issue["loc"] if not isinstance(part, int)]
-    column = ".".join(keys) or None
-    if issue["type"] == "extra_forbidden":
-        message = f'unknown setting "{keys[-1]}"'
-    elif issue["type"] == "string_type" and isinstance(issue["loc"][-1], int):
-        item = issue["loc"][-1] + 1
-        message = f"item {item} of the list must be a tier in quotes, not {issue['input']!r}"
-    elif issue["type"] == "literal_error":
-        message = f"must be one of {issue['ctx']['expected']}, not {issue['input']!r}"
-    else:
-        message = issue["msg"].removeprefix("Value error, ")
-    return Problem(POLICY_FILE, _line_of(text, keys[-1] if keys else ""), column, message)
-
-
-def _line_of(text: str, key: str) -> int | None:
-    """Line where ``key`` is set or opened as a table, for pointing at a setting."""
-    pattern = re.compile(rf"^\s*(\[\s*)?([\w.]*\.)?{re.escape(key)}\s*(=|\])")
-    for number, line in enumerate(text.splitlines(), start=1):
-        if pattern.match(line):
-            return number
-    return None
+        raise InputError(validation_problems(POLICY_FILE, text, error)) from None

@@ -10,7 +10,6 @@ file, line and setting, and nothing is written::
 from __future__ import annotations
 
 import re
-import tomllib
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -18,6 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from lottery.errors import InputError, Problem
+from lottery.io.settings import line_of, read_toml, validation_problems
 
 CONFIG_FILE = "letters.toml"
 LANGUAGE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})*")
@@ -103,52 +103,18 @@ def load_letters_config(path: Path | None) -> LettersConfig:
         raise InputError(
             [Problem(str(path), None, None, "this letters configuration file does not exist")]
         )
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        message = f"the file is not UTF-8 text (byte {error.start + 1}); save it as UTF-8"
-        raise InputError([Problem(name, None, None, message)]) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        found = re.search(r"line (\d+)", str(error))
-        line = int(found.group(1)) if found else None
-        raise InputError([Problem(name, line, None, f"not valid TOML: {error}")]) from None
+    text, data = read_toml(path, name)
     problems = []
     office = data.get("office", {})
     if isinstance(office, dict) and not str(office.get("name", "")).strip():
         problems.append(
-            Problem(name, _line_of(text, "office"), "office.name", "the office's name is required")
+            Problem(name, line_of(text, "office"), "office.name", "the office's name is required")
         )
     try:
         config = LettersConfig.model_validate(data)
     except ValidationError as error:
-        problems += [_problem(name, text, issue) for issue in error.errors()]
+        problems += validation_problems(name, text, error)
         raise InputError(problems) from None
     if problems:
         raise InputError(problems)
     return config
-
-
-def _problem(name: str, text: str, issue: dict) -> Problem:
-    keys = [str(part) for part in issue["loc"] if not isinstance(part, int)]
-    column = ".".join(keys) or None
-    if issue["type"] == "extra_forbidden":
-        message = f'unknown setting "{keys[-1]}"'
-    elif issue["type"] == "literal_error":
-        message = f"must be one of {issue['ctx']['expected']}, not {issue['input']!r}"
-    elif issue["type"] in ("string_type", "model_type", "dict_type"):
-        expected = "text in quotes" if issue["type"] == "string_type" else "a table"
-        message = f"must be {expected}, not {issue['input']!r}"
-    else:
-        message = issue["msg"].removeprefix("Value error, ")
-    return Problem(name, _line_of(text, keys[-1] if keys else ""), column, message)
-
-
-def _line_of(text: str, key: str) -> int | None:
-    """Line where ``key`` is set or opened as a table, for pointing at a setting."""
-    pattern = re.compile(rf"^\s*(\[\s*)?([\w.]*\.)?{re.escape(key)}\s*(=|\])")
-    for number, line in enumerate(text.splitlines(), start=1):
-        if pattern.match(line):
-            return number
-    return None
