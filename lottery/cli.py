@@ -18,7 +18,6 @@ from lottery.audit import audit_results
 from lottery.bundle import write_audit_bundle
 from lottery.engine import run_lottery, validate_input
 from lottery.errors import LotteryError
-from lottery.letters import generate_letters
 from lottery.report import DEFAULT_THRESHOLD, write_report
 from lottery.seed import look_up_lottery_number, parse_commitment, seed_commitment
 from lottery.synth import generate_city
@@ -401,6 +400,10 @@ def letters(
       lottery letters results --inputs examples/city --config letters.toml \\
         --templates my-templates
     """
+    # Imported here, not at the top: fpdf2, pypdf and fonttools would add about 0.3 s to
+    # the start of every other command.
+    from lottery.letters import generate_letters
+
     with ExitStack() as stack:
         bar = None
 

@@ -139,12 +139,17 @@ def _waitlist_order(market: Market, on_waitlist: np.ndarray) -> tuple[np.ndarray
     return pairs, np.arange(len(pairs), dtype=np.int64) - starts + 1
 
 
+def _ids(codes: np.ndarray, ids: np.ndarray) -> pd.Categorical:
+    """IDs looked up by index, stored as codes: millions of rows need no string objects."""
+    return pd.Categorical.from_codes(codes, categories=pd.Index(ids, dtype=object))
+
+
 def _waitlists(city, market, pairs, position, labels) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "program_id": city.programs.id[market.choice_program[pairs]],
+            "program_id": _ids(market.choice_program[pairs], city.programs.id),
             "position": position,
-            "applicant_id": city.applicants.id[market.choice_applicant[pairs]],
+            "applicant_id": _ids(market.choice_applicant[pairs], city.applicants.id),
             "choice_rank": pairs - market.choice_offsets[market.choice_applicant[pairs]] + 1,
             "priority": labels[pairs],
             "lottery_rank": market.choice_lottery_rank[pairs],
@@ -217,9 +222,9 @@ def _choice_results(
     blank = np.array("", dtype=object)
     return pd.DataFrame(
         {
-            "applicant_id": city.applicants.id[applicant],
+            "applicant_id": _ids(applicant, city.applicants.id),
             "rank": pairs - market.choice_offsets[applicant] + 1,
-            "program_id": city.programs.id[program],
+            "program_id": _ids(program, city.programs.id),
             "result": result,
             "priority": labels,
             "waitlist_position": _optional_int(position, position > 0),
