@@ -18,6 +18,9 @@ Steps:
    ratio or chart bar built from such a count; where a row's parts add up to a shown
    total, one more part is hidden when only one is, so that it cannot be worked out by
    subtraction. The public report has no applicant IDs and no per-applicant rows.
+   Known limit: this protects sums within a table, not every combination across tables
+   (for example a grade's open seats can be rebuilt from the cutoff table, and with them a
+   small unplaced count); review a public report before publishing it.
 4. Draw the charts from the same (possibly suppressed) tables and render the page.
 
 Same inputs, same bytes: rows are sorted, the SVGs carry no date and use a fixed font
@@ -627,6 +630,7 @@ def _sectors(facts: Facts, fmt: Formatter, policy_order: Sequence[str]) -> Secti
         seats, first = int(mine["seats"].sum()), int(mine["first_choice_applicants"].sum())
         here = placed[placed["program_id"].map(sector_of) == sector]
         at_first = int((here["choice_rank"] == 1).sum())
+        first_hidden = any(hidden_parts([at_first, len(here) - at_first], fmt))
         rows.append(
             [
                 Cell(sector.capitalize()),
@@ -641,8 +645,8 @@ def _sectors(facts: Facts, fmt: Formatter, policy_order: Sequence[str]) -> Secti
                 ),
                 fmt.n(len(here)),
                 fmt.pct(len(here), seats),
-                fmt.n(at_first),
-                fmt.pct(at_first, len(here)),
+                fmt.n(at_first, True if first_hidden else None),
+                fmt.pct(at_first, len(here), True if first_hidden else None),
             ]
         )
     section = Section("sectors", "Charter and district schools side by side")
@@ -718,13 +722,17 @@ def _tiers(facts: Facts, fmt: Formatter) -> Section:
         mine = placed[placed["priority"] == tier]
         at_first = int((mine["choice_rank"] == 1).sum())
         reached = facts.reached[facts.reached["priority"] == tier]
+        # Placed minus placed-at-first-choice is a count too: hide both if it is small.
+        first_hidden = hide or any(hidden_parts([at_first, count - at_first], fmt))
         rows.append(
             [
                 Cell(tier),
                 fmt.n(count, hide),
                 fmt.pct(count, len(placed), hide),
-                fmt.n(at_first, True if hide else None),
-                fmt.n(len(reached)),
+                fmt.n(at_first, True if first_hidden else None),
+                # The per-sector tables show this total's parts; in public it would let a
+                # hidden part be worked out by subtraction.
+                fmt.n(len(reached), True if fmt.public else None),
             ]
         )
     section = Section("priority", "Outcomes by priority")
