@@ -7,6 +7,7 @@ two copies of its results folder.
 from __future__ import annotations
 
 import csv
+import html
 import re
 import shutil
 from html.parser import HTMLParser
@@ -222,3 +223,38 @@ def test_a_folder_without_results_is_refused(tmp_path):
 def test_threshold_below_one_is_refused(results):
     with pytest.raises(UsageError, match="The threshold must be 1 or more, not 0."):
         write_report(results, EXAMPLE, public=True, threshold=0)
+
+
+def _tables(path: Path) -> list[list[list[str]]]:
+    """Every table of the page as rows of cell texts (header rows included)."""
+    text = path.read_text(encoding="utf-8")
+    tables = []
+    for table in re.findall(r"<table.*?</table>", text, re.S):
+        tables.append(
+            [
+                [
+                    html.unescape(re.sub("<.*?>", "", cell)).strip()
+                    for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
+                ]
+                for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)
+            ]
+        )
+    return tables
+
+
+def test_public_report_never_shows_a_small_count_as_a_difference(public):
+    """Placed and placed-at-first-choice side by side must not reveal a small remainder."""
+    checked = 0
+    for table in _tables(public):
+        header = table[0]
+        first = [i for i, name in enumerate(header) if "at first choice" in name]
+        if not first or "Placed" not in header:
+            continue
+        placed_at, first_at = header.index("Placed"), first[0]
+        for row in table[1:]:
+            placed, at_first = row[placed_at], row[first_at]
+            if placed.replace(",", "").isdigit() and at_first.replace(",", "").isdigit():
+                difference = int(placed.replace(",", "")) - int(at_first.replace(",", ""))
+                assert difference >= THRESHOLD, row
+            checked += 1
+    assert checked
