@@ -91,7 +91,7 @@ def run_lottery(
     }
     manifest = run_manifest(city, market, results, seed_commitment)
     write_output_folder(out_dir, tables, manifest, force)
-    return RunReport(Path(out_dir), results.counts, city.warnings)
+    return RunReport(Path(out_dir).resolve(), results.counts, city.warnings)
 
 
 def run_manifest(
