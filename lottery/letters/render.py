@@ -44,17 +44,21 @@ BASE_CHARACTERS = frozenset(
     + list("‐–—‘’‚“”„•…‹›€№™·")
 )
 PAPER = {"letter": (215.9, 279.4), "a4": (210.0, 297.0)}
-WORDING = (
-    "title",
-    "heading_choices",
-    "heading_lottery",
-    "heading_next",
+CHOICE_COLUMNS = (
     "column_rank",
     "column_school",
     "column_result",
     "column_priority",
     "column_lottery_rank",
     "column_cutoff",
+)
+"""The headings of the table of choices, in the order its columns are drawn."""
+WORDING = (
+    "title",
+    "heading_choices",
+    "heading_lottery",
+    "heading_next",
+    *CHOICE_COLUMNS,
     "office_name",
     "contact_line",
     "translation_note",
@@ -476,17 +480,7 @@ def layout_letter(
     if letter.choices:
         page.keep(30.0)
         page.paragraph(t("heading_choices"), size=11, style="B", after=1.0)
-        header = [
-            t(name)
-            for name in (
-                "column_rank",
-                "column_school",
-                "column_result",
-                "column_priority",
-                "column_lottery_rank",
-                "column_cutoff",
-            )
-        ]
+        header = [t(name) for name in CHOICE_COLUMNS]
         rows = [
             [
                 str(c.rank),
