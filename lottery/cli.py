@@ -24,6 +24,9 @@ from lottery.synth import generate_city
 from lottery.verify import VERIFICATION_FILE, certificate_lines, verify_outputs, write_verification
 
 FOLDER = click.Path(path_type=Path, file_okay=False)
+INPUTS_OPTION = click.option(
+    "--inputs", "input_dir", type=FOLDER, required=True, help="The input folder of the run."
+)
 
 
 class CommitmentType(click.ParamType):
@@ -334,9 +337,7 @@ def audit(ctx: click.Context, out_dir: Path, input_dir: Path | None) -> None:
 
 @cli.command()
 @click.argument("out_dir", type=FOLDER)
-@click.option(
-    "--inputs", "input_dir", type=FOLDER, required=True, help="The input folder of the run."
-)
+@INPUTS_OPTION
 @click.pass_context
 def verify(ctx: click.Context, out_dir: Path, input_dir: Path) -> None:
     """Check a finished lottery's results against the rules, applicant by applicant.
@@ -363,9 +364,7 @@ def verify(ctx: click.Context, out_dir: Path, input_dir: Path) -> None:
 
 @cli.command()
 @click.argument("out_dir", type=FOLDER)
-@click.option(
-    "--inputs", "input_dir", type=FOLDER, required=True, help="The input folder of the run."
-)
+@INPUTS_OPTION
 @click.option(
     "--config",
     "config_path",
@@ -433,9 +432,7 @@ def letters(
 
 @cli.command()
 @click.argument("out_dir", type=FOLDER)
-@click.option(
-    "--inputs", "input_dir", type=FOLDER, required=True, help="The input folder of the run."
-)
+@INPUTS_OPTION
 @click.option(
     "--public",
     is_flag=True,
@@ -470,9 +467,7 @@ def report(out_dir: Path, input_dir: Path, public: bool, threshold: int) -> None
 @cli.command("audit-bundle")
 @click.argument("out_dir", type=FOLDER)
 @click.argument("bundle_path", metavar="BUNDLE.zip", type=click.Path(path_type=Path))
-@click.option(
-    "--inputs", "input_dir", type=FOLDER, required=True, help="The input folder of the run."
-)
+@INPUTS_OPTION
 def audit_bundle(out_dir: Path, bundle_path: Path, input_dir: Path) -> None:
     """Write a zip with what an auditor needs, without names or addresses.
 
