@@ -14,12 +14,12 @@ from pathlib import Path
 import numpy as np
 
 from lottery import __version__
+from lottery.assignment import administrative_assignment, match_with_families
 from lottery.io.readers import GRADES, LOTTERY_FILE, read_input_folder
 from lottery.io.writers import check_output_folder, write_output_folder
 from lottery.market import EXTERNAL_LOTTERY, Market, build_market, check_seed
-from lottery.matching import deferred_acceptance
 from lottery.records import CityInput
-from lottery.results import Results, build_results
+from lottery.results import Outcome, Results, build_results
 from lottery.seed import check_seed_commitment
 
 Progress = Callable[[str], None]
@@ -28,6 +28,7 @@ PLACEMENTS_FILE = "placements.csv"
 WAITLISTS_FILE = "waitlists.csv"
 SUMMARY_FILE = "programs_summary.csv"
 CHOICE_RESULTS_FILE = "choice_results.csv"
+RESERVE_REPORT_FILE = "reserve_report.csv"
 
 
 @dataclass(frozen=True)
@@ -78,20 +79,50 @@ def run_lottery(
     progress("Computing priorities and lottery numbers")
     market = build_market(city, seed)
     progress("Matching (deferred acceptance)")
-    placed = deferred_acceptance(
-        market.choice_offsets, market.choice_program, market.choice_rank, market.capacity
-    )
-    results = build_results(city, market, placed)
+    market, results = match(city, market)
     progress("Writing the results")
     tables = {
         PLACEMENTS_FILE: results.placements,
         WAITLISTS_FILE: results.waitlists,
         SUMMARY_FILE: results.programs_summary,
         CHOICE_RESULTS_FILE: results.choice_results,
+        RESERVE_REPORT_FILE: results.reserve_report,
     }
     manifest = run_manifest(city, market, results, seed_commitment)
     write_output_folder(out_dir, tables, manifest, force)
-    return RunReport(Path(out_dir).resolve(), results.counts, city.warnings)
+    return RunReport(Path(out_dir).resolve(), results.counts, _run_warnings(city, results))
+
+
+def match(city: CityInput, market: Market) -> tuple[Market, Results]:
+    """Deferred acceptance (rerun for linked families), then the zone guarantee; and, if
+    there are reserves, the same match without them for reserve_report.csv."""
+    market, placed, families = match_with_families(city, market)
+    without_reserves = market.place(slots=False) if market.slots is not None else None
+    outcome = Outcome(
+        placed_pair=placed,
+        administrative=administrative_assignment(city, market, placed),
+        families=families,
+        placed_without_reserves=without_reserves,
+    )
+    return market, build_results(city, market, outcome)
+
+
+def _run_warnings(city: CityInput, results: Results) -> tuple[str, ...]:
+    warnings = list(city.warnings)
+    families = results.families
+    if not families.converged:
+        warnings.append(
+            f"linked families: placements still changed after {families.iterations} runs of "
+            "the match (sibling_offered); the last run's result is used. Families affected: "
+            + _examples(np.array(families.unsettled, dtype=object))
+        )
+    unserved = results.administrative_unserved
+    if unserved:
+        warnings.append(
+            f"zone guarantee: {len(unserved)} applicant(s) could not be given a seat in their "
+            f"zone (no program had one left): {_examples(np.array(unserved, dtype=object))}"
+        )
+    return tuple(warnings)
 
 
 def run_manifest(
@@ -107,17 +138,28 @@ def run_manifest(
             "source": "lottery.csv" if external else "seed",
             "tiebreak": market.tiebreak,
             "formula": None if external else _formula(market.tiebreak),
-            "order": "priority, then lottery_number (lower first), then applicant_id",
+            "order": (
+                "priority, then family_lottery_number (own number for an applicant outside "
+                "a linked family), then lottery_number (lower first), then applicant_id"
+            ),
+            "family_formula": None if external else _formula(market.tiebreak, family=True),
         },
         "policy": city.policy.model_dump(mode="json"),
         "inputs": city.input_sha256,
         "counts": results.counts,
-        "warnings": list(city.warnings),
+        "families": {
+            "iterations": results.families.iterations,
+            "converged": results.families.converged,
+            "unsettled": list(results.families.unsettled),
+        },
+        "administrative_unserved": list(results.administrative_unserved),
+        "warnings": list(_run_warnings(city, results)),
     }
 
 
-def _formula(tiebreak: str) -> str:
-    key = "{seed}|{applicant_id}" if tiebreak == "single" else "{seed}|{applicant_id}|{program_id}"
+def _formula(tiebreak: str, family: bool = False) -> str:
+    who = "family:{family_id}" if family else "{applicant_id}"
+    key = f"{{seed}}|{who}" if tiebreak == "single" else f"{{seed}}|{who}|{{program_id}}"
     return f'first 8 bytes of sha256(utf8("{key}")) as a big-endian unsigned integer'
 
 

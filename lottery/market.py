@@ -7,31 +7,47 @@ and its lottery number, and where each program's strict order is fixed.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from lottery.errors import UsageError
+from lottery.errors import InputError, Problem, UsageError
+from lottery.io.readers import RESERVES_FILE
 from lottery.keys import contains_sorted, find_sorted, pair_keys
-from lottery.matching import program_order, program_order_by_position
-from lottery.policy import Policy, tier_criteria
+from lottery.matching import OPEN_SLOT, SlotPlan, deferred_acceptance, program_order_by_position
+from lottery.policy import (
+    GUARANTEED_VALUE,
+    PROXIMITY_PREFIX,
+    SIBLING_OFFERED,
+    TAG_PREFIX,
+    Policy,
+    proximity_miles,
+    tier_criteria,
+)
 from lottery.records import CityInput
-from lottery.tiebreak import lottery_key, lottery_numbers, lottery_ranks
+from lottery.tiebreak import FAMILY_PREFIX, lottery_key, lottery_numbers, lottery_ranks_by
 
 EXTERNAL_LOTTERY = "external lottery"
+MAX_CATEGORIES = 63  # one bit each in an int64 mask
 
 
 @dataclass(frozen=True, eq=False)
 class Market:
     """A school-choice market as arrays, one entry per pair unless named per applicant/program.
 
-    ``choice_priority`` holds priority values (1 = highest; ``general_value`` for none);
-    ``choice_explicit`` marks values taken from priorities.csv. ``choice_lottery_rank`` is
-    the applicant's rank in the lottery order used at that program: among all applicants
-    for a single tie-break, among the program's applicants for per-program numbers.
-    ``applicant_lottery`` and ``applicant_lottery_rank`` exist only with one number per
-    applicant.
+    Pairs are the ranked choices plus, for an applicant with a guaranteed program they
+    did not rank, that program as an implicit last choice (``choice_ranked`` False).
+    ``choice_priority`` holds priority values (``GUARANTEED_VALUE`` 0 for a guarantee,
+    tiers from 1, ``general_value`` for none); ``choice_explicit`` marks values taken
+    from priorities.csv. ``choice_lottery`` is the applicant's own number there and
+    ``choice_family_lottery`` the number their family stands at (their own number if
+    they apply alone). ``choice_lottery_rank`` is the applicant's rank in the lottery
+    order used at that program: among all applicants for a single tie-break, among the
+    program's applicants for per-program numbers. ``applicant_lottery`` and
+    ``applicant_lottery_rank`` exist only with one number per applicant.
+    ``choice_member`` has bit ``c`` where the applicant belongs to ``categories[c]``
+    at the program; ``slots`` describes the programs with reserves (None if none).
     """
 
     tiebreak: str
@@ -39,14 +55,22 @@ class Market:
     choice_offsets: np.ndarray
     choice_applicant: np.ndarray
     choice_program: np.ndarray
+    choice_ranked: np.ndarray
     choice_priority: np.ndarray
     choice_explicit: np.ndarray
+    choice_eligible: np.ndarray
     choice_lottery: np.ndarray
+    choice_family_lottery: np.ndarray
     choice_lottery_rank: np.ndarray
     choice_rank: np.ndarray
+    choice_member: np.ndarray
     capacity: np.ndarray
     applicant_lottery: np.ndarray | None
+    applicant_family_lottery: np.ndarray | None
     applicant_lottery_rank: np.ndarray | None
+    linked: np.ndarray
+    categories: tuple[str, ...]
+    slots: SlotPlan | None
 
     @property
     def n_applicants(self) -> int:
@@ -55,6 +79,24 @@ class Market:
     @property
     def n_programs(self) -> int:
         return len(self.capacity)
+
+    @property
+    def choice_guaranteed(self) -> np.ndarray:
+        return self.choice_priority == GUARANTEED_VALUE
+
+    def place(self, slots: bool = True) -> np.ndarray:
+        """Run deferred acceptance on this market (without reserves if ``slots`` is False)."""
+        # A guaranteed applicant stands first in every slot's order, reserved ones too.
+        member = np.where(self.choice_guaranteed, np.int64(-1), self.choice_member)
+        return deferred_acceptance(
+            self.choice_offsets,
+            self.choice_program,
+            self.choice_rank,
+            self.capacity,
+            choice_eligible=self.choice_eligible,
+            slots=self.slots if slots else None,
+            choice_member=member,
+        )
 
 
 def check_seed(seed: str | None, external_lottery: bool) -> None:
@@ -73,55 +115,198 @@ def check_seed(seed: str | None, external_lottery: bool) -> None:
 
 
 def build_market(city: CityInput, seed: str | None) -> Market:
-    """Compute priorities, lottery numbers and program orders for every ranked pair.
+    """Compute priorities, lottery numbers and program orders for every pair.
 
     ``seed`` is required unless the input folder has ``lottery.csv``, and refused if it
     has one (the numbers would otherwise silently ignore the announced seed).
+    ``sibling_offered`` holds nowhere yet: see :func:`with_family_offers`.
     """
     check_seed(seed, city.external_lottery is not None)
-    choices = city.choices
     n_applicants = len(city.applicants)
-    n_programs = len(city.programs)
+    applicant, program, ranked = _pairs(city)
     offsets = np.zeros(n_applicants + 1, dtype=np.int64)
-    np.cumsum(np.bincount(choices.applicant, minlength=n_applicants), out=offsets[1:])
-    applicant = choices.applicant.astype(np.int64)
-    program = choices.program.astype(np.int64)
+    np.cumsum(np.bincount(applicant, minlength=n_applicants), out=offsets[1:])
+    linked = _linked(city)
 
-    priority, explicit = pair_priorities(city, applicant, program)
-    tiebreak, pair_numbers, applicant_numbers = _lottery(city, seed, applicant, program)
-    if applicant_numbers is not None:
-        applicant_rank = lottery_ranks(applicant_numbers)
+    tiebreak, own, family, applicant_own, applicant_family = _lottery(
+        city, seed, applicant, program, linked
+    )
+    if applicant_own is not None:
+        applicant_rank = lottery_ranks_by(applicant_family, applicant_own)
         pair_lottery_rank = applicant_rank[applicant]
     else:
         applicant_rank = None
-        zeros = np.zeros(len(program), dtype=np.int64)
-        pair_lottery_rank = program_order(program, zeros, pair_numbers, applicant, n_programs) + 1
-    ranks = program_order_by_position(program, priority, pair_lottery_rank, n_programs)
-    return Market(
+        order = np.lexsort((applicant, own, family, program))
+        pair_lottery_rank = np.empty(len(order), dtype=np.int64)
+        first_of_program = np.searchsorted(program[order], program[order], side="left")
+        pair_lottery_rank[order] = np.arange(len(order), dtype=np.int64) - first_of_program + 1
+    categories, slots = _slot_plan(city)
+    market = Market(
         tiebreak=tiebreak,
         seed=seed,
         choice_offsets=offsets,
         choice_applicant=applicant,
         choice_program=program,
+        choice_ranked=ranked,
+        choice_priority=np.zeros(0, dtype=np.int64),
+        choice_explicit=np.zeros(0, dtype=bool),
+        choice_eligible=_eligible(city, applicant, program),
+        choice_lottery=own,
+        choice_family_lottery=family,
+        choice_lottery_rank=pair_lottery_rank,
+        choice_rank=np.zeros(0, dtype=np.int64),
+        choice_member=np.zeros(0, dtype=np.int64),
+        capacity=city.programs.capacity,
+        applicant_lottery=applicant_own,
+        applicant_family_lottery=applicant_family,
+        applicant_lottery_rank=applicant_rank,
+        linked=linked,
+        categories=categories,
+        slots=slots,
+    )
+    return with_family_offers(city, market, np.full(n_applicants, -1, dtype=np.int64))
+
+
+def with_family_offers(city: CityInput, market: Market, placed_pair: np.ndarray) -> Market:
+    """The market with priorities, reserve membership and program orders worked out for
+    ``sibling_offered`` as it holds when applicants are placed through ``placed_pair``."""
+    applicant, program = market.choice_applicant, market.choice_program
+    needed = city.policy.criteria() | set(market.categories)
+    met = criteria_met(city, market, applicant, program, needed, placed_pair)
+    priority, explicit = pair_priorities(city, applicant, program, met)
+    guaranteed = ~market.choice_ranked | (city.applicants.guaranteed_program[applicant] == program)
+    priority[guaranteed] = GUARANTEED_VALUE
+    explicit &= ~guaranteed
+    member = np.zeros(len(applicant), dtype=np.int64)
+    for bit, category in enumerate(market.categories):
+        member |= met[category].astype(np.int64) << bit
+    ranks = program_order_by_position(
+        program, priority, market.choice_lottery_rank, market.n_programs
+    )
+    return replace(
+        market,
         choice_priority=priority,
         choice_explicit=explicit,
-        choice_lottery=pair_numbers,
-        choice_lottery_rank=pair_lottery_rank,
         choice_rank=ranks,
-        capacity=city.programs.seats.astype(np.int64),
-        applicant_lottery=applicant_numbers,
-        applicant_lottery_rank=applicant_rank,
+        choice_member=member,
     )
 
 
-def pair_priorities(city: CityInput, applicant: np.ndarray, program: np.ndarray):
+def offered_family_schools(city: CityInput, market: Market, placed_pair: np.ndarray) -> np.ndarray:
+    """Per pair: whether a linked family member (not the applicant) is placed at the
+    pair's school."""
+    applicant, program = market.choice_applicant, market.choice_program
+    families = pd.Index(np.unique(city.applicants.family_id[market.linked]))
+    family = np.where(market.linked, families.get_indexer(city.applicants.family_id), -1)
+    schools = pd.Index(np.unique(city.programs.school_id))
+    school_of_program = schools.get_indexer(city.programs.school_id)
+    n_schools = max(len(schools), 1)
+    placed = np.flatnonzero((placed_pair >= 0) & (family >= 0))
+    placed_school = school_of_program[program[placed_pair[placed]]]
+    keys, counts = np.unique(family[placed] * n_schools + placed_school, return_counts=True)
+    pair_school = school_of_program[program]
+    pair_key = family[applicant] * n_schools + pair_school
+    position, found = find_sorted(keys, pair_key)
+    others = np.zeros(len(applicant), dtype=np.int64)
+    found &= family[applicant] >= 0
+    others[found] = counts[position[found]]
+    own_pair = placed_pair[applicant]
+    self_there = (own_pair >= 0) & (
+        school_of_program[program[np.maximum(own_pair, 0)]] == pair_school
+    )
+    return others - self_there > 0
+
+
+def _pairs(city: CityInput) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(applicant, program, ranked) per pair: the choices, then each unranked guarantee
+    as its applicant's last choice."""
+    choices = city.choices
+    n_programs = len(city.programs)
+    guaranteed = city.applicants.guaranteed_program
+    who = np.flatnonzero(guaranteed >= 0)
+    ranked_keys = np.sort(pair_keys(choices.applicant, choices.program, n_programs))
+    unranked = who[~contains_sorted(ranked_keys, pair_keys(who, guaranteed[who], n_programs))]
+    applicant = np.concatenate([choices.applicant, unranked]).astype(np.int64)
+    program = np.concatenate([choices.program, guaranteed[unranked]]).astype(np.int64)
+    ranked = np.r_[np.ones(len(choices), dtype=bool), np.zeros(len(unranked), dtype=bool)]
+    if len(unranked):
+        order = np.argsort(applicant, kind="stable")
+        applicant, program, ranked = applicant[order], program[order], ranked[order]
+    return applicant, program, ranked
+
+
+def _linked(city: CityInput) -> np.ndarray:
+    """Per applicant: whether they apply as part of a linked family."""
+    applicants = city.applicants
+    return (applicants.family_id != "") & applicants.link_family
+
+
+def _eligible(city: CityInput, applicant: np.ndarray, program: np.ndarray) -> np.ndarray:
+    """Per pair: whether the applicant has every tag the program requires."""
+    eligible = np.ones(len(applicant), dtype=bool)
+    required = city.programs.requires_tags
+    for tag in sorted({t for tags in required for t in tags}):
+        needs = np.array([tag in tags for tags in required], dtype=bool)
+        eligible &= ~needs[program] | _has_tag(city, tag)[applicant]
+    return eligible
+
+
+def _has_tag(city: CityInput, tag: str) -> np.ndarray:
+    return np.fromiter(
+        (tag in tags for tags in city.applicants.tags), dtype=bool, count=len(city.applicants)
+    )
+
+
+def _slot_plan(city: CityInput) -> tuple[tuple[str, ...], SlotPlan | None]:
+    """Reserve categories (bit order) and the programs' slot runs, in precedence order."""
+    reserves = city.reserves
+    if reserves is None or not len(reserves):
+        return (), None
+    categories = tuple(sorted(set(reserves.category.tolist())))
+    if len(categories) > MAX_CATEGORIES:
+        raise InputError(
+            [
+                Problem(
+                    RESERVES_FILE,
+                    None,
+                    "category",
+                    f"{len(categories)} different categories are reserved; at most "
+                    f"{MAX_CATEGORIES} are supported",
+                )
+            ]
+        )
+    capacity = city.programs.capacity
+    open_first = city.policy.reserves.precedence == "open_first"
+    run_offsets = [0]
+    run_category: list[int] = []
+    run_count: list[int] = []
+    for p in range(len(city.programs)):
+        mine = np.flatnonzero(reserves.program == p)  # sorted by category already
+        if len(mine):
+            reserved = [
+                (categories.index(reserves.category[i]), int(reserves.seats[i])) for i in mine
+            ]
+            open_run = [(OPEN_SLOT, int(capacity[p]) - sum(n for _, n in reserved))]
+            runs = open_run + reserved if open_first else reserved + open_run
+            run_category += [c for c, _ in runs]
+            run_count += [n for _, n in runs]
+        run_offsets.append(len(run_category))
+    plan = SlotPlan(
+        run_offsets=np.array(run_offsets, dtype=np.int64),
+        run_category=np.array(run_category, dtype=np.int64),
+        run_count=np.array(run_count, dtype=np.int64),
+        unfilled_open=city.policy.reserves.unfilled == "open",
+    )
+    return categories, plan
+
+
+def pair_priorities(city: CityInput, applicant: np.ndarray, program: np.ndarray, met: dict):
     """Priority value of every pair, and whether it came from priorities.csv.
 
     A pair's value is the 1-based position of the first tier of the policy it
     satisfies, or ``len(order) + 1`` ("general") if none.
     """
     policy: Policy = city.policy
-    met = _criteria_met(city, applicant, program)
     priority = np.full(len(applicant), policy.priority.general_value, dtype=np.int64)
     for value in range(len(policy.priority.order), 0, -1):
         tier = policy.priority.order[value - 1]
@@ -139,7 +324,52 @@ def pair_priorities(city: CityInput, applicant: np.ndarray, program: np.ndarray)
     return priority, explicit
 
 
-def _criteria_met(
+def criteria_met(
+    city: CityInput,
+    market: Market,
+    applicant: np.ndarray,
+    program: np.ndarray,
+    criteria: set[str],
+    placed_pair: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """For each criterion named, whether it holds at every pair (applicant, program)."""
+    programs, applicants = city.programs, city.applicants
+    met: dict[str, np.ndarray] = {}
+    base = {"continuing", "staff", "sibling", "zone"} & criteria
+    if base:
+        met.update(_school_criteria(city, applicant, program))
+    for criterion in sorted(criteria - set(met)):
+        if criterion.startswith(TAG_PREFIX):
+            met[criterion] = _has_tag(city, criterion.removeprefix(TAG_PREFIX))[applicant]
+        elif criterion.startswith(PROXIMITY_PREFIX):
+            miles = great_circle_miles(
+                applicants.latitude[applicant],
+                applicants.longitude[applicant],
+                programs.latitude[program],
+                programs.longitude[program],
+            )
+            met[criterion] = miles <= proximity_miles(criterion)  # NaN compares False
+        elif criterion == SIBLING_OFFERED:
+            met[criterion] = offered_family_schools(city, market, placed_pair)
+    return met
+
+
+EARTH_RADIUS_MILES = 3958.8
+
+
+def great_circle_miles(lat1, lon1, lat2, lon2) -> np.ndarray:
+    """Haversine distance in miles between points given in decimal degrees."""
+    lat1, lon1, lat2, lon2 = (
+        np.radians(np.asarray(v, dtype=np.float64)) for v in (lat1, lon1, lat2, lon2)
+    )
+    half_chord = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_MILES * np.arcsin(np.sqrt(np.minimum(half_chord, 1.0)))
+
+
+def _school_criteria(
     city: CityInput, applicant: np.ndarray, program: np.ndarray
 ) -> dict[str, np.ndarray]:
     programs, applicants = city.programs, city.applicants
@@ -175,8 +405,47 @@ def _flatten(lists: list[tuple[str, ...]]) -> tuple[np.ndarray, np.ndarray]:
     return np.repeat(np.arange(len(lists), dtype=np.int64), lengths), items
 
 
-def _lottery(city: CityInput, seed: str | None, applicant: np.ndarray, program: np.ndarray):
-    """Tie-break mode, number per pair, and number per applicant (None if per-program)."""
+def _lottery(city: CityInput, seed: str | None, applicant: np.ndarray, program: np.ndarray, linked):
+    """Tie-break mode; own and family number per pair; the same per applicant (None if
+    numbers are per program). An applicant outside a linked family stands at their own
+    number."""
+    tiebreak, own, applicant_own = _own_numbers(city, seed, applicant, program)
+    family_ids = city.applicants.family_id
+    if not linked.any():
+        return tiebreak, own, own, applicant_own, applicant_own
+    pair_linked = linked[applicant]
+    family = own.copy()
+    applicant_family = None if applicant_own is None else applicant_own.copy()
+    if city.external_lottery is None:
+        members = np.flatnonzero(linked)
+        if applicant_family is not None:
+            applicant_family[members] = lottery_numbers(
+                lottery_key(seed, f"{FAMILY_PREFIX}{f}") for f in family_ids[members].tolist()
+            )
+            family = applicant_family[applicant]
+        else:
+            where = np.flatnonzero(pair_linked)
+            program_ids = city.programs.id
+            family[where] = lottery_numbers(
+                lottery_key(seed, f"{FAMILY_PREFIX}{family_ids[a]}", program_ids[p])
+                for a, p in zip(applicant[where].tolist(), program[where].tolist(), strict=True)
+            )
+        return tiebreak, own, family, applicant_own, applicant_family
+    # Numbers from lottery.csv: the family stands at its best (lowest) member's number.
+    families = pd.Index(np.unique(family_ids[linked]))
+    code = np.where(linked, families.get_indexer(family_ids), -1)
+    if applicant_family is not None:
+        lowest = pd.Series(applicant_own[linked]).groupby(code[linked]).min()
+        applicant_family[linked] = lowest.loc[code[linked]].to_numpy(dtype=np.uint64)
+        return tiebreak, own, applicant_family[applicant], applicant_own, applicant_family
+    where = np.flatnonzero(pair_linked)
+    group = pd.DataFrame({"f": code[applicant[where]], "p": program[where], "n": own[where]})
+    family[where] = group.groupby(["f", "p"])["n"].transform("min").to_numpy(dtype=np.uint64)
+    return tiebreak, own, family, applicant_own, applicant_family
+
+
+def _own_numbers(city: CityInput, seed: str | None, applicant: np.ndarray, program: np.ndarray):
+    """Tie-break mode, each applicant's own number per pair, and per applicant (or None)."""
     applicant_ids = city.applicants.id
     external = city.external_lottery
     if external is None:
@@ -191,11 +460,10 @@ def _lottery(city: CityInput, seed: str | None, applicant: np.ndarray, program: 
         return "multiple", lottery_numbers(keys), None
 
     n_applicants = len(applicant_ids)
-    default = np.zeros(n_applicants, dtype=np.uint64)
-    has_default = np.zeros(n_applicants, dtype=bool)
+    # An unranked guaranteed program may have no number; its priority makes that moot.
+    default = np.full(n_applicants, np.iinfo(np.uint64).max, dtype=np.uint64)
     wide = external.program < 0
     default[external.applicant[wide]] = external.number[wide]
-    has_default[external.applicant[wide]] = True
     if not external.per_program:
         return "single", default[applicant], default
     n_programs = len(city.programs)

@@ -5,10 +5,11 @@ The same policy applies to every program, charter or district alike.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from lottery.errors import InputError
 from lottery.io.settings import read_toml, validation_problems
@@ -20,10 +21,43 @@ CRITERIA = {
     "sibling": "the program's school is in the applicant's sibling_school_ids",
     "zone": "the applicant's zone is one of the program's zones",
     "staff": "the applicant's staff_school_id is the program's school",
+    "sibling_offered": "a linked family member is placed at the program's school in this run",
+    "tag:NAME": "the applicant has the tag NAME (applicants.csv, tags)",
+    "proximity:MILES": "the applicant lives at most MILES miles from the program",
 }
+SIBLING_OFFERED = "sibling_offered"
+TAG_PREFIX = "tag:"
+PROXIMITY_PREFIX = "proximity:"
+TAG = r"[A-Za-z0-9_.-]{1,64}"
+_MILES = r"[0-9]{1,4}(\.[0-9]{1,4})?"
+
+
+def criterion_problem(criterion: str) -> str | None:
+    """Why ``criterion`` is not a criterion the engine knows, or None if it is one."""
+    if criterion.startswith(TAG_PREFIX):
+        if re.fullmatch(TAG, criterion.removeprefix(TAG_PREFIX)):
+            return None
+        return f'"{criterion}" needs a tag after "tag:" (letters, digits, - _ .), such as tag:frl'
+    if criterion.startswith(PROXIMITY_PREFIX):
+        miles = criterion.removeprefix(PROXIMITY_PREFIX)
+        if re.fullmatch(_MILES, miles) and float(miles) > 0:
+            return None
+        return f'"{criterion}" needs a distance in miles after "proximity:", such as proximity:0.5'
+    if criterion in CRITERIA and ":" not in criterion:
+        return None
+    known = "continuing, sibling, zone, staff, sibling_offered, tag:NAME, proximity:MILES"
+    return f'unknown priority criterion "{criterion}" (known criteria: {known})'
+
+
+def proximity_miles(criterion: str) -> float:
+    """The distance in a ``proximity:MILES`` criterion."""
+    return float(criterion.removeprefix(PROXIMITY_PREFIX))
+
 
 DEFAULT_PRIORITY_ORDER = ("continuing", "sibling+zone", "sibling", "zone")
 GENERAL = "general"
+GUARANTEED = "guaranteed"
+GUARANTEED_VALUE = 0  # above every tier (tiers count from 1)
 
 
 def tier_criteria(tier: str) -> tuple[str, ...]:
@@ -53,13 +87,10 @@ class PriorityPolicy(BaseModel):
         normalised: list[str] = []
         for tier in order:
             criteria = tier_criteria(tier)
-            unknown = [c for c in criteria if c not in CRITERIA]
-            if unknown:
-                known = ", ".join(sorted(CRITERIA))
-                raise ValueError(
-                    f'unknown priority criterion "{unknown[0]}" in tier "{tier}" '
-                    f"(known criteria: {known}; join them with + )"
-                )
+            for criterion in criteria:
+                problem = criterion_problem(criterion)
+                if problem:
+                    raise ValueError(f'{problem} in tier "{tier}"; join criteria with +')
             if len(set(criteria)) != len(criteria):
                 raise ValueError(f'tier "{tier}" names the same criterion twice')
             # A tier that needs everything an earlier tier needs (and maybe more) can never
@@ -89,6 +120,23 @@ class LotteryPolicy(BaseModel):
     tiebreak: Literal["single", "multiple"] = "single"
 
 
+class ReservePolicy(BaseModel):
+    """How programs with reserved seats (reserves.csv) fill them; see docs/seat-policy.md."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    precedence: Literal["reserved_first", "open_first"] = "reserved_first"
+    unfilled: Literal["open", "empty"] = "open"
+
+
+class FamilyPolicy(BaseModel):
+    """Families applying together: how often the match may be rerun for sibling_offered."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_iterations: int = Field(default=10, ge=2, le=100)
+
+
 class Policy(BaseModel):
     """Everything ``policy.toml`` can say; every field has a documented default."""
 
@@ -96,11 +144,19 @@ class Policy(BaseModel):
 
     priority: PriorityPolicy = PriorityPolicy()
     lottery: LotteryPolicy = LotteryPolicy()
+    reserves: ReservePolicy = ReservePolicy()
+    families: FamilyPolicy = FamilyPolicy()
+
+    def criteria(self) -> set[str]:
+        """Every criterion named in the priority tiers."""
+        return {c for tier in self.priority.order for c in tier_criteria(tier)}
 
     def priority_label(self, value: int, explicit: bool) -> str:
         """Name of a priority value as written in the outputs."""
         if explicit:
             return f"explicit:{value}"
+        if value == GUARANTEED_VALUE:
+            return GUARANTEED
         if 1 <= value <= len(self.priority.order):
             return self.priority.order[value - 1]
         return GENERAL

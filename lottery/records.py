@@ -27,14 +27,28 @@ class Programs:
     seats: np.ndarray
     zones: list[tuple[str, ...]]
     line: np.ndarray
+    held_seats: np.ndarray
+    offer_target: np.ndarray
+    requires_tags: list[tuple[str, ...]]
+    administrative_zones: list[tuple[str, ...]]
+    latitude: np.ndarray
+    longitude: np.ndarray
 
     def __len__(self) -> int:
         return len(self.id)
 
+    @property
+    def capacity(self) -> np.ndarray:
+        """Seats offered in this run: ``offer_target - held_seats`` (docs/seat-policy.md)."""
+        return (self.offer_target - self.held_seats).astype(np.int64)
+
 
 @dataclass(frozen=True, eq=False)
 class Applicants:
-    """One entry per applicant, sorted by ``id`` (so index order is ``applicant_id`` order)."""
+    """One entry per applicant, sorted by ``id`` (so index order is ``applicant_id`` order).
+
+    ``guaranteed_program`` is a program index or -1; coordinates are NaN where not given.
+    """
 
     id: np.ndarray
     first_name: np.ndarray
@@ -48,6 +62,13 @@ class Applicants:
     guardian_name: np.ndarray
     address: np.ndarray
     line: np.ndarray
+    tags: list[tuple[str, ...]]
+    guaranteed_program: np.ndarray
+    accepts_administrative: np.ndarray
+    family_id: np.ndarray
+    link_family: np.ndarray
+    latitude: np.ndarray
+    longitude: np.ndarray
 
     def __len__(self) -> int:
         return len(self.id)
@@ -87,6 +108,19 @@ class ExternalLottery:
 
 
 @dataclass(frozen=True, eq=False)
+class Reserves:
+    """Reserved seats, one entry per (program, category), sorted by (program, category)."""
+
+    program: np.ndarray
+    category: np.ndarray
+    seats: np.ndarray
+    line: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.program)
+
+
+@dataclass(frozen=True, eq=False)
 class CityInput:
     """Everything in an input folder, validated."""
 
@@ -96,5 +130,6 @@ class CityInput:
     policy: Policy
     explicit_priorities: ExplicitPriorities | None = None
     external_lottery: ExternalLottery | None = None
+    reserves: Reserves | None = None
     input_sha256: dict[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()

@@ -13,18 +13,22 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from lottery.assignment import OPEN_LABEL, Administrative, FamilyOutcome, seat_categories
 from lottery.market import Market
 from lottery.matching import UNPLACED
 from lottery.records import CityInput
 
 PLACED = "placed"
+GUARANTEED_STATUS = "guaranteed"  # placed through the guaranteed program they did not rank
+ADMINISTRATIVE = "administrative"  # placed by the zone guarantee after the match
 UNPLACED_STATUS = "unplaced"
+STATUSES = (PLACED, GUARANTEED_STATUS, ADMINISTRATIVE, UNPLACED_STATUS)
 
 # The ``result`` of one ranked choice in choice_results.csv.
 CHOICE_PLACED = "placed"
 CHOICE_WAITLISTED = "waitlisted"
 CHOICE_NOT_CONSIDERED = "not_considered"  # ranked below the program the applicant got
-CHOICE_INELIGIBLE = "ineligible"  # reserved: no eligibility rules exist yet
+CHOICE_INELIGIBLE = "ineligible"  # the applicant lacks a tag the program requires
 CHOICE_RESULTS = (CHOICE_PLACED, CHOICE_WAITLISTED, CHOICE_NOT_CONSIDERED, CHOICE_INELIGIBLE)
 
 
@@ -36,37 +40,103 @@ class Results:
     waitlists: pd.DataFrame
     programs_summary: pd.DataFrame
     choice_results: pd.DataFrame
+    reserve_report: pd.DataFrame
     counts: dict[str, int]
+    families: FamilyOutcome
+    administrative_unserved: tuple[str, ...]
 
 
-def build_results(city: CityInput, market: Market, placed_pair: np.ndarray) -> Results:
-    """Turn the matcher's answer (a pair index per applicant, or -1) into output tables."""
+@dataclass(frozen=True, eq=False)
+class Outcome:
+    """Everything the engine decided, before it is turned into tables.
+
+    ``placed_pair``: the match (a pair per applicant or -1); ``administrative``: the
+    zone guarantee's programs; ``placed_without_reserves``: the same match with every
+    reserve removed (for reserve_report.csv), or None when there are no reserves.
+    """
+
+    placed_pair: np.ndarray
+    administrative: Administrative
+    families: FamilyOutcome
+    placed_without_reserves: np.ndarray | None
+
+
+def build_results(city: CityInput, market: Market, outcome: Outcome) -> Results:
+    """Turn the engine's decisions into output tables and headline counts."""
+    placed_pair = outcome.placed_pair
+    admin_program = outcome.administrative.program
+    holding = _holding_pairs(market, placed_pair, admin_program)
     labels = _priority_labels(city, market)
-    placements = _placements(city, market, placed_pair, labels)
-    on_waitlist = _waitlisted_pairs(market, placed_pair)
+    seats = seat_categories(market, placed_pair)
+    placements = _placements(city, market, placed_pair, admin_program, holding, labels, seats)
+    on_waitlist = _waitlisted_pairs(market, holding)
     waitlist_pairs, waitlist_position = _waitlist_order(market, on_waitlist)
     waitlists = _waitlists(city, market, waitlist_pairs, waitlist_position, labels)
-    full, last_admitted = _cutoffs(market, placed_pair)
-    summary = _summary(city, market, placed_pair, on_waitlist, labels, full, last_admitted)
-    choice_results = _choice_results(
-        city, market, placed_pair, waitlist_pairs, waitlist_position, labels, full, last_admitted
+    full, last_admitted = _cutoffs(market, placed_pair, seats)
+    program_of = _program_of(market, placed_pair, admin_program)
+    summary = _summary(
+        city, market, program_of, admin_program, on_waitlist, labels, full, last_admitted, seats
     )
-    n_placed = int((placed_pair != UNPLACED).sum())
-    has_choices = np.diff(market.choice_offsets) > 0
+    choice_results = _choice_results(
+        city, market, holding, waitlist_pairs, waitlist_position, labels, full, last_admitted
+    )
+    reserve_report = _reserve_report(city, market, outcome, seats)
+    status = placements["status"]
+    ranked = market.choice_ranked
+    has_choices = np.bincount(market.choice_applicant[ranked], minlength=market.n_applicants) > 0
+    n_placed = int((program_of >= 0).sum())
+    unserved = city.applicants.id[outcome.administrative.unserved]
     counts = {
         "applicants": market.n_applicants,
         "programs": market.n_programs,
-        "choices": len(market.choice_program),
-        "seats": int(market.capacity.sum()),
+        "choices": int(ranked.sum()),
+        "seats": int(city.programs.seats.sum()),
+        "held_seats": int(city.programs.held_seats.sum()),
+        "offered_seats": int(market.capacity.sum()),
         "placed": n_placed,
+        "placed_by_guarantee": int((status == GUARANTEED_STATUS).sum()),
+        "administrative": int((status == ADMINISTRATIVE).sum()),
+        "administrative_unserved": len(unserved),
         "unplaced": market.n_applicants - n_placed,
         "applicants_without_choices": int((~has_choices).sum()),
         "placed_first_choice": int(
             (placed_pair[placed_pair >= 0] == market.choice_offsets[:-1][placed_pair >= 0]).sum()
         ),
+        "ineligible_choices": int((ranked & ~market.choice_eligible).sum()),
         "waitlist_entries": len(waitlists),
     }
-    return Results(placements, waitlists, summary, choice_results, counts)
+    return Results(
+        placements,
+        waitlists,
+        summary,
+        choice_results,
+        reserve_report,
+        counts,
+        outcome.families,
+        tuple(unserved.tolist()),
+    )
+
+
+def _holding_pairs(market: Market, placed_pair: np.ndarray, admin_program: np.ndarray):
+    """Per applicant: the pair through which they hold a seat, or -1. An administrative
+    seat counts through the applicant's choice of that program, if they ranked it."""
+    holding = placed_pair.copy()
+    for a in np.flatnonzero(admin_program >= 0).tolist():
+        start, end = market.choice_offsets[a], market.choice_offsets[a + 1]
+        mine = np.flatnonzero(market.choice_program[start:end] == admin_program[a])
+        if len(mine):
+            holding[a] = start + mine[0]
+    return holding
+
+
+def _program_of(market: Market, placed_pair: np.ndarray, admin_program: np.ndarray):
+    """Per applicant: the program they hold a seat at (match or zone guarantee), or -1."""
+    program = np.where(
+        placed_pair != UNPLACED, market.choice_program[np.maximum(placed_pair, 0)], -1
+    )
+    if not len(market.choice_program):
+        program = np.full(market.n_applicants, -1, dtype=np.int64)
+    return np.where(admin_program >= 0, admin_program, program)
 
 
 def _priority_labels(city: CityInput, market: Market) -> np.ndarray:
@@ -75,12 +145,12 @@ def _priority_labels(city: CityInput, market: Market) -> np.ndarray:
     tier_names = np.array(
         [
             city.policy.priority_label(v, False)
-            for v in range(1, city.policy.priority.general_value + 1)
+            for v in range(0, city.policy.priority.general_value + 1)
         ],
         dtype=object,
     )
     computed = ~market.choice_explicit
-    labels[computed] = tier_names[market.choice_priority[computed] - 1]
+    labels[computed] = tier_names[market.choice_priority[computed]]
     labels[~computed] = [f"explicit:{v}" for v in market.choice_priority[~computed].tolist()]
     return labels
 
@@ -89,43 +159,66 @@ def _optional_int(values: np.ndarray, present: np.ndarray) -> pd.Series:
     return pd.Series(pd.array(np.where(present, values, 0), dtype="Int64")).where(present, pd.NA)
 
 
-def _placements(city, market, placed_pair, labels) -> pd.DataFrame:
+def _placements(city, market, placed_pair, admin_program, holding, labels, seats):
     programs = city.programs
-    is_placed = placed_pair != UNPLACED
-    pair = np.where(is_placed, placed_pair, 0)
-    program = market.choice_program[pair] if len(market.choice_program) else np.zeros_like(pair)
+    program = _program_of(market, placed_pair, admin_program)
+    has_seat = program >= 0
+    through_pair = holding >= 0
+    pair = np.where(through_pair, holding, 0)
+    ranked = market.choice_ranked[pair] if len(pair) and len(market.choice_ranked) else through_pair
+    status = np.where(has_seat, PLACED, UNPLACED_STATUS).astype(object)
+    status[(placed_pair != UNPLACED) & ~ranked] = GUARANTEED_STATUS
+    status[admin_program >= 0] = ADMINISTRATIVE
+    shows_choice = through_pair & ranked
     blank = np.array("", dtype=object)
-    choice_rank = placed_pair - market.choice_offsets[:-1] + 1
+    program = np.maximum(program, 0)
+    choice_rank = holding - market.choice_offsets[:-1] + 1
+    family = market.applicant_family_lottery
     if market.applicant_lottery is not None:
         number = pd.Series(market.applicant_lottery.astype(str), dtype=object)
+        family_number = np.where(market.linked, family.astype(str), blank)
         lottery_rank = pd.Series(market.applicant_lottery_rank, dtype="Int64")
     else:
         chosen = market.choice_lottery[pair] if len(pair) and len(market.choice_lottery) else pair
-        number = pd.Series(np.where(is_placed, np.asarray(chosen).astype(str), blank), dtype=object)
+        chosen_family = (
+            market.choice_family_lottery[pair] if len(pair) and len(market.choice_lottery) else pair
+        )
+        number = pd.Series(
+            np.where(through_pair, np.asarray(chosen).astype(str), blank), dtype=object
+        )
+        family_number = np.where(
+            through_pair & market.linked, np.asarray(chosen_family).astype(str), blank
+        )
         lottery_rank = _optional_int(
-            market.choice_lottery_rank[pair] if len(market.choice_lottery_rank) else pair, is_placed
+            market.choice_lottery_rank[pair] if len(market.choice_lottery_rank) else pair,
+            through_pair,
         )
     return pd.DataFrame(
         {
             "applicant_id": city.applicants.id,
             "grade": city.applicants.grade,
-            "status": np.where(is_placed, PLACED, UNPLACED_STATUS),
-            "program_id": np.where(is_placed, programs.id[program], blank),
-            "school_id": np.where(is_placed, programs.school_id[program], blank),
-            "choice_rank": _optional_int(choice_rank, is_placed),
-            "priority": np.where(is_placed, labels[pair] if len(labels) else blank, blank),
+            "status": status,
+            "program_id": np.where(has_seat, programs.id[program], blank),
+            "school_id": np.where(has_seat, programs.school_id[program], blank),
+            "choice_rank": _optional_int(choice_rank, shows_choice),
+            "priority": np.where(
+                through_pair & (admin_program < 0), labels[pair] if len(labels) else blank, blank
+            ),
+            "seat": np.where(admin_program >= 0, "open", seats),
             "lottery_number": number,
+            "family_lottery_number": family_number,
             "lottery_rank": lottery_rank,
         }
     )
 
 
-def _waitlisted_pairs(market: Market, placed_pair: np.ndarray) -> np.ndarray:
-    """Mask of pairs ranked above the applicant's placement (every pair, if unplaced)."""
+def _waitlisted_pairs(market: Market, holding: np.ndarray) -> np.ndarray:
+    """Mask of ranked pairs the applicant may be considered at, ranked above the seat
+    they hold (every such pair, if they hold none)."""
     applicant = market.choice_applicant
-    placed = placed_pair[applicant]
+    held = holding[applicant]
     pairs = np.arange(len(applicant), dtype=np.int64)
-    return (placed == UNPLACED) | (pairs < placed)
+    return ((held == UNPLACED) | (pairs < held)) & market.choice_ranked & market.choice_eligible
 
 
 def _waitlist_order(market: Market, on_waitlist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -157,30 +250,50 @@ def _waitlists(city, market, pairs, position, labels) -> pd.DataFrame:
     )
 
 
-def _cutoffs(market: Market, placed_pair: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per program: whether it has a cutoff (it is full), and the pair of its last admitted
-    applicant (the one it orders lowest among those it holds; 0 where it has no cutoff)."""
+def _cutoffs(
+    market: Market, placed_pair: np.ndarray, seats: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per program: whether it has a cutoff (the match filled it), and the pair of its last
+    admitted applicant (the one it orders lowest among those it holds; 0 where it has no
+    cutoff). Seats given by the zone guarantee after the match do not make a cutoff.
+
+    At a program with reserves the cutoff is that of its open seats: the lowest-ordered
+    applicant holding an open seat. Anyone the program orders above it would have been
+    admitted; members of a reserved category may be admitted below it.
+    """
     n = market.n_programs
     program = market.choice_program
-    admitted_pairs = placed_pair[placed_pair != UNPLACED]
+    admitted = placed_pair != UNPLACED
+    admitted_pairs = placed_pair[admitted]
     placed = np.bincount(program[admitted_pairs], minlength=n)
+    has_slots = (
+        np.diff(market.slots.run_offsets) > 0
+        if market.slots is not None
+        else np.zeros(n, dtype=bool)
+    )
+    open_seat = seats[admitted] == OPEN_LABEL
+    counted = admitted_pairs[~has_slots[program[admitted_pairs]] | open_seat]
     last_admitted = np.full(n, -1, dtype=np.int64)
-    if len(admitted_pairs):
-        order = np.lexsort((market.choice_rank[admitted_pairs], program[admitted_pairs]))
-        ordered = admitted_pairs[order]
+    if len(counted):
+        order = np.lexsort((market.choice_rank[counted], program[counted]))
+        ordered = counted[order]
         is_last = np.r_[program[ordered][1:] != program[ordered][:-1], True]
         last_admitted[program[ordered][is_last]] = ordered[is_last]
     full = (placed >= market.capacity) & (market.capacity > 0) & (last_admitted >= 0)
     return full, np.where(full, last_admitted, 0)
 
 
-def _summary(city, market, placed_pair, on_waitlist, labels, full, safe_last) -> pd.DataFrame:
+def _summary(
+    city, market, program_of, admin_program, on_waitlist, labels, full, safe_last, seats
+) -> pd.DataFrame:
     programs = city.programs
     n = market.n_programs
+    ranked = market.choice_ranked
     program = market.choice_program
     first_choice = np.zeros(len(program), dtype=bool)
     first_choice[market.choice_offsets[:-1][np.diff(market.choice_offsets) > 0]] = True
-    placed = np.bincount(program[placed_pair[placed_pair != UNPLACED]], minlength=n)
+    placed = np.bincount(program_of[program_of >= 0], minlength=n)
+    reserved, filled = _reserve_counts(city, program_of, seats)
     blank = np.array("", dtype=object)
     return pd.DataFrame(
         {
@@ -189,12 +302,17 @@ def _summary(city, market, placed_pair, on_waitlist, labels, full, safe_last) ->
             "school_name": programs.school_name,
             "sector": programs.sector,
             "grade": programs.grade,
-            "seats": market.capacity,
-            "applicants": np.bincount(program, minlength=n),
-            "first_choice_applicants": np.bincount(program[first_choice], minlength=n),
+            "seats": programs.seats,
+            "held_seats": programs.held_seats,
+            "offered_seats": market.capacity,
+            "applicants": np.bincount(program[ranked], minlength=n),
+            "first_choice_applicants": np.bincount(program[first_choice & ranked], minlength=n),
             "placed": placed,
+            "administrative": np.bincount(admin_program[admin_program >= 0], minlength=n),
             "open_seats": market.capacity - placed,
             "waitlisted": np.bincount(program[on_waitlist], minlength=n),
+            "reserved_seats": reserved.sum(axis=1),
+            "reserved_filled": filled.sum(axis=1),
             "cutoff_priority": np.where(full, labels[safe_last] if len(labels) else blank, blank),
             "cutoff_lottery_rank": _optional_int(
                 market.choice_lottery_rank[safe_last] if len(labels) else safe_last, full
@@ -203,23 +321,110 @@ def _summary(city, market, placed_pair, on_waitlist, labels, full, safe_last) ->
     )
 
 
+def _reserve_counts(city, program_of, seats) -> tuple[np.ndarray, np.ndarray]:
+    """Per program and reserve category (reserves.csv order): seats reserved, and seats
+    filled by members of the category."""
+    reserves = city.reserves
+    categories = sorted(set(reserves.category.tolist())) if reserves is not None else []
+    n = len(city.programs)
+    reserved = np.zeros((n, len(categories)), dtype=np.int64)
+    filled = np.zeros((n, len(categories)), dtype=np.int64)
+    for c, category in enumerate(categories):
+        mine = reserves.category == category
+        reserved[reserves.program[mine], c] = reserves.seats[mine]
+        took = (seats == category) & (program_of >= 0)
+        filled[:, c] = np.bincount(program_of[took], minlength=n)
+    return reserved, filled
+
+
+def _reserve_report(city, market, outcome: Outcome, seats) -> pd.DataFrame:
+    """Per program and reserved category: what the reserve did, against the same match
+    run with no reserves at all."""
+    columns = [
+        "program_id",
+        "school_id",
+        "category",
+        "reserved_seats",
+        "filled_by_category",
+        "category_applicants",
+        "category_admitted",
+        "category_admitted_without_reserves",
+        "admitted_only_with_reserves",
+        "admitted_only_without_reserves",
+    ]
+    reserves = city.reserves
+    if reserves is None or not len(reserves) or outcome.placed_without_reserves is None:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    with_pair, without_pair = outcome.placed_pair, outcome.placed_without_reserves
+    program = market.choice_program
+    n = market.n_programs
+
+    def admitted_at(placed):
+        return np.where(placed >= 0, program[np.maximum(placed, 0)], -1)
+
+    with_program, without_program = admitted_at(with_pair), admitted_at(without_pair)
+    only_with = np.bincount(
+        with_program[(with_program >= 0) & (with_program != without_program)], minlength=n
+    )
+    only_without = np.bincount(
+        without_program[(without_program >= 0) & (with_program != without_program)], minlength=n
+    )
+    reserved, filled = _reserve_counts(city, admitted_at(with_pair), seats)
+    categories = sorted(set(reserves.category.tolist()))
+    rows = []
+    for i in range(len(reserves)):
+        p, category = int(reserves.program[i]), reserves.category[i]
+        bit = market.categories.index(category)
+        c = categories.index(category)
+        member = (market.choice_member >> bit) & 1 == 1
+        at_p = (program == p) & market.choice_ranked & market.choice_eligible & member
+        members = np.zeros(market.n_applicants, dtype=bool)
+        members[market.choice_applicant[at_p]] = True
+        rows.append(
+            {
+                "program_id": city.programs.id[p],
+                "school_id": city.programs.school_id[p],
+                "category": category,
+                "reserved_seats": int(reserved[p, c]),
+                "filled_by_category": int(filled[p, c]),
+                "category_applicants": int(members.sum()),
+                "category_admitted": int((members & (with_program == p)).sum()),
+                "category_admitted_without_reserves": int((members & (without_program == p)).sum()),
+                "admitted_only_with_reserves": int(only_with[p]),
+                "admitted_only_without_reserves": int(only_without[p]),
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)
+
+
 def _choice_results(
-    city, market, placed_pair, waitlist_pairs, waitlist_position, labels, full, safe_last
+    city, market, holding, waitlist_pairs, waitlist_position, labels, full, safe_last
 ) -> pd.DataFrame:
     """One row per ranked choice, in pair order, which is (applicant_id, rank) order."""
     n_pairs = len(market.choice_program)
     applicant = market.choice_applicant
     program = market.choice_program
     pairs = np.arange(n_pairs, dtype=np.int64)
-    placed = placed_pair[applicant]
+    held = holding[applicant]
     position = np.zeros(n_pairs, dtype=np.int64)
     position[waitlist_pairs] = waitlist_position
     result = np.full(n_pairs, CHOICE_NOT_CONSIDERED, dtype=object)
     result[position > 0] = CHOICE_WAITLISTED
-    result[pairs == placed] = CHOICE_PLACED
+    result[~market.choice_eligible] = CHOICE_INELIGIBLE
+    result[pairs == held] = CHOICE_PLACED
     has_cutoff = full[program]
     cutoff_pair = safe_last[program]
     blank = np.array("", dtype=object)
+    ranked = market.choice_ranked
+    if not ranked.all():
+        pairs, applicant, program, result, position = (
+            pairs[ranked],
+            applicant[ranked],
+            program[ranked],
+            result[ranked],
+            position[ranked],
+        )
+        labels, has_cutoff, cutoff_pair = labels[ranked], has_cutoff[ranked], cutoff_pair[ranked]
     return pd.DataFrame(
         {
             "applicant_id": _ids(applicant, city.applicants.id),

@@ -38,6 +38,19 @@ def lottery_numbers(keys: Iterable[str]) -> np.ndarray:
     return np.frombuffer(prefixes, dtype=">u8").astype(np.uint64)
 
 
+FAMILY_PREFIX = "family:"
+
+
+def lottery_ranks_by(family: np.ndarray, own: np.ndarray) -> np.ndarray:
+    """1-based rank of each applicant by family number, then own number, then index."""
+    if family is own:
+        return lottery_ranks(own)
+    order = np.lexsort((np.arange(len(own)), own, family))
+    ranks = np.empty(len(own), dtype=np.int64)
+    ranks[order] = np.arange(1, len(own) + 1, dtype=np.int64)
+    return ranks
+
+
 def lottery_ranks(numbers: np.ndarray) -> np.ndarray:
     """1-based rank of each number (lowest first); ties keep index order.
 

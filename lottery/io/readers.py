@@ -17,7 +17,7 @@ import pandas as pd
 from lottery.errors import InputError, Problem
 from lottery.io.tables import ProblemLog, Table, file_sha256, read_table
 from lottery.keys import contains_sorted, pair_keys
-from lottery.policy import POLICY_FILE, load_policy
+from lottery.policy import POLICY_FILE, TAG, TAG_PREFIX, criterion_problem, load_policy
 from lottery.records import (
     Applicants,
     Choices,
@@ -25,6 +25,7 @@ from lottery.records import (
     ExplicitPriorities,
     ExternalLottery,
     Programs,
+    Reserves,
 )
 
 PROGRAMS_FILE = "programs.csv"
@@ -32,6 +33,7 @@ APPLICANTS_FILE = "applicants.csv"
 CHOICES_FILE = "choices.csv"
 PRIORITIES_FILE = "priorities.csv"
 LOTTERY_FILE = "lottery.csv"
+RESERVES_FILE = "reserves.csv"
 REQUIRED_FILES = (PROGRAMS_FILE, APPLICANTS_FILE, CHOICES_FILE)
 
 GRADES = ("PK", "K", *(str(g) for g in range(1, 13)))
@@ -43,12 +45,37 @@ MAX_LOTTERY_NUMBER = 2**64 - 1
 
 PROGRAM_COLUMNS = (
     ("program_id", "school_id", "school_name", "sector", "grade", "seats"),
-    ("zones",),
+    (
+        "zones",
+        "held_seats",
+        "offer_target",
+        "requires_tags",
+        "administrative_zones",
+        "latitude",
+        "longitude",
+    ),
 )
 APPLICANT_COLUMNS = (
     ("applicant_id", "first_name", "last_name", "grade", "guardian_name"),
-    ("zone", "current_school_id", "sibling_school_ids", "staff_school_id", "language", "address"),
+    (
+        "zone",
+        "current_school_id",
+        "sibling_school_ids",
+        "staff_school_id",
+        "language",
+        "address",
+        "tags",
+        "guaranteed_program_id",
+        "accepts_administrative",
+        "family_id",
+        "link_family",
+        "latitude",
+        "longitude",
+    ),
 )
+RESERVE_COLUMNS = (("program_id", "category"), ("seats", "share"))
+TRUE_WORDS = ("true", "yes", "y", "1")
+FALSE_WORDS = ("false", "no", "n", "0")
 CHOICE_COLUMNS = (("applicant_id", "rank", "program_id"), ())
 PRIORITY_COLUMNS = (("applicant_id", "program_id", "priority"), ())
 LOTTERY_COLUMNS = (("applicant_id", "lottery_number"), ("program_id",))
@@ -85,13 +112,17 @@ def read_input_folder(folder: Path) -> CityInput:
     choices_table = load(CHOICES_FILE, CHOICE_COLUMNS)
     priorities_table = load(PRIORITIES_FILE, PRIORITY_COLUMNS)
     lottery_table = load(LOTTERY_FILE, LOTTERY_COLUMNS)
+    reserves_table = load(RESERVES_FILE, RESERVE_COLUMNS)
 
     programs = _programs(programs_table, log) if programs_table is not None else None
     applicants = (
         _applicants(applicants_table, programs, log) if applicants_table is not None else None
     )
-    choices = explicit = external = None
+    choices = explicit = external = reserves = None
+    if programs is not None and reserves_table is not None:
+        reserves = _reserves(reserves_table, programs, log)
     if programs is not None and applicants is not None:
+        _check_guarantees(programs, applicants, log)
         if choices_table is not None:
             choices = _choices(choices_table, programs, applicants, log)
         if priorities_table is not None:
@@ -103,6 +134,7 @@ def read_input_folder(folder: Path) -> CityInput:
     assert policy is not None
     if explicit is not None:
         _warn_unranked_priorities(explicit, choices, programs, log)
+    _warn_unused_tags(policy, programs, applicants, reserves, log)
     if external is not None:
         given = "multiple" if external.per_program else "single"
         if policy.lottery.tiebreak != given:
@@ -120,6 +152,7 @@ def read_input_folder(folder: Path) -> CityInput:
             (CHOICES_FILE, choices_table),
             (PRIORITIES_FILE, priorities_table),
             (LOTTERY_FILE, lottery_table),
+            (RESERVES_FILE, reserves_table),
         )
         if table is not None
     }
@@ -132,6 +165,7 @@ def read_input_folder(folder: Path) -> CityInput:
         policy=policy,
         explicit_priorities=explicit,
         external_lottery=external,
+        reserves=reserves,
         input_sha256=dict(sorted(hashes.items())),
         warnings=tuple(log.warnings),
     )
@@ -284,6 +318,24 @@ def _programs(table: Table, log: ProblemLog) -> Programs:
     grades = _grades(table, log)
     seats = _integers(table, "seats", log, 0, "a whole number of seats (0 or more)")
     zones = _lists(table, "zones", CODE, "zone code", log)
+    held = _optional_count(table, "held_seats", log, np.zeros(len(table), dtype=np.int64))
+    target = _optional_count(table, "offer_target", log, seats)
+    log.add_rows(
+        table,
+        held > seats,
+        "held_seats",
+        lambda r: f"{held[r]} held seats is more than the program's {seats[r]} seats",
+    )
+    log.add_rows(
+        table,
+        target < seats,
+        "offer_target",
+        lambda r: (
+            f"offer_target {target[r]} is below the program's {seats[r]} seats "
+            "(to offer fewer seats in this run, use held_seats)"
+        ),
+    )
+    latitude, longitude = _coordinates(table, log)
     _warn_inconsistent_schools(schools, names, sectors, log)
     columns, lines = _sort_by_id(
         {
@@ -294,6 +346,12 @@ def _programs(table: Table, log: ProblemLog) -> Programs:
             "grade": grades,
             "seats": seats,
             "zones": zones,
+            "held_seats": held,
+            "offer_target": target,
+            "requires_tags": _lists(table, "requires_tags", TAG, "tag", log),
+            "administrative_zones": _lists(table, "administrative_zones", CODE, "zone code", log),
+            "latitude": latitude,
+            "longitude": longitude,
         },
         "id",
         table.lines,
@@ -334,6 +392,10 @@ def _applicants(table: Table, programs: Programs | None, log: ProblemLog) -> App
     )
     if programs is not None:
         _warn_unknown_references(table, zone, school_columns, siblings, programs, log)
+        guaranteed = _lookup(table, "guaranteed_program_id", programs.id, "program", log)
+    else:
+        guaranteed = np.full(len(table), -1, dtype=np.int64)
+    latitude, longitude = _coordinates(table, log)
     columns, lines = _sort_by_id(
         {
             "id": ids,
@@ -347,6 +409,13 @@ def _applicants(table: Table, programs: Programs | None, log: ProblemLog) -> App
             "language": language,
             "guardian_name": table.column("guardian_name"),
             "address": table.column("address"),
+            "tags": _lists(table, "tags", TAG, "tag", log),
+            "guaranteed_program": guaranteed,
+            "accepts_administrative": _optional_bool(table, "accepts_administrative", log),
+            "family_id": _pattern(table, "family_id", CODE, "family ID", log, optional=True),
+            "link_family": _optional_bool(table, "link_family", log),
+            "latitude": latitude,
+            "longitude": longitude,
         },
         "id",
         table.lines,
@@ -587,3 +656,198 @@ def _warn_unranked_priorities(explicit, choices, programs, log) -> None:
             f"{PRIORITIES_FILE}: {unused} row(s) give a priority at a program the applicant "
             "did not rank; they have no effect"
         )
+
+
+# ----------------------------------------------------------------------------- seat policy
+
+
+def _optional_count(table: Table, column: str, log: ProblemLog, default: np.ndarray):
+    """A whole number of seats (0 or more) where given, ``default`` where blank."""
+    text = table.column(column)
+    given = text != ""
+    ok = pd.Series(text).str.fullmatch(r"[0-9]{1,9}").to_numpy(dtype=bool)
+    log.add_rows(
+        table,
+        given & ~ok,
+        column,
+        lambda r: f'"{text[r]}" is not a whole number of seats (0 or more)',
+    )
+    values = np.asarray(default, dtype=np.int64).copy()
+    values[given & ok] = [int(v) for v in text[given & ok].tolist()]
+    return values
+
+
+def _optional_bool(table: Table, column: str, log: ProblemLog) -> np.ndarray:
+    """true/false (also yes/no, 1/0, any case); blank is true."""
+    text = pd.Series(table.column(column)).str.lower()
+    false = text.isin(FALSE_WORDS).to_numpy(dtype=bool)
+    bad = ~(text.isin(TRUE_WORDS) | false | (text == "")).to_numpy(dtype=bool)
+    shown = table.column(column)
+    log.add_rows(table, bad, column, lambda r: f'"{shown[r]}" is not true or false')
+    return ~false
+
+
+def _coordinates(table: Table, log: ProblemLog) -> tuple[np.ndarray, np.ndarray]:
+    """Latitude and longitude in decimal degrees; NaN where not given."""
+    values = {}
+    for column, limit in (("latitude", 90.0), ("longitude", 180.0)):
+        text = table.column(column)
+        number = pd.to_numeric(pd.Series(text), errors="coerce").to_numpy(
+            dtype=np.float64, copy=True
+        )
+        given = text != ""
+        bad = given & ~(np.abs(np.nan_to_num(number, nan=np.inf)) <= limit)
+        log.add_rows(
+            table,
+            bad,
+            column,
+            lambda r, text=text, limit=limit, column=column: (
+                f'"{text[r]}" is not a {column} in decimal degrees (from -{limit:g} to {limit:g})'
+            ),
+        )
+        number[~given | bad] = np.nan
+        values[column] = (number, given)
+    (latitude, has_latitude), (longitude, has_longitude) = values["latitude"], values["longitude"]
+    log.add_rows(
+        table,
+        has_latitude != has_longitude,
+        "latitude" if (has_longitude & ~has_latitude).any() else "longitude",
+        "give both latitude and longitude, or neither",
+    )
+    return latitude, longitude
+
+
+def _check_guarantees(programs: Programs, applicants: Applicants, log: ProblemLog) -> None:
+    """A guaranteed program must suit the applicant, and have a seat for every guarantee."""
+    guaranteed = applicants.guaranteed_program
+    has = np.flatnonzero(guaranteed >= 0)
+    program = guaranteed[has]
+    wrong_grade = programs.grade[program] != applicants.grade[has]
+    log.add_each(
+        APPLICANTS_FILE,
+        applicants.line[has[wrong_grade]],
+        "guaranteed_program_id",
+        lambda i: (
+            f'program "{programs.id[program[wrong_grade][i]]}" is for grade '
+            f"{programs.grade[program[wrong_grade][i]]}, not grade "
+            f"{applicants.grade[has[wrong_grade][i]]}"
+        ),
+    )
+    lacking = np.array(
+        [
+            not set(programs.requires_tags[p]) <= set(applicants.tags[a])
+            for a, p in zip(has.tolist(), program.tolist(), strict=True)
+        ],
+        dtype=bool,
+    )
+    log.add_each(
+        APPLICANTS_FILE,
+        applicants.line[has[lacking]],
+        "guaranteed_program_id",
+        lambda i: (
+            f'program "{programs.id[program[lacking][i]]}" requires the tag(s) '
+            f"{', '.join(programs.requires_tags[program[lacking][i]])}, which this applicant "
+            "does not have, so it cannot be guaranteed"
+        ),
+    )
+    count = np.bincount(program, minlength=len(programs))
+    capacity = programs.capacity
+    over = np.flatnonzero(count > capacity)
+    log.add_each(
+        PROGRAMS_FILE,
+        programs.line[over],
+        "seats",
+        lambda i: (
+            f'{count[over[i]]} applicants are guaranteed program "{programs.id[over[i]]}" '
+            f"but it offers only {capacity[over[i]]} seats in this run"
+        ),
+    )
+
+
+def _reserves(table: Table, programs: Programs, log: ProblemLog) -> Reserves:
+    program = _lookup(table, "program_id", programs.id, "program", log)
+    _require(table, "program_id", log)
+    category = _require(table, "category", log)
+    for row, value in enumerate(category.tolist()):
+        problem = criterion_problem(value) if value else None
+        if problem:
+            log.add(table.name, int(table.lines[row]), "category", problem)
+    seats_text, share_text = table.column("seats"), table.column("share")
+    both = (seats_text != "") & (share_text != "")
+    neither = (seats_text == "") & (share_text == "")
+    log.add_rows(table, both, "share", "give seats or share, not both")
+    log.add_rows(table, neither, "seats", "give the number of reserved seats, or a share")
+    capacity = programs.capacity[np.maximum(program, 0)]
+    seats = np.zeros(len(table), dtype=np.int64)
+    for row in range(len(table)):
+        if seats_text[row]:
+            if re.fullmatch(r"[0-9]{1,9}", seats_text[row]):
+                seats[row] = int(seats_text[row])
+            else:
+                log.add(
+                    table.name,
+                    int(table.lines[row]),
+                    "seats",
+                    f'"{seats_text[row]}" is not a whole number of seats',
+                )
+        elif share_text[row]:
+            try:
+                share = float(share_text[row])
+            except ValueError:
+                share = -1.0
+            if not 0.0 <= share <= 1.0:
+                log.add(
+                    table.name,
+                    int(table.lines[row]),
+                    "share",
+                    f'"{share_text[row]}" is not a share from 0 to 1 (such as 0.25)',
+                )
+            else:
+                # Rounded down; the small tolerance keeps 0.3 of 10 at 3 despite binary floats.
+                seats[row] = int(np.floor(share * capacity[row] + 1e-9))
+    known = program >= 0
+    pairs = pd.DataFrame({"p": program, "c": category})
+    repeated = known & pairs.duplicated(keep="first").to_numpy()
+    log.add_rows(
+        table, repeated, "category", lambda r: f'category "{category[r]}" is already reserved here'
+    )
+    total = np.bincount(program[known], weights=seats[known], minlength=len(programs))
+    for p in np.flatnonzero(total > programs.capacity).tolist():
+        first_row = int(np.flatnonzero(program == p)[0])
+        log.add(
+            table.name,
+            int(table.lines[first_row]),
+            "seats",
+            f'program "{programs.id[p]}" reserves {int(total[p])} seats in all but offers only '
+            f"{programs.capacity[p]} in this run",
+        )
+    keep = known & ~repeated
+    order = np.lexsort((category[keep], program[keep]))
+    return Reserves(
+        program=program[keep][order],
+        category=category[keep][order],
+        seats=seats[keep][order],
+        line=table.lines[keep][order],
+    )
+
+
+def _warn_unused_tags(policy, programs: Programs, applicants: Applicants, reserves, log) -> None:
+    """A tag that no applicant has is usually a typo in a policy or file."""
+    held = {tag for tags in applicants.tags for tag in tags}
+    named = {
+        (c.removeprefix(TAG_PREFIX), POLICY_FILE)
+        for c in policy.criteria()
+        if c.startswith(TAG_PREFIX)
+    }
+    named |= {
+        (tag, f"{PROGRAMS_FILE} requires_tags") for tags in programs.requires_tags for tag in tags
+    }
+    if reserves is not None:
+        named |= {
+            (c.removeprefix(TAG_PREFIX), RESERVES_FILE)
+            for c in reserves.category.tolist()
+            if c.startswith(TAG_PREFIX)
+        }
+    for tag, where in sorted(named):
+        if tag not in held:
+            log.warn(f'{where} names the tag "{tag}", which no applicant has')

@@ -16,12 +16,35 @@ Nothing here reads files, prints, draws random numbers or mutates its inputs.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from lottery.errors import MatchingError
 from lottery.matching._compile import njit
 
 UNPLACED = -1
+OPEN_SLOT = -1
+NOT_CHOSEN = -2
+
+
+@dataclass(frozen=True, eq=False)
+class SlotPlan:
+    """Reserved and open seats of the programs that have reserves, as runs of slots.
+
+    Program ``p`` fills its slots in the order of its runs
+    ``run_offsets[p]:run_offsets[p + 1]``; run ``r`` is ``run_count[r]`` slots of category
+    ``run_category[r]`` (``OPEN_SLOT`` for open slots, else a bit number 0..62 tested in
+    ``choice_member``). A program with no runs is filled in its normal order. For a
+    program with runs, ``capacity`` must equal the sum of its run counts.
+    ``unfilled_open``: a reserved slot no category member takes goes to the best other
+    applicant (else it stays empty).
+    """
+
+    run_offsets: np.ndarray
+    run_category: np.ndarray
+    run_count: np.ndarray
+    unfilled_open: bool
 
 
 def deferred_acceptance(
@@ -29,6 +52,9 @@ def deferred_acceptance(
     choice_program: np.ndarray,
     choice_rank: np.ndarray,
     capacity: np.ndarray,
+    choice_eligible: np.ndarray | None = None,
+    slots: SlotPlan | None = None,
+    choice_member: np.ndarray | None = None,
 ) -> np.ndarray:
     """Compute the applicant-optimal stable matching.
 
@@ -48,13 +74,26 @@ def deferred_acceptance(
     ``choice_rank``, so the worst held applicant is found in O(1) and replaced in
     O(log seats).
 
-    Invariant of the loop: every program holds the best applicants (by its order)
-    among those who have applied to it so far, at most ``capacity`` of them.
+    Programs with reserves (``slots``) choose with slot-specific priorities instead
+    (Kominers & Sonmez 2016; docs/seat-policy.md): they keep their held applicants
+    sorted by ``choice_rank`` and, on each application, give their slots in order to
+    the best remaining applicant each slot accepts. These choices are substitutable and
+    never choose fewer applicants from a larger set, so one application displaces at
+    most one applicant and deferred acceptance keeps its properties.
+
+    Invariant of the loop: every program holds its choice among the applicants who
+    have applied to it so far.
 
     Parameters
     ----------
     choice_offsets, choice_program, choice_rank, capacity
         The market, as described in the module docstring.
+    choice_eligible
+        bool per pair, optional: ``False`` pairs are skipped (the applicant may not be
+        considered there).
+    slots, choice_member
+        Reserves, optional: a :class:`SlotPlan`, and per pair an int64 bit mask of the
+        categories whose reserved slots accept the applicant there.
 
     Returns
     -------
@@ -65,7 +104,54 @@ def deferred_acceptance(
     offsets, programs, ranks, seats = _checked(
         choice_offsets, choice_program, choice_rank, capacity
     )
-    return _propose_until_stable(offsets, programs, ranks, seats)
+    n_pairs, n_programs = len(programs), len(seats)
+    eligible = (
+        np.ones(n_pairs, dtype=np.bool_)
+        if choice_eligible is None
+        else np.ascontiguousarray(choice_eligible, dtype=np.bool_)
+    )
+    if slots is None:
+        run_offsets = np.zeros(n_programs + 1, dtype=np.int64)
+        run_category = run_count = np.zeros(0, dtype=np.int64)
+        unfilled_open = True
+    else:
+        run_offsets = np.ascontiguousarray(slots.run_offsets, dtype=np.int64)
+        run_category = np.ascontiguousarray(slots.run_category, dtype=np.int64)
+        run_count = np.ascontiguousarray(slots.run_count, dtype=np.int64)
+        unfilled_open = bool(slots.unfilled_open)
+        _check_slots(run_offsets, run_category, run_count, seats)
+    member = (
+        np.zeros(n_pairs, dtype=np.int64)
+        if choice_member is None
+        else np.ascontiguousarray(choice_member, dtype=np.int64)
+    )
+    if len(eligible) != n_pairs or len(member) != n_pairs:
+        raise MatchingError("choice_eligible and choice_member need one entry per choice")
+    return _propose_until_stable(
+        offsets,
+        programs,
+        ranks,
+        seats,
+        eligible,
+        run_offsets,
+        run_category,
+        run_count,
+        unfilled_open,
+        member,
+    )
+
+
+def _check_slots(run_offsets, run_category, run_count, seats) -> None:
+    if len(run_offsets) != len(seats) + 1 or run_offsets[0] != 0:
+        raise MatchingError("slots.run_offsets needs one entry per program plus one, from 0")
+    if np.any(np.diff(run_offsets) < 0) or run_offsets[-1] != len(run_category):
+        raise MatchingError("slots.run_offsets must not decrease and must end at the run count")
+    if np.any(run_count < 0) or np.any(run_category < OPEN_SLOT) or np.any(run_category > 62):
+        raise MatchingError("slot runs need counts >= 0 and categories from -1 to 62")
+    has_runs = np.diff(run_offsets) > 0
+    totals = np.add.reduceat(run_count, run_offsets[:-1][has_runs]) if has_runs.any() else []
+    if np.any(np.asarray(totals) != seats[has_runs]):
+        raise MatchingError("a program's slot runs must add up to its capacity")
 
 
 def _checked(choice_offsets, choice_program, choice_rank, capacity):
@@ -90,38 +176,115 @@ def _checked(choice_offsets, choice_program, choice_rank, capacity):
     return offsets, programs, ranks, seats
 
 
-def _propose_until_stable(offsets, programs, ranks, seats):
+def _propose_until_stable(
+    offsets,
+    programs,
+    ranks,
+    seats,
+    eligible,
+    run_offsets,
+    run_category,
+    run_count,
+    unfilled_open,
+    member,
+):
     n_programs = len(seats)
-    # A program never holds more applicants than ranked it: size heaps by that.
+    # A program never holds more applicants than ranked it: size heaps by that. A
+    # program with reserves needs one more place, for the newcomer it chooses among.
     demand = np.bincount(programs, minlength=n_programs)
-    heap_capacity = np.minimum(seats, demand).astype(np.int64)
+    has_slots = (np.diff(run_offsets) > 0).astype(np.bool_)
+    region = np.minimum(seats, demand).astype(np.int64) + has_slots
     heap_start = np.zeros(n_programs + 1, dtype=np.int64)
-    np.cumsum(heap_capacity, out=heap_start[1:])
+    np.cumsum(region, out=heap_start[1:])
+    heap_capacity = np.minimum(seats, demand).astype(np.int64)
+    applicant_of = np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
     placed = np.full(len(offsets) - 1, UNPLACED, dtype=np.int64)
-    _proposal_loop(offsets, programs, ranks, heap_capacity, heap_start, placed)
+    _proposal_loop(
+        offsets,
+        programs,
+        ranks,
+        heap_capacity,
+        heap_start,
+        placed,
+        eligible,
+        has_slots,
+        run_offsets,
+        run_category,
+        run_count,
+        unfilled_open,
+        member,
+        applicant_of,
+    )
     return placed
 
 
 @njit(cache=True, nogil=True)
-def _proposal_loop(offsets, programs, ranks, heap_capacity, heap_start, placed):
+def _proposal_loop(
+    offsets,
+    programs,
+    ranks,
+    heap_capacity,
+    heap_start,
+    placed,
+    eligible,
+    has_slots,
+    run_offsets,
+    run_category,
+    run_count,
+    unfilled_open,
+    member,
+    applicant_of,
+):
     """The hot loop: fills ``placed`` (all -1 on entry) with each applicant's held pair.
 
     Each program's heap stores (rank, applicant) side by side in two flat arrays, so
-    comparisons read the heap's own memory rather than jumping to ``ranks``.
+    comparisons read the heap's own memory rather than jumping to ``ranks``. A program
+    with slots keeps its held pairs sorted by rank in ``heap_applicant`` instead.
     """
     n_applicants = len(offsets) - 1
     heap_rank = np.empty(heap_start[-1], dtype=np.int64)
     heap_applicant = np.empty(heap_start[-1], dtype=np.int64)
     heap_size = np.zeros(len(heap_capacity), dtype=np.int64)
+    chosen = np.zeros(heap_start[-1], dtype=np.int64)
     for first in range(n_applicants):
         applicant = first
         pair = offsets[applicant]
         while applicant != -1 and pair < offsets[applicant + 1]:
+            if not eligible[pair]:
+                pair += 1
+                continue
             program = programs[pair]
-            limit = heap_capacity[program]
-            rank = ranks[pair]
             base = heap_start[program]
             size = heap_size[program]
+            if has_slots[program]:
+                rejected = _choose_with_slots(
+                    heap_applicant,
+                    chosen,
+                    base,
+                    size,
+                    pair,
+                    ranks,
+                    member,
+                    run_offsets[program],
+                    run_offsets[program + 1],
+                    run_category,
+                    run_count,
+                    unfilled_open,
+                )
+                if rejected == pair:
+                    pair += 1
+                    continue
+                placed[applicant] = pair
+                if rejected == -1:
+                    heap_size[program] = size + 1
+                    applicant = -1
+                else:
+                    applicant = applicant_of[rejected]
+                    pair = rejected + 1
+                    placed[applicant] = -1
+                continue
+            limit = heap_capacity[program]
+            rank = ranks[pair]
             if size < limit:
                 _heap_push(heap_rank, heap_applicant, base, size, rank, applicant)
                 heap_size[program] = size + 1
@@ -137,6 +300,98 @@ def _proposal_loop(offsets, programs, ranks, heap_capacity, heap_start, placed):
                 placed[displaced] = -1
             else:
                 pair += 1
+
+
+@njit(cache=True, nogil=True)
+def _choose_with_slots(
+    held,
+    chosen,
+    base,
+    size,
+    pair,
+    ranks,
+    member,
+    first_run,
+    end_run,
+    run_category,
+    run_count,
+    unfilled_open,
+):
+    """Add ``pair`` to the program's held pairs (sorted by rank) and let it choose.
+
+    Returns the pair it rejects (``pair`` itself, or one it held), or -1 if it keeps
+    everyone. The held pairs stay sorted, without the rejected one.
+    """
+    position = size
+    rank = ranks[pair]
+    while position > 0 and ranks[held[base + position - 1]] > rank:
+        held[base + position] = held[base + position - 1]
+        position -= 1
+    held[base + position] = pair
+    count = size + 1
+    fill_slots(
+        held[base : base + count],
+        member,
+        first_run,
+        end_run,
+        run_category,
+        run_count,
+        unfilled_open,
+        chosen[base : base + count],
+    )
+    rejected = -1
+    kept = 0
+    for i in range(count):
+        if chosen[base + i] == NOT_CHOSEN:
+            if rejected != -1:
+                raise ValueError("a program with reserves rejected two applicants at once")
+            rejected = held[base + i]
+        else:
+            held[base + kept] = held[base + i]
+            kept += 1
+    return rejected
+
+
+@njit(cache=True, nogil=True)
+def fill_slots(
+    candidates, member, first_run, end_run, run_category, run_count, unfilled_open, slot_of
+):
+    """Give a program's slots, in order, to ``candidates`` (pairs sorted best first).
+
+    Writes into ``slot_of`` the category of the run whose slot each candidate gets
+    (``OPEN_SLOT`` for an open slot) or ``NOT_CHOSEN``. A reserved slot takes the best
+    candidate whose ``member`` mask has its bit; if none is left and ``unfilled_open``,
+    the best candidate left of any kind.
+    """
+    count = len(candidates)
+    for i in range(count):
+        slot_of[i] = NOT_CHOSEN
+    best_left = 0  # every candidate before it has a slot
+    for run in range(first_run, end_run):
+        category = run_category[run]
+        bit = np.int64(1) << max(category, 0)
+        cursor = 0
+        for _ in range(run_count[run]):
+            while best_left < count and slot_of[best_left] != NOT_CHOSEN:
+                best_left += 1
+            if best_left >= count:
+                return
+            taker = -1
+            if category == OPEN_SLOT:
+                taker = best_left
+            else:
+                cursor = max(cursor, best_left)
+                while cursor < count and (
+                    slot_of[cursor] != NOT_CHOSEN or (member[candidates[cursor]] & bit) == 0
+                ):
+                    cursor += 1
+                if cursor < count:
+                    taker = cursor
+                elif unfilled_open:
+                    taker = best_left
+            if taker == -1:
+                break
+            slot_of[taker] = category
 
 
 @njit(cache=True, nogil=True)
