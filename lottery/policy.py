@@ -25,6 +25,7 @@ CRITERIA = {
     "tag:NAME": "the applicant has the tag NAME (applicants.csv, tags)",
     "proximity:MILES": "the applicant lives at most MILES miles from the program",
 }
+KNOWN_CRITERIA = "continuing, sibling, staff, zone, sibling_offered, tag:NAME, proximity:MILES"
 SIBLING_OFFERED = "sibling_offered"
 TAG_PREFIX = "tag:"
 PROXIMITY_PREFIX = "proximity:"
@@ -32,21 +33,33 @@ TAG = r"[A-Za-z0-9_.-]{1,64}"
 _MILES = r"[0-9]{1,4}(\.[0-9]{1,4})?"
 
 
-def criterion_problem(criterion: str) -> str | None:
-    """Why ``criterion`` is not a criterion the engine knows, or None if it is one."""
+def criterion_problem(criterion: str, where: str = "", hint: str = "") -> str | None:
+    """Why ``criterion`` is not a criterion the engine knows, or None if it is one.
+
+    ``where`` (such as ``in tier "sibling+zoen"``) is put after the criterion's name and
+    ``hint`` after the list of known criteria.
+    """
+    where = f" {where}" if where else ""
     if criterion.startswith(TAG_PREFIX):
         if re.fullmatch(TAG, criterion.removeprefix(TAG_PREFIX)):
             return None
-        return f'"{criterion}" needs a tag after "tag:" (letters, digits, - _ .), such as tag:frl'
+        return (
+            f'criterion "{criterion}"{where} needs a tag after "tag:" '
+            "(letters, digits, - _ .), such as tag:frl"
+        )
     if criterion.startswith(PROXIMITY_PREFIX):
         miles = criterion.removeprefix(PROXIMITY_PREFIX)
         if re.fullmatch(_MILES, miles) and float(miles) > 0:
             return None
-        return f'"{criterion}" needs a distance in miles after "proximity:", such as proximity:0.5'
+        return (
+            f'criterion "{criterion}"{where} needs a distance in miles after "proximity:", '
+            "such as proximity:0.5"
+        )
     if criterion in CRITERIA and ":" not in criterion:
         return None
-    known = "continuing, sibling, zone, staff, sibling_offered, tag:NAME, proximity:MILES"
-    return f'unknown priority criterion "{criterion}" (known criteria: {known})'
+    return (
+        f'unknown priority criterion "{criterion}"{where} (known criteria: {KNOWN_CRITERIA}{hint})'
+    )
 
 
 def proximity_miles(criterion: str) -> float:
@@ -88,9 +101,9 @@ class PriorityPolicy(BaseModel):
         for tier in order:
             criteria = tier_criteria(tier)
             for criterion in criteria:
-                problem = criterion_problem(criterion)
+                problem = criterion_problem(criterion, f'in tier "{tier}"', "; join them with + ")
                 if problem:
-                    raise ValueError(f'{problem} in tier "{tier}"; join criteria with +')
+                    raise ValueError(problem)
             if len(set(criteria)) != len(criteria):
                 raise ValueError(f'tier "{tier}" names the same criterion twice')
             # A tier that needs everything an earlier tier needs (and maybe more) can never

@@ -129,14 +129,14 @@ def _holding_pairs(market: Market, placed_pair: np.ndarray, admin_program: np.nd
     return holding
 
 
+def _program_at(market: Market, placed_pair: np.ndarray) -> np.ndarray:
+    """Program of each pair index, -1 for -1 (``UNPLACED``)."""
+    return np.append(market.choice_program, UNPLACED)[placed_pair]
+
+
 def _program_of(market: Market, placed_pair: np.ndarray, admin_program: np.ndarray):
     """Per applicant: the program they hold a seat at (match or zone guarantee), or -1."""
-    program = np.where(
-        placed_pair != UNPLACED, market.choice_program[np.maximum(placed_pair, 0)], -1
-    )
-    if not len(market.choice_program):
-        program = np.full(market.n_applicants, -1, dtype=np.int64)
-    return np.where(admin_program >= 0, admin_program, program)
+    return np.where(admin_program >= 0, admin_program, _program_at(market, placed_pair))
 
 
 def _priority_labels(city: CityInput, market: Market) -> np.ndarray:
@@ -359,17 +359,15 @@ def _reserve_report(city, market, outcome: Outcome, seats) -> pd.DataFrame:
     program = market.choice_program
     n = market.n_programs
 
-    def admitted_at(placed):
-        return np.where(placed >= 0, program[np.maximum(placed, 0)], -1)
-
-    with_program, without_program = admitted_at(with_pair), admitted_at(without_pair)
+    with_program = _program_at(market, with_pair)
+    without_program = _program_at(market, without_pair)
     only_with = np.bincount(
         with_program[(with_program >= 0) & (with_program != without_program)], minlength=n
     )
     only_without = np.bincount(
         without_program[(without_program >= 0) & (with_program != without_program)], minlength=n
     )
-    reserved, filled = _reserve_counts(city, admitted_at(with_pair), seats)
+    reserved, filled = _reserve_counts(city, with_program, seats)
     categories = sorted(set(reserves.category.tolist()))
     rows = []
     for i in range(len(reserves)):

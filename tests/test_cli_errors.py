@@ -18,8 +18,11 @@ from conftest import City
 
 SEED = "2026-spring"
 PROGRESS = re.compile(r"^\.\.\. [A-Z]")  # "... Reading and checking the input files"
-PROGRAM_COLUMNS = "program_id, school_id, school_name, sector, grade, seats, zones"
-KNOWN_CRITERIA = "continuing, sibling, staff, zone"
+PROGRAM_COLUMNS = (
+    "program_id, school_id, school_name, sector, grade, seats, zones, held_seats, "
+    "offer_target, requires_tags, administrative_zones, latitude, longitude"
+)
+KNOWN_CRITERIA = "continuing, sibling, staff, zone, sibling_offered, tag:NAME, proximity:MILES"
 
 
 def summary(count: int) -> str:
@@ -164,14 +167,17 @@ CASES = [
         [
             "programs.csv:1: school_name: required column is missing from the header row",
             f'programs.csv:1: shcool_name: unknown column "shcool_name" '
-            f"(expected: {PROGRAM_COLUMNS})",
+            f'(did you mean "school_name"? expected: {PROGRAM_COLUMNS})',
         ],
     ),
     Case(
         # A typo in an optional column would otherwise silently drop zone priority.
         "unknown-column-typo-in-optional-column",
         lambda c: c.edit("programs", "seats,zones", "seats,zone"),
-        [f'programs.csv:1: zone: unknown column "zone" (expected: {PROGRAM_COLUMNS})'],
+        [
+            'programs.csv:1: zone: unknown column "zone" '
+            f'(did you mean "zones"? expected: {PROGRAM_COLUMNS})'
+        ],
     ),
     Case(
         "missing-required-column",

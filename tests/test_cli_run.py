@@ -26,12 +26,16 @@ SEED = "2026-spring"
 
 HEADERS = {
     "placements.csv": "applicant_id,grade,status,program_id,school_id,choice_rank,priority,"
-    "lottery_number,lottery_rank",
+    "seat,lottery_number,family_lottery_number,lottery_rank",
     "waitlists.csv": "program_id,position,applicant_id,choice_rank,priority,lottery_rank",
-    "programs_summary.csv": "program_id,school_id,school_name,sector,grade,seats,applicants,"
-    "first_choice_applicants,placed,open_seats,waitlisted,cutoff_priority,cutoff_lottery_rank",
+    "programs_summary.csv": "program_id,school_id,school_name,sector,grade,seats,held_seats,"
+    "offered_seats,applicants,first_choice_applicants,placed,administrative,open_seats,"
+    "waitlisted,reserved_seats,reserved_filled,cutoff_priority,cutoff_lottery_rank",
     "choice_results.csv": "applicant_id,rank,program_id,result,priority,waitlist_position,"
     "cutoff_priority,cutoff_lottery_rank",
+    "reserve_report.csv": "program_id,school_id,category,reserved_seats,filled_by_category,"
+    "category_applicants,category_admitted,category_admitted_without_reserves,"
+    "admitted_only_with_reserves,admitted_only_without_reserves",
 }
 OUTPUT_FILES = {*HEADERS, "manifest.json"}
 
@@ -165,6 +169,8 @@ def test_manifest_records_seed_policy_and_hashes_without_timestamps(invoke, city
     assert manifest["policy"] == {
         "priority": {"order": ["continuing", "sibling+zone", "sibling", "zone"]},
         "lottery": {"tiebreak": "single"},
+        "reserves": {"precedence": "reserved_first", "unfilled": "open"},
+        "families": {"max_iterations": 10},
     }
     assert manifest["engine"]["version"] == __version__
     assert manifest["inputs"] == {
@@ -509,6 +515,8 @@ def test_policy_file_sets_tiebreak_and_priority_order(invoke, city, tmp_path):
     assert manifest["policy"] == {
         "priority": {"order": ["staff", "zone", "sibling"]},
         "lottery": {"tiebreak": "multiple"},
+        "reserves": {"precedence": "reserved_first", "unfilled": "open"},
+        "families": {"max_iterations": 10},
     }
     assert manifest["lottery"]["tiebreak"] == "multiple"
     assert manifest["seed"] == SEED

@@ -228,11 +228,12 @@ def test_haeringer_klijn_example_through_the_input_files(tmp_path):
     run_lottery(city, tmp_path / "out", seed=None)
 
     assert (tmp_path / "out" / "placements.csv").read_text(encoding="utf-8") == (
-        "applicant_id,grade,status,program_id,school_id,choice_rank,priority,lottery_number,lottery_rank\n"
-        "i1,K,placed,s1,S1,2,explicit:1,7,1\n"
-        "i2,K,placed,s3,S3,3,explicit:2,7,2\n"
-        "i3,K,placed,s2,S2,2,explicit:1,30,3\n"
-        "i4,K,placed,s2,S2,1,explicit:1,40,4\n"
+        "applicant_id,grade,status,program_id,school_id,choice_rank,priority,seat,"
+        "lottery_number,family_lottery_number,lottery_rank\n"
+        "i1,K,placed,s1,S1,2,explicit:1,open,7,,1\n"
+        "i2,K,placed,s3,S3,3,explicit:2,open,7,,2\n"
+        "i3,K,placed,s2,S2,2,explicit:1,open,30,,3\n"
+        "i4,K,placed,s2,S2,1,explicit:1,open,40,,4\n"
     )
     assert (tmp_path / "out" / "waitlists.csv").read_text(encoding="utf-8") == (
         "program_id,position,applicant_id,choice_rank,priority,lottery_rank\n"

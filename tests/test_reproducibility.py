@@ -21,7 +21,13 @@ from strategies import City, cities, write_city
 from lottery.engine import run_lottery
 
 SEED = "2026-spring"
-OUTPUT_CSVS = ("placements.csv", "waitlists.csv", "programs_summary.csv", "choice_results.csv")
+OUTPUT_CSVS = (
+    "placements.csv",
+    "waitlists.csv",
+    "programs_summary.csv",
+    "choice_results.csv",
+    "reserve_report.csv",
+)
 FILE_LEVEL = settings(max_examples=20, deadline=None)
 
 
@@ -200,7 +206,9 @@ def test_outputs_agree_with_reference_computation(workspace, city):
                 "school_id": "" if p is None else programs[p]["school_id"],
                 "choice_rank": "" if p is None else str(preferences[a].index(p) + 1),
                 "priority": "" if p is None else priority[a, p][1],
+                "seat": "" if p is None else "open",
                 "lottery_number": str(number[a]),
+                "family_lottery_number": "",
                 "lottery_rank": str(lottery_rank[a]),
             }
         )
@@ -238,11 +246,16 @@ def test_outputs_agree_with_reference_computation(workspace, city):
                 "sector": programs[p]["sector"],
                 "grade": programs[p]["grade"],
                 "seats": str(seats[p]),
+                "held_seats": "0",
+                "offered_seats": str(seats[p]),
                 "applicants": str(len(ranking[p])),
                 "first_choice_applicants": str(sum(ps[:1] == [p] for ps in preferences.values())),
                 "placed": str(len(admitted)),
+                "administrative": "0",
                 "open_seats": str(seats[p] - len(admitted)),
                 "waitlisted": str(sum(row["program_id"] == p for row in expected_waitlists)),
+                "reserved_seats": "0",
+                "reserved_filled": "0",
                 "cutoff_priority": priority[admitted[-1], p][1] if full else "",
                 "cutoff_lottery_rank": str(lottery_rank[admitted[-1]]) if full else "",
             }

@@ -15,6 +15,7 @@ row.
 from __future__ import annotations
 
 import csv
+import difflib
 import hashlib
 import io
 import warnings
@@ -291,7 +292,14 @@ def _check_header(header, required, optional, name, log) -> dict[str, int] | Non
             continue  # checked against its cells in _check_unnamed_columns_are_empty
         if column not in known:
             expected = ", ".join(list(required) + list(optional))
-            log.add(name, 1, column, f'unknown column "{raw_name.strip()}" (expected: {expected})')
+            close = difflib.get_close_matches(column, sorted(known - set(positions)), n=1)
+            hint = f'did you mean "{close[0]}"? ' if close else ""
+            log.add(
+                name,
+                1,
+                column,
+                f'unknown column "{raw_name.strip()}" ({hint}expected: {expected})',
+            )
         elif column in positions:
             log.add(name, 1, column, "this column appears twice in the header row")
             usable = False
