@@ -55,17 +55,29 @@ def match_with_families(
 OPEN_LABEL = "open"
 
 
-def seat_categories(market: Market, placed_pair: np.ndarray) -> np.ndarray:
-    """Per applicant: the reserve category whose seat they hold, ``"open"``, or ``""``.
+@dataclass(frozen=True, eq=False)
+class Seats:
+    """Which seat each admitted applicant holds, and what is left after the match.
 
-    A program with reserves gives its slots to the applicants it admitted exactly as
-    during the match (docs/seat-policy.md). A reserved seat taken by someone outside the
-    category (an unfilled seat that went to everyone else, or a guarantee) counts as open.
+    ``category``: per applicant, the reserve category whose seat they hold, ``"open"``,
+    or ``""`` (unplaced). A reserved seat taken by someone outside the category (an
+    unfilled seat that went to everyone else, or a guarantee) counts as open.
+    ``free``: per program, seats still available to anyone: with ``unfilled = "empty"``,
+    reserved seats no member took are not.
     """
+
+    category: np.ndarray
+    free: np.ndarray
+
+
+def assign_seats(market: Market, placed_pair: np.ndarray) -> Seats:
+    """Give every admitted applicant a seat, as the program's slots did in the match."""
     labels = np.where(placed_pair != UNPLACED, OPEN_LABEL, "").astype(object)
+    admitted_programs = market.choice_program[placed_pair[placed_pair != UNPLACED]]
+    free = market.capacity - np.bincount(admitted_programs, minlength=market.n_programs)
     slots = market.slots
     if slots is None:
-        return labels
+        return Seats(labels, free)
     member = np.where(market.choice_guaranteed, np.int64(-1), market.choice_member)
     admitted = np.flatnonzero(placed_pair != UNPLACED)
     pairs = placed_pair[admitted]
@@ -91,7 +103,11 @@ def seat_categories(market: Market, placed_pair: np.ndarray) -> np.ndarray:
         for i, category in enumerate(slot_of.tolist()):
             if category != OPEN_SLOT and market.choice_member[held[i]] >> category & 1:
                 labels[admitted[bounds[p] + i]] = market.categories[category]
-    return labels
+        if not slots.unfilled_open:
+            runs = slice(slots.run_offsets[p], slots.run_offsets[p + 1])
+            open_seats = int(slots.run_count[runs][slots.run_category[runs] == OPEN_SLOT].sum())
+            free[p] = open_seats - int((slot_of == OPEN_SLOT).sum())
+    return Seats(labels, free)
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,15 +119,13 @@ class Administrative:
     unserved: np.ndarray
 
 
-def administrative_assignment(
-    city: CityInput, market: Market, placed_pair: np.ndarray
-) -> Administrative:
+def administrative_assignment(city: CityInput, market: Market, seats: Seats) -> Administrative:
     """Assign unplaced applicants of guaranteed zones to programs with open seats.
 
     In lottery order, each applicant whose zone a program of their grade lists in
     ``administrative_zones`` (and who does not refuse it) gets, among such programs
-    that accept them and still have a seat, the one they ranked highest, else the one
-    with most open seats (ties: lowest program_id).
+    that accept them and still have a free seat (``seats.free``), the one they ranked
+    highest, else the one with most free seats (ties: lowest program_id).
     """
     programs, applicants = city.programs, city.applicants
     n_applicants = len(applicants)
@@ -122,13 +136,10 @@ def administrative_assignment(
             serving.setdefault((programs.grade[p], zone), []).append(p)
     if not serving:
         return Administrative(assigned, np.zeros(0, dtype=np.int64))
-    admitted = market.choice_program[placed_pair[placed_pair != UNPLACED]]
-    open_seats = market.capacity - np.bincount(admitted, minlength=market.n_programs)
+    open_seats = seats.free.copy()
     owed = [
         a
-        for a in np.flatnonzero(
-            (placed_pair == UNPLACED) & applicants.accepts_administrative
-        ).tolist()
+        for a in np.flatnonzero((seats.category == "") & applicants.accepts_administrative).tolist()
         if (applicants.grade[a], applicants.zone[a]) in serving
     ]
     order = administrative_order(city, market)

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from lottery import __version__
-from lottery.assignment import administrative_assignment, match_with_families
+from lottery.assignment import administrative_assignment, assign_seats, match_with_families
 from lottery.io.readers import GRADES, LOTTERY_FILE, read_input_folder
 from lottery.io.writers import check_output_folder, write_output_folder
 from lottery.market import EXTERNAL_LOTTERY, Market, build_market, check_seed
@@ -98,9 +98,11 @@ def match(city: CityInput, market: Market) -> tuple[Market, Results]:
     there are reserves, the same match without them for reserve_report.csv."""
     market, placed, families = match_with_families(city, market)
     without_reserves = market.place(slots=False) if market.slots is not None else None
+    seats = assign_seats(market, placed)
     outcome = Outcome(
         placed_pair=placed,
-        administrative=administrative_assignment(city, market, placed),
+        seats=seats,
+        administrative=administrative_assignment(city, market, seats),
         families=families,
         placed_without_reserves=without_reserves,
     )

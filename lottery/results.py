@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lottery.assignment import OPEN_LABEL, Administrative, FamilyOutcome, seat_categories
+from lottery.assignment import OPEN_LABEL, Administrative, FamilyOutcome, Seats
 from lottery.market import Market
 from lottery.matching import UNPLACED
 from lottery.records import CityInput
@@ -50,12 +50,14 @@ class Results:
 class Outcome:
     """Everything the engine decided, before it is turned into tables.
 
-    ``placed_pair``: the match (a pair per applicant or -1); ``administrative``: the
+    ``placed_pair``: the match (a pair per applicant or -1); ``seats``: which seat each
+    holds; ``administrative``: the
     zone guarantee's programs; ``placed_without_reserves``: the same match with every
     reserve removed (for reserve_report.csv), or None when there are no reserves.
     """
 
     placed_pair: np.ndarray
+    seats: Seats
     administrative: Administrative
     families: FamilyOutcome
     placed_without_reserves: np.ndarray | None
@@ -67,7 +69,7 @@ def build_results(city: CityInput, market: Market, outcome: Outcome) -> Results:
     admin_program = outcome.administrative.program
     holding = _holding_pairs(market, placed_pair, admin_program)
     labels = _priority_labels(city, market)
-    seats = seat_categories(market, placed_pair)
+    seats = outcome.seats.category
     placements = _placements(city, market, placed_pair, admin_program, holding, labels, seats)
     on_waitlist = _waitlisted_pairs(market, holding)
     waitlist_pairs, waitlist_position = _waitlist_order(market, on_waitlist)
@@ -413,6 +415,8 @@ def _choice_results(
     has_cutoff = full[program]
     cutoff_pair = safe_last[program]
     blank = np.array("", dtype=object)
+    cutoff_priority = np.where(has_cutoff, labels[cutoff_pair], blank)
+    cutoff_rank = market.choice_lottery_rank[cutoff_pair]
     ranked = market.choice_ranked
     if not ranked.all():
         pairs, applicant, program, result, position = (
@@ -422,7 +426,8 @@ def _choice_results(
             result[ranked],
             position[ranked],
         )
-        labels, has_cutoff, cutoff_pair = labels[ranked], has_cutoff[ranked], cutoff_pair[ranked]
+        labels, has_cutoff = labels[ranked], has_cutoff[ranked]
+        cutoff_priority, cutoff_rank = cutoff_priority[ranked], cutoff_rank[ranked]
     return pd.DataFrame(
         {
             "applicant_id": _ids(applicant, city.applicants.id),
@@ -431,9 +436,7 @@ def _choice_results(
             "result": result,
             "priority": labels,
             "waitlist_position": _optional_int(position, position > 0),
-            "cutoff_priority": np.where(has_cutoff, labels[cutoff_pair], blank),
-            "cutoff_lottery_rank": _optional_int(
-                market.choice_lottery_rank[cutoff_pair], has_cutoff
-            ),
+            "cutoff_priority": cutoff_priority,
+            "cutoff_lottery_rank": _optional_int(cutoff_rank, has_cutoff),
         }
     )

@@ -752,7 +752,7 @@ def _check_guarantees(programs: Programs, applicants: Applicants, log: ProblemLo
     )
     count = np.bincount(program, minlength=len(programs))
     capacity = programs.capacity
-    over = np.flatnonzero(count > capacity)
+    over = np.flatnonzero((count > 0) & (count > capacity))
     log.add_each(
         PROGRAMS_FILE,
         programs.line[over],
@@ -811,7 +811,8 @@ def _reserves(table: Table, programs: Programs, log: ProblemLog) -> Reserves:
     log.add_rows(
         table, repeated, "category", lambda r: f'category "{category[r]}" is already reserved here'
     )
-    total = np.bincount(program[known], weights=seats[known], minlength=len(programs))
+    counted = known & ~repeated
+    total = np.bincount(program[counted], weights=seats[counted], minlength=len(programs))
     for p in np.flatnonzero(total > programs.capacity).tolist():
         first_row = int(np.flatnonzero(program == p)[0])
         log.add(
