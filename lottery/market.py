@@ -86,15 +86,20 @@ class Market:
 
     def place(self, slots: bool = True) -> np.ndarray:
         """Run deferred acceptance on this market (without reserves if ``slots`` is False)."""
+        with_slots = slots and self.slots is not None
         # A guaranteed applicant stands first in every slot's order, reserved ones too.
-        member = np.where(self.choice_guaranteed, np.int64(-1), self.choice_member)
+        member = (
+            np.where(self.choice_guaranteed, np.int64(-1), self.choice_member)
+            if with_slots
+            else None
+        )
         return deferred_acceptance(
             self.choice_offsets,
             self.choice_program,
             self.choice_rank,
             self.capacity,
-            choice_eligible=self.choice_eligible,
-            slots=self.slots if slots else None,
+            choice_eligible=None if self.choice_eligible.all() else self.choice_eligible,
+            slots=self.slots if with_slots else None,
             choice_member=member,
         )
 

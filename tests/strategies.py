@@ -6,6 +6,9 @@ collide). :func:`kernel_arrays` turns it into the matcher's inputs and
 :func:`reference_market` into the dicts of ``tests/reference.py``; the two conversions
 share nothing, so comparing the kernel with the reference also checks the arrays.
 :func:`tiny_markets` draws markets small enough to list all their stable matchings.
+:func:`reserve_markets` and :func:`uniform_reserve_markets` add reserved seats (runs of
+slots), category membership and eligibility per pair; :func:`reserve_kernel_arrays` and
+:func:`reserve_reference_market` convert them, again without sharing code.
 
 :func:`cities` draws a small city as the rows of ``programs.csv``, ``applicants.csv`` and
 ``choices.csv``; :func:`write_city` writes it, optionally with rows or columns shuffled.
@@ -16,12 +19,15 @@ from __future__ import annotations
 import csv
 import random
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
+from reference import slot_choice
 
-from lottery.matching import UNPLACED, program_order
+from lottery.matching import UNPLACED, SlotPlan, program_order
 
 MAX_LOTTERY_NUMBER = 2**64 - 1
 
@@ -180,6 +186,269 @@ def placements(arrays: KernelArrays, placed_pair: np.ndarray) -> dict[int, int |
         a: None if pair == UNPLACED else int(arrays.choice_program[pair])
         for a, pair in enumerate(placed_pair.tolist())
     }
+
+
+# ----------------------------------------------------------------------------- reserves
+
+OPEN_RUN = -1  # the category of a run of open slots
+CATEGORY_BITS = (0, 1, 2, 62)  # a few categories, including the highest bit allowed
+PRECEDENCES = ("reserved_first", "open_first", "interleaved")
+
+
+@dataclass(frozen=True)
+class ReserveMarket:
+    """A :class:`Market` with reserves, eligibility and category membership.
+
+    ``runs[p]`` lists program ``p``'s runs of slots in precedence order as
+    ``(category, count)`` (``OPEN_RUN`` for open slots, else a bit number), counts adding
+    up to ``capacity[p]``; ``()`` for a program without reserves (plain order).
+    ``member[a][k]`` (a bit mask of categories) and ``eligible[a][k]`` belong to the pair
+    ``(a, preferences[a][k])``, like ``priority`` and ``lottery``.
+    """
+
+    market: Market
+    runs: tuple[tuple[tuple[int, int], ...], ...]
+    unfilled_open: bool
+    member: tuple[tuple[int, ...], ...]
+    eligible: tuple[tuple[bool, ...], ...]
+
+    @property
+    def n_applicants(self) -> int:
+        return self.market.n_applicants
+
+    @property
+    def n_programs(self) -> int:
+        return self.market.n_programs
+
+    def pairs(self):
+        """Every (applicant, program, priority, lottery, member mask, eligible)."""
+        for a, p, priority, number in self.market.pairs():
+            k = self.market.preferences[a].index(p)
+            yield a, p, priority, number, self.member[a][k], self.eligible[a][k]
+
+    def with_list(self, applicant: int, programs: tuple[int, ...]) -> ReserveMarket:
+        """The same market where ``applicant`` ranks ``programs`` (some of their own
+        programs, in any order) instead; each pair keeps its priority, lottery number,
+        membership and eligibility."""
+        m = self.market
+        old = m.preferences[applicant]
+        keys = [old.index(p) for p in programs]
+
+        def reorder(rows):
+            row = tuple(rows[applicant][k] for k in keys)
+            return rows[:applicant] + (row,) + rows[applicant + 1 :]
+
+        market = Market(reorder(m.preferences), m.capacity, reorder(m.priority), reorder(m.lottery))
+        return replace(
+            self, market=market, member=reorder(self.member), eligible=reorder(self.eligible)
+        )
+
+    def without_members(self) -> ReserveMarket:
+        """Nobody is a member of any category."""
+        return replace(self, member=tuple((0,) * len(row) for row in self.member))
+
+    def without_reserves(self) -> ReserveMarket:
+        """No program has runs: every program uses its plain order."""
+        return replace(self, runs=((),) * self.n_programs)
+
+
+def _runs(
+    capacity: int, reserved: list[tuple[int, int]], precedence: str, order: list[int]
+) -> tuple[tuple[int, int], ...]:
+    """Runs for ``reserved`` (category, seats) plus open seats for the rest.
+
+    ``reserved_first``: reserved runs, then the open run; ``open_first``: the other way
+    round; ``interleaved``: one run per slot, in ``order`` (a permutation of the slots)."""
+    open_seats = capacity - sum(n for _, n in reserved)
+    if precedence == "reserved_first":
+        return (*reserved, (OPEN_RUN, open_seats))
+    if precedence == "open_first":
+        return ((OPEN_RUN, open_seats), *reserved)
+    slots = [c for c, n in reserved for _ in range(n)] + [OPEN_RUN] * open_seats
+    return tuple((slots[i], 1) for i in order)
+
+
+@st.composite
+def reserve_markets(
+    draw,
+    max_applicants: int = 20,
+    max_programs: int = 6,
+    max_seats: int = 4,
+) -> ReserveMarket:
+    """A :func:`markets` market with reserves: a few categories (bits from
+    ``CATEGORY_BITS``); each program has reserves or not, and if so some seats per
+    category (possibly 0) in one of ``PRECEDENCES``; one ``unfilled_open`` mode for all;
+    random membership masks and eligibility (mostly eligible) per pair."""
+    market = draw(markets(max_applicants, max_programs, max_seats))
+    categories = draw(st.lists(st.sampled_from(CATEGORY_BITS), min_size=1, max_size=3, unique=True))
+    runs = []
+    for seats in market.capacity:
+        if not draw(st.booleans()):
+            runs.append(())
+            continue
+        reserved = []
+        left = seats
+        for category in draw(st.permutations(categories)):
+            count = draw(st.integers(0, left))
+            reserved.append((category, count))
+            left -= count
+        precedence = draw(st.sampled_from(PRECEDENCES))
+        order = draw(st.permutations(range(seats)))
+        runs.append(_runs(seats, reserved, precedence, list(order)))
+    masks = st.lists(st.sampled_from(categories), unique=True).map(
+        lambda cs: sum(1 << c for c in cs)
+    )
+    member = tuple(
+        tuple(draw(st.lists(masks, min_size=len(ps), max_size=len(ps))))
+        for ps in market.preferences
+    )
+    eligible = tuple(
+        tuple(
+            draw(
+                st.lists(
+                    st.sampled_from([True, True, True, False]), min_size=len(ps), max_size=len(ps)
+                )
+            )
+        )
+        for ps in market.preferences
+    )
+    return ReserveMarket(market, tuple(runs), draw(st.booleans()), member, eligible)
+
+
+def uniform_reserve_markets(
+    max_applicants: int = 12,
+    max_programs: int = 4,
+    max_list: int = 4,
+    min_applicants: int = 1,
+    min_programs: int = 1,
+    crowded: bool = False,
+) -> st.SearchStrategy[ReserveMarket]:
+    """Reserve markets drawn uniformly from a seed (see :func:`tiny_markets` for why):
+    most programs have reserves, members are common, lists are up to ``max_list`` long.
+    ``crowded``: programs have 1 or 2 seats, applicants rank (nearly) all programs (up to
+    ``max_list``) and the tie-break is multiple, so that a market more often has several
+    stable matchings."""
+    sizes = (min_applicants, max_applicants, min_programs, max_programs, max_list, crowded)
+    return st.integers(0, 2**32 - 1).map(lambda seed: _uniform_reserve_market(seed, *sizes))
+
+
+def _uniform_reserve_market(
+    seed: int,
+    min_applicants: int,
+    max_applicants: int,
+    min_programs: int,
+    max_programs: int,
+    max_list: int,
+    crowded: bool,
+) -> ReserveMarket:
+    rng = random.Random(seed)
+    n_programs = rng.randint(min_programs, max_programs)
+    n_applicants = rng.randint(min_applicants, max_applicants)
+    longest = min(max_list, n_programs)
+    shortest = max(longest - 1, 1) if crowded else 0
+    seats = (1, 1, 1, 2) if crowded else (0, 1, 2, 3)
+    capacity = tuple(rng.choice(seats) for _ in range(n_programs))
+    preferences = tuple(
+        tuple(rng.sample(range(n_programs), rng.randint(shortest, longest)))
+        for _ in range(n_applicants)
+    )
+    priority = tuple(tuple(rng.randint(1, 2) for _ in ps) for ps in preferences)
+    if not crowded and rng.random() < 0.5:  # single tie-break
+        lottery = tuple((rng.getrandbits(64),) * len(ps) for ps in preferences)
+    else:
+        lottery = tuple(tuple(rng.getrandbits(64) for _ in ps) for ps in preferences)
+    categories = rng.sample(CATEGORY_BITS, rng.randint(1, 3))
+    runs = []
+    for seats in capacity:
+        if rng.random() < 0.2:
+            runs.append(())
+            continue
+        reserved, left = [], seats
+        for category in rng.sample(categories, len(categories)):
+            count = rng.randint(0, left)
+            reserved.append((category, count))
+            left -= count
+        order = rng.sample(range(seats), seats)
+        runs.append(_runs(seats, reserved, rng.choice(PRECEDENCES), order))
+    share = rng.random()
+    member = tuple(
+        tuple(sum(1 << c for c in categories if rng.random() < share) for _ in ps)
+        for ps in preferences
+    )
+    eligible = tuple(tuple(rng.random() < 0.85 for _ in ps) for ps in preferences)
+    market = Market(preferences, capacity, priority, lottery)
+    return ReserveMarket(market, tuple(runs), rng.random() < 0.5, member, eligible)
+
+
+@dataclass(frozen=True, eq=False)
+class ReserveKernelArrays:
+    """The matcher's inputs for a :class:`ReserveMarket`."""
+
+    arrays: KernelArrays
+    choice_eligible: np.ndarray  # bool per pair
+    choice_member: np.ndarray  # int64 per pair
+    slots: SlotPlan
+
+    def matcher_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments of ``deferred_acceptance`` (reserves included)."""
+        a = self.arrays
+        return {
+            "choice_offsets": a.choice_offsets,
+            "choice_program": a.choice_program,
+            "choice_rank": a.choice_rank,
+            "capacity": a.capacity,
+            "choice_eligible": self.choice_eligible,
+            "slots": self.slots,
+            "choice_member": self.choice_member,
+        }
+
+
+def reserve_kernel_arrays(market: ReserveMarket) -> ReserveKernelArrays:
+    """The reserve market as the engine hands it to the matcher."""
+    arrays = kernel_arrays(market.market)
+    eligible = np.array([e for row in market.eligible for e in row], dtype=np.bool_)
+    member = np.array([m for row in market.member for m in row], dtype=np.int64)
+    counts = [len(r) for r in market.runs]
+    run_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    flat = [run for runs in market.runs for run in runs]
+    slots = SlotPlan(
+        run_offsets=run_offsets,
+        run_category=np.array([c for c, _ in flat], dtype=np.int64),
+        run_count=np.array([n for _, n in flat], dtype=np.int64),
+        unfilled_open=market.unfilled_open,
+    )
+    return ReserveKernelArrays(arrays, eligible, member, slots)
+
+
+def reserve_reference_market(market: ReserveMarket):
+    """``(preferences, program_ranking, capacity, choice)`` for ``tests/reference.py``.
+
+    Ineligible pairs are left out of the program's ranking (the reference's "not
+    acceptable to the program"). ``choice`` has a :func:`reference.slot_choice` for each
+    program with runs: one slot per seat (``None`` for open), membership looked up in
+    sets of applicants per (program, category bit).
+    """
+    preferences = {a: list(ps) for a, ps in enumerate(market.market.preferences)}
+    keys: dict[int, list[tuple[int, int, int]]] = {p: [] for p in range(market.n_programs)}
+    members: dict[tuple[int, int], set[int]] = {}
+    for a, p, priority, number, mask, eligible in market.pairs():
+        if eligible:
+            keys[p].append((priority, number, a))
+        for bit in range(63):
+            if mask >> bit & 1:
+                members.setdefault((p, bit), set()).add(a)
+    ranking = {p: [a for _, _, a in sorted(entries)] for p, entries in keys.items()}
+    capacity = dict(enumerate(market.market.capacity))
+    choice = {}
+    for p, runs in enumerate(market.runs):
+        if runs:
+            slots = [None if c == OPEN_RUN else c for c, n in runs for _ in range(n)]
+            choice[p] = slot_choice(slots, partial(_is_member, members, p), market.unfilled_open)
+    return preferences, ranking, capacity, choice
+
+
+def _is_member(members: dict[tuple[int, int], set[int]], program: int, applicant, category):
+    return applicant in members.get((program, category), ())
 
 
 # ----------------------------------------------------------------------------- cities

@@ -120,13 +120,15 @@ def deferred_acceptance(
         run_count = np.ascontiguousarray(slots.run_count, dtype=np.int64)
         unfilled_open = bool(slots.unfilled_open)
         _check_slots(run_offsets, run_category, run_count, seats)
-    member = (
-        np.zeros(n_pairs, dtype=np.int64)
-        if choice_member is None
-        else np.ascontiguousarray(choice_member, dtype=np.int64)
-    )
-    if len(eligible) != n_pairs or len(member) != n_pairs:
-        raise MatchingError("choice_eligible and choice_member need one entry per choice")
+    if choice_member is None:
+        # Nobody is a member of any category; read only at programs with slots.
+        member = np.zeros(n_pairs if len(run_category) else 0, dtype=np.int64)
+    else:
+        member = np.ascontiguousarray(choice_member, dtype=np.int64)
+        if len(member) != n_pairs:
+            raise MatchingError("choice_member needs one entry per choice")
+    if len(eligible) != n_pairs:
+        raise MatchingError("choice_eligible needs one entry per choice")
     return _propose_until_stable(
         offsets,
         programs,
@@ -197,7 +199,12 @@ def _propose_until_stable(
     heap_start = np.zeros(n_programs + 1, dtype=np.int64)
     np.cumsum(region, out=heap_start[1:])
     heap_capacity = np.minimum(seats, demand).astype(np.int64)
-    applicant_of = np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
+    # Only programs with slots need to know whose pair they reject.
+    applicant_of = (
+        np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
+        if has_slots.any()
+        else np.zeros(0, dtype=np.int64)
+    )
     placed = np.full(len(offsets) - 1, UNPLACED, dtype=np.int64)
     _proposal_loop(
         offsets,
@@ -245,7 +252,12 @@ def _proposal_loop(
     heap_rank = np.empty(heap_start[-1], dtype=np.int64)
     heap_applicant = np.empty(heap_start[-1], dtype=np.int64)
     heap_size = np.zeros(len(heap_capacity), dtype=np.int64)
-    chosen = np.zeros(heap_start[-1], dtype=np.int64)
+    regions = heap_start[1:] - heap_start[:-1]
+    largest = 0
+    for program in range(len(has_slots)):
+        if has_slots[program] and regions[program] > largest:
+            largest = regions[program]
+    chosen = np.zeros(largest, dtype=np.int64)
     for first in range(n_applicants):
         applicant = first
         pair = offsets[applicant]
@@ -337,12 +349,12 @@ def _choose_with_slots(
         run_category,
         run_count,
         unfilled_open,
-        chosen[base : base + count],
+        chosen[:count],
     )
     rejected = -1
     kept = 0
     for i in range(count):
-        if chosen[base + i] == NOT_CHOSEN:
+        if chosen[i] == NOT_CHOSEN:
             if rejected != -1:
                 raise ValueError("a program with reserves rejected two applicants at once")
             rejected = held[base + i]
