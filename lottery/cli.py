@@ -98,7 +98,8 @@ def run(
     """Run the lottery on INPUT_DIR and write placements, waitlists, choice results, a summary.
 
     INPUT_DIR holds programs.csv, applicants.csv and choices.csv, and optionally
-    priorities.csv, lottery.csv and policy.toml (see docs/file-formats.md).
+    priorities.csv, lottery.csv, reserves.csv and policy.toml (see
+    docs/file-formats.md and docs/seat-policy.md).
     The results are written to a new folder, all at once: if anything goes wrong,
     nothing is written.
 
@@ -123,8 +124,15 @@ def run(
     click.echo(f"  applicants:        {counts['applicants']}")
     first, none = counts["placed_first_choice"], counts["applicants_without_choices"]
     click.echo(f"  placed:            {counts['placed']} ({first} at their first choice)")
+    if counts["placed_by_guarantee"]:
+        click.echo(f"    at their guaranteed program:  {counts['placed_by_guarantee']}")
+    if counts["administrative"]:
+        click.echo(f"    by the zone guarantee:        {counts['administrative']}")
     click.echo(f"  unplaced:          {counts['unplaced']} ({none} ranked no program)")
-    click.echo(f"  seats:             {counts['seats']} in {counts['programs']} programs")
+    seats = f"{counts['seats']} in {counts['programs']} programs"
+    if counts["offered_seats"] != counts["seats"]:
+        seats += f" ({counts['offered_seats']} offered in this run)"
+    click.echo(f"  seats:             {seats}")
     click.echo(f"  waitlist entries:  {counts['waitlist_entries']}")
 
 

@@ -185,7 +185,7 @@ def validate_input(input_dir: Path) -> InputReport:
         )
     grades = []
     for grade in _grade_order(set(programs.grade.tolist()) | set(applicants.grade.tolist())):
-        seats = int(programs.seats[programs.grade == grade].sum())
+        seats = int(programs.capacity[programs.grade == grade].sum())
         count = int((applicants.grade == grade).sum())
         grades.append({"grade": grade, "applicants": count, "seats": seats})
         if count > seats:
@@ -200,6 +200,16 @@ def validate_input(input_dir: Path) -> InputReport:
         "applicants": len(applicants),
         "choices": len(choices),
     }
+    if (programs.capacity != programs.seats).any():
+        counts["offered"] = int(programs.capacity.sum())
+    if city.reserves is not None:
+        counts["reserved"] = int(city.reserves.seats.sum())
+    guaranteed = int((applicants.guaranteed_program >= 0).sum())
+    if guaranteed:
+        counts["guaranteed"] = guaranteed
+    linked = (applicants.family_id != "") & applicants.link_family
+    if linked.any():
+        counts["families"] = len(set(applicants.family_id[linked].tolist()))
     return InputReport(counts, tuple(warnings), grades)
 
 
