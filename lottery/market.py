@@ -282,15 +282,16 @@ def _slot_plan(city: CityInput) -> tuple[tuple[str, ...], SlotPlan | None]:
         )
     capacity = city.programs.capacity
     open_first = city.policy.reserves.precedence == "open_first"
+    bit = {category: i for i, category in enumerate(categories)}
+    # Rows are sorted by (program, category): each program's rows are one slice.
+    bounds = np.searchsorted(reserves.program, np.arange(len(city.programs) + 1))
     run_offsets = [0]
     run_category: list[int] = []
     run_count: list[int] = []
     for p in range(len(city.programs)):
-        mine = np.flatnonzero(reserves.program == p)  # sorted by category already
+        mine = range(bounds[p], bounds[p + 1])
         if len(mine):
-            reserved = [
-                (categories.index(reserves.category[i]), int(reserves.seats[i])) for i in mine
-            ]
+            reserved = [(bit[reserves.category[i]], int(reserves.seats[i])) for i in mine]
             open_run = [(OPEN_SLOT, int(capacity[p]) - sum(n for _, n in reserved))]
             runs = open_run + reserved if open_first else reserved + open_run
             run_category += [c for c, _ in runs]
