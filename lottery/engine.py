@@ -177,10 +177,13 @@ def validate_input(input_dir: Path) -> InputReport:
         warnings.append(
             f"{len(never_ranked)} program(s) were ranked by nobody: {_examples(never_ranked)}"
         )
-    no_choices = applicants.id[choice_count == 0]
+    # A guaranteed applicant has a seat whatever they rank.
+    no_choices = applicants.id[(choice_count == 0) & (applicants.guaranteed_program < 0)]
     if len(no_choices):
+        zone_guarantee = any(programs.administrative_zones)
         warnings.append(
-            f"{len(no_choices)} applicant(s) ranked no program and will not be placed: "
+            f"{len(no_choices)} applicant(s) ranked no program and will not be placed"
+            f"{' (except by the zone guarantee)' if zone_guarantee else ''}: "
             f"{_examples(no_choices)}"
         )
     grades = []

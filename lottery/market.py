@@ -12,8 +12,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from lottery.errors import InputError, Problem, UsageError
-from lottery.io.readers import RESERVES_FILE
+from lottery.errors import UsageError
 from lottery.keys import contains_sorted, find_sorted, pair_keys
 from lottery.matching import OPEN_SLOT, SlotPlan, deferred_acceptance, program_order_by_position
 from lottery.policy import (
@@ -29,7 +28,6 @@ from lottery.records import CityInput
 from lottery.tiebreak import FAMILY_PREFIX, lottery_key, lottery_numbers, lottery_ranks_by
 
 EXTERNAL_LOTTERY = "external lottery"
-MAX_CATEGORIES = 63  # one bit each in an int64 mask
 
 
 @dataclass(frozen=True, eq=False)
@@ -268,18 +266,6 @@ def _slot_plan(city: CityInput) -> tuple[tuple[str, ...], SlotPlan | None]:
     if reserves is None or not len(reserves):
         return (), None
     categories = tuple(sorted(set(reserves.category.tolist())))
-    if len(categories) > MAX_CATEGORIES:
-        raise InputError(
-            [
-                Problem(
-                    RESERVES_FILE,
-                    None,
-                    "category",
-                    f"{len(categories)} different categories are reserved; at most "
-                    f"{MAX_CATEGORIES} are supported",
-                )
-            ]
-        )
     capacity = city.programs.capacity
     open_first = city.policy.reserves.precedence == "open_first"
     bit = {category: i for i, category in enumerate(categories)}

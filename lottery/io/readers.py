@@ -74,6 +74,7 @@ APPLICANT_COLUMNS = (
     ),
 )
 RESERVE_COLUMNS = (("program_id", "category"), ("seats", "share"))
+MAX_RESERVE_CATEGORIES = 63  # one bit each in the matcher's int64 masks
 TRUE_WORDS = ("true", "yes", "y", "1")
 FALSE_WORDS = ("false", "no", "n", "0")
 CHOICE_COLUMNS = (("applicant_id", "rank", "program_id"), ())
@@ -428,6 +429,7 @@ def _warn_unknown_references(
 ) -> None:
     known_schools = set(programs.school_id.tolist())
     known_zones = {z for zones in programs.zones for z in zones}
+    known_zones |= {z for zones in programs.administrative_zones for z in zones}
     unknown_zones = sorted({z for z in zone if z and z not in known_zones})
     if unknown_zones:
         log.warn(
@@ -821,6 +823,15 @@ def _reserves(table: Table, programs: Programs, log: ProblemLog) -> Reserves:
             "seats",
             f'program "{programs.id[p]}" reserves {int(total[p])} seats in all but offers only '
             f"{programs.capacity[p]} in this run",
+        )
+    distinct = sorted(set(category[known & (category != "")].tolist()))
+    if len(distinct) > MAX_RESERVE_CATEGORIES:
+        log.add(
+            table.name,
+            None,
+            "category",
+            f"{len(distinct)} different categories are reserved; at most "
+            f"{MAX_RESERVE_CATEGORIES} are supported",
         )
     keep = known & ~repeated
     order = np.lexsort((category[keep], program[keep]))
