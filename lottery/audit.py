@@ -8,9 +8,10 @@ answers one question: do these inputs and the recorded seed give exactly these r
 2. Rerun the lottery in a temporary folder, from the input files the manifest lists and
    the seed (and seed commitment) it records, or from ``lottery.csv`` when the numbers
    came from there. The policy comes from the input files, as in any run.
-3. Compare every output file with the rerun's, byte for byte, and report the first
+3. Compare every output file with the rerun's, byte for byte (``reserve_report.csv``,
+   which reruns the match without reserves, like the others), and report the first
    differing line of each file that differs (``verification.json``, written by
-   ``lottery verify``, is not an output of the run and is ignored).
+   ``lottery verify``, and the reports are not outputs of the run and are ignored).
 
 Everything found is collected into an :class:`AuditReport` (nothing is raised for a
 difference: differences are the audit's result). Only a folder that cannot be audited
@@ -41,6 +42,7 @@ from lottery.io.readers import (
     LOTTERY_FILE,
     PRIORITIES_FILE,
     PROGRAMS_FILE,
+    RESERVES_FILE,
 )
 from lottery.io.tables import file_sha256
 from lottery.io.writers import MANIFEST_FILE, manifest_bytes
@@ -52,6 +54,7 @@ INPUT_FILES = (
     CHOICES_FILE,
     PRIORITIES_FILE,
     LOTTERY_FILE,
+    RESERVES_FILE,
     POLICY_FILE,
 )
 """Every file a run reads from its input folder; other files there (a README) are ignored."""
@@ -271,6 +274,12 @@ def expected_input_hashes(folders: AuditFolders) -> tuple[dict[str, str], list[s
             f'replaced by "{info["placeholder"]}"): it was checked against the checksum in '
             f"{BUNDLE_RECORD}, and {MANIFEST_FILE} was compared with the original file's "
             f"checksum ({info['original_sha256']}) put back"
+            + (
+                f"; {', '.join(info['kept'])} were kept although personal, because "
+                "placements depend on them"
+                if info.get("kept")
+                else ""
+            )
         )
     return expected, notes
 

@@ -2,17 +2,22 @@
 
 The bundle holds::
 
-    inputs/     the input files the run used (as listed in manifest.json), with the
-                names, guardians and addresses in applicants.csv replaced by "-"
-    outputs/    manifest.json and the output files it lists
-    bundle.json the original manifest, which columns of which file were redacted, and
-                the SHA-256 of the redacted copy and of the original file
+    inputs/     the input files the run used (as listed in manifest.json, reserves.csv
+                included), with the names, guardians and addresses in applicants.csv
+                replaced by "-"
+    outputs/    manifest.json and the output files it lists (reserve_report.csv included)
+    bundle.json the original manifest, which columns of which file were redacted, the
+                SHA-256 of the redacted copy and of the original file, and which
+                personal columns were kept because placements depend on them
     README.txt  how to check the bundle
 
-Names and addresses never affect placements (only IDs, grades, zones, schools and
-languages do), so the redacted inputs give the same results: ``lottery audit`` on the
-unpacked bundle reruns the lottery and reproduces the outputs byte for byte (see
-:mod:`lottery.audit` for how the redacted checksum is accepted).
+Names and addresses never affect placements, so the redacted inputs give the same
+results: ``lottery audit`` on the unpacked bundle reruns the lottery and reproduces the
+outputs byte for byte (see :mod:`lottery.audit` for how the redacted checksum is
+accepted). Some personal data does affect placements and is kept, with the reason
+recorded (:data:`KEPT_COLUMNS`): an applicant's coordinates decide proximity priority and
+reserves, their tags eligibility, priorities and reserves. Removing them would make the
+bundle unauditable.
 
 The zip itself is reproducible: entries in a fixed order with a fixed date, so the same
 results give the same bundle bytes.
@@ -44,6 +49,17 @@ from lottery.io.writers import MANIFEST_FILE, manifest_bytes
 REDACTED_COLUMNS = ("first_name", "last_name", "guardian_name", "address")
 """Columns of applicants.csv that identify a person and never affect placements."""
 
+KEPT_COLUMNS = {
+    "latitude": "the applicant's home location decides proximity priority and proximity "
+    "reserves (proximity:MILES), so the rerun needs it",
+    "longitude": "the applicant's home location decides proximity priority and proximity "
+    "reserves (proximity:MILES), so the rerun needs it",
+    "tags": "tags decide eligibility (requires_tags), tag priorities and tag reserves "
+    "(tag:NAME), so the rerun needs them",
+}
+"""Columns of applicants.csv that are personal data but decide placements, so they are
+kept; bundle.json records each one present in the file, with this reason."""
+
 PLACEHOLDER = "-"
 """What every non-blank redacted cell becomes (required columns must stay non-blank)."""
 
@@ -54,9 +70,9 @@ README = """\
 Audit bundle of a school-choice lottery run, made by lottery {version}.
 
   inputs/      the input files of the run; in applicants.csv the columns
-               {columns} are replaced by "{placeholder}"
+               {columns} are replaced by "{placeholder}"{kept}
   outputs/     the results of the run and its manifest.json
-  bundle.json  the original manifest and what was redacted
+  bundle.json  the original manifest, what was redacted and what was kept
 
 To check it, unpack this zip into a folder BUNDLE and run:
 
@@ -68,6 +84,11 @@ compares every output file byte for byte. See docs/audit.md.
 """
 
 
+KEPT_NOTE = """
+               Kept although personal, because placements depend on them (the
+               rerun needs them; see "kept" in bundle.json): {columns}"""
+
+
 @dataclass(frozen=True)
 class BundleReport:
     """What ``lottery audit-bundle`` wrote."""
@@ -76,6 +97,8 @@ class BundleReport:
     entries: tuple[str, ...]
     redacted_columns: tuple[str, ...]
     redacted_rows: int
+    kept_columns: tuple[str, ...] = ()
+    """Personal columns of applicants.csv kept because placements depend on them."""
 
 
 def write_audit_bundle(out_dir: Path, input_dir: Path, bundle_path: Path) -> BundleReport:
@@ -111,6 +134,11 @@ def write_audit_bundle(out_dir: Path, input_dir: Path, bundle_path: Path) -> Bun
                 "original_sha256": hashlib.sha256(original).hexdigest(),
                 "sha256": hashlib.sha256(data).hexdigest(),
             }
+            kept = kept_columns(data)
+            if kept:
+                redacted[name]["kept"] = {
+                    column: KEPT_COLUMNS[column.strip().lower()] for column in kept
+                }
         entries[f"{BUNDLE_INPUTS}/{name}"] = data
     for name in sorted([*manifest.get("outputs", {}), MANIFEST_FILE]):
         path = out_dir / name
@@ -124,11 +152,17 @@ def write_audit_bundle(out_dir: Path, input_dir: Path, bundle_path: Path) -> Bun
     }
     entries[BUNDLE_RECORD] = manifest_bytes(record)
     columns = redacted.get(APPLICANTS_FILE, {}).get("columns", [])
+    kept = list(redacted.get(APPLICANTS_FILE, {}).get("kept", {}))
     entries["README.txt"] = README.format(
-        version=__version__, columns=", ".join(columns) or "(none)", placeholder=PLACEHOLDER
+        version=__version__,
+        columns=", ".join(columns) or "(none)",
+        placeholder=PLACEHOLDER,
+        kept=KEPT_NOTE.format(columns=", ".join(kept)) if kept else "",
     ).encode("utf-8")
     _write_zip(bundle_path, entries)
-    return BundleReport(bundle_path, tuple(sorted(entries)), tuple(columns), redacted_rows)
+    return BundleReport(
+        bundle_path, tuple(sorted(entries)), tuple(columns), redacted_rows, tuple(kept)
+    )
 
 
 def redact_applicants(data: bytes) -> tuple[bytes, int, tuple[str, ...]]:
@@ -156,6 +190,21 @@ def redact_applicants(data: bytes) -> tuple[bytes, int, tuple[str, ...]]:
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(rows)
     return out.getvalue().encode("utf-8"), changed, tuple(header[i].strip() for i in positions)
+
+
+def kept_columns(data: bytes) -> tuple[str, ...]:
+    """The columns of :data:`KEPT_COLUMNS` that applicants.csv has and fills in (as spelled
+    in its header, in header order)."""
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    if not rows:
+        return ()
+    header = rows[0]
+    return tuple(
+        name.strip()
+        for i, name in enumerate(header)
+        if name.strip().lower() in KEPT_COLUMNS
+        and any(i < len(row) and row[i].strip() for row in rows[1:])
+    )
 
 
 def _write_zip(path: Path, entries: dict[str, bytes]) -> None:

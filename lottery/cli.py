@@ -128,7 +128,8 @@ def run(
         click.echo(f"    at their guaranteed program:  {counts['placed_by_guarantee']}")
     if counts["administrative"]:
         click.echo(f"    by the zone guarantee:        {counts['administrative']}")
-    click.echo(f"  unplaced:          {counts['unplaced']} ({none} ranked no program)")
+    click.echo(f"  unplaced:          {counts['unplaced']}")
+    click.echo(f"  ranked no program: {none}")
     seats = f"{counts['seats']} in {counts['programs']} programs"
     if counts["offered_seats"] != counts["seats"]:
         seats += f" ({counts['offered_seats']} offered in this run)"

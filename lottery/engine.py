@@ -122,7 +122,8 @@ def _run_warnings(city: CityInput, results: Results) -> tuple[str, ...]:
     if unserved:
         warnings.append(
             f"zone guarantee: {len(unserved)} applicant(s) could not be given a seat in their "
-            f"zone (no program had one left): {_examples(np.array(unserved, dtype=object))}"
+            "zone (no program there had a seat free for them): "
+            f"{_examples(np.array(unserved, dtype=object))}"
         )
     return tuple(warnings)
 

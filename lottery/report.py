@@ -10,9 +10,12 @@ Steps:
 
 1. Read the results and the inputs; refuse inputs whose checksums differ from the ones
    the run's ``manifest.json`` records (the report would describe another run).
-2. Build one row per applicant (grade, home zone, choices ranked, outcome) and one row
-   per choice the match *reached* (the placement, and every waitlist entry: choices
-   ranked above the placement, or all choices of an unplaced applicant).
+2. Build one row per applicant (grade, home zone, tags, choices ranked, outcome) and one
+   row per choice the match *reached* (the placement, and every waitlist entry: choices
+   ranked above the placement, or all choices of an unplaced applicant). An applicant
+   "placed" in the report holds a seat, whatever their ``status`` in placements.csv
+   (``placed``, ``guaranteed`` or ``administrative``); "at their first choice" counts
+   only those the match placed at the program they ranked first.
 3. Aggregate those rows into the report's tables. With ``public=True`` every count below
    ``threshold`` is shown as ``<10`` (New Orleans' practice), and so is every share,
    ratio or chart bar built from such a count; where a row's parts add up to a shown
@@ -56,13 +59,25 @@ MAX_CHART_PROGRAMS = 60
 
 UNPLACED = "Unplaced"
 NO_CHOICES = "Ranked no program"
+GUARANTEED = "Guaranteed seat"
+ADMINISTRATIVE = "Assigned in their zone"
 HIDDEN_SHARE = "–"
 SECONDARY = "*"
+
+# placements.csv statuses (docs/outputs.md). Every one but "unplaced" holds a seat.
+STATUS_PLACED = "placed"  # placed by the match at a program they ranked
+STATUS_GUARANTEED = "guaranteed"  # at their guaranteed program, which they did not rank
+STATUS_ADMINISTRATIVE = "administrative"  # given a seat by the zone guarantee after the match
+STATUS_UNPLACED = "unplaced"
+MATCHED = (STATUS_PLACED, STATUS_GUARANTEED)
+"""Statuses of applicants placed by the match itself (with the priority they had there)."""
 
 # Colours that stay apart for colour-blind readers (Okabe & Ito) and in grey print.
 RANK_COLOURS = ("#08306b", "#2171b5", "#6baed6", "#bdd7e7", "#deebf7", "#f7fbff")
 UNPLACED_COLOUR = "#d55e00"
 NO_CHOICES_COLOUR = "#999999"
+GUARANTEED_COLOUR = "#009e73"
+ADMINISTRATIVE_COLOUR = "#cc79a7"
 SECTOR_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#f0e442")
 SEATS_COLOUR = "#c6dbef"
 DEMAND_COLOUR = "#08519c"
@@ -233,15 +248,19 @@ class Facts:
     """The run, as tables the sections aggregate from."""
 
     applicants: pd.DataFrame
-    """One row per applicant: id, grade, zone, tags, choices, status, program_id,
-    choice_rank, priority, outcome."""
+    """One row per applicant: id, grade, zone, tags, choices, status, seat (whether they
+    hold a seat: every status but unplaced), first (placed by the match at their first
+    choice), program_id, choice_rank, priority, outcome."""
     reached: pd.DataFrame
     """One row per choice the match reached: program_id, sector, choice_rank, bucket,
     priority, admitted."""
     programs: pd.DataFrame
     """programs_summary.csv."""
+    reserves: pd.DataFrame
+    """reserve_report.csv (counts as whole numbers)."""
     outcomes: list[str]
-    """Outcome labels in display order: rank buckets, then unplaced, then no choices."""
+    """Outcome labels in display order: rank buckets, then guaranteed and assigned in
+    their zone (when any applicant was), then unplaced, then no choices."""
     buckets: list[str]
     """Choice-rank buckets: ``1st choice`` ... (the last may be ``5th choice or later``)."""
     tiers: list[str]
@@ -249,6 +268,11 @@ class Facts:
     grades: list[str]
     sectors: list[str]
     has_tags: bool
+    ineligible: int = 0
+    """Choices of programs the applicant may not attend (``ineligible`` in
+    choice_results.csv)."""
+    unserved: frozenset[str] = frozenset()
+    """Applicants the zone guarantee should have served but could not (manifest.json)."""
 
 
 def _bucket_labels(longest: int) -> list[str]:
@@ -262,9 +286,11 @@ def _bucket(rank: int, buckets: list[str]) -> str:
 
 
 def _tier_order(labels: set[str], policy_order: Sequence[str]) -> list[str]:
-    """Priority labels highest first: by value (tier position, ``general``, ``explicit:N``)."""
+    """Priority labels highest first: by value (``guaranteed``, tier position, ``general``,
+    ``explicit:N``)."""
     value = {tier: i + 1 for i, tier in enumerate(policy_order)}
     value[GENERAL] = len(policy_order) + 1
+    value[STATUS_GUARANTEED] = 0  # above every tier (docs/seat-policy.md)
 
     def key(label: str) -> tuple:
         if label.startswith("explicit:") and label[9:].isdigit():
@@ -276,11 +302,25 @@ def _tier_order(labels: set[str], policy_order: Sequence[str]) -> list[str]:
 
 SUMMARY_COUNTS = (
     "seats",
+    "held_seats",
+    "offered_seats",
     "applicants",
     "first_choice_applicants",
     "placed",
+    "administrative",
     "open_seats",
     "waitlisted",
+    "reserved_seats",
+    "reserved_filled",
+)
+RESERVE_COUNTS = (
+    "reserved_seats",
+    "filled_by_category",
+    "category_applicants",
+    "category_admitted",
+    "category_admitted_without_reserves",
+    "admitted_only_with_reserves",
+    "admitted_only_without_reserves",
 )
 
 
@@ -300,6 +340,7 @@ def gather_facts(results: RunOutputs, city: CityInput, public: bool = False) -> 
     """
     placements = _numbers(results.placements, ["choice_rank", "lottery_rank"])
     summary = _numbers(results.programs_summary, [*SUMMARY_COUNTS, "cutoff_lottery_rank"])
+    reserves = _numbers(results.reserve_report, RESERVE_COUNTS)
     waitlists = _numbers(results.waitlists, ["position", "choice_rank"])
     ids = pd.Index(city.applicants.id)
     choices = pd.Series(
@@ -320,15 +361,26 @@ def gather_facts(results: RunOutputs, city: CityInput, public: bool = False) -> 
     people["tags"] = people["applicant_id"].map(tags)
     people["tags"] = people["tags"].apply(lambda t: tuple(t) if isinstance(t, tuple) else ())
     people["choices"] = people["applicant_id"].map(choices).fillna(0).astype("int64")
-    placed = people["status"] == "placed"
-    people["outcome"] = np.where(
-        placed,
+    status = people["status"]
+    placed = status == STATUS_PLACED
+    people["seat"] = status != STATUS_UNPLACED
+    people["first"] = placed & (people["choice_rank"] == 1).fillna(False)
+    people["outcome"] = np.select(
         [
-            _bucket(r, buckets) if placed_ else ""
-            for r, placed_ in zip(people["choice_rank"].fillna(1), placed, strict=True)
+            placed,
+            status == STATUS_GUARANTEED,
+            status == STATUS_ADMINISTRATIVE,
+            (people["choices"] > 0) | public,
         ],
-        np.where((people["choices"] > 0) | public, UNPLACED, NO_CHOICES),
+        [
+            [_bucket(r, buckets) for r in people["choice_rank"].fillna(1)],
+            GUARANTEED,
+            ADMINISTRATIVE,
+            UNPLACED,
+        ],
+        NO_CHOICES,
     )
+    extra = [o for o in (GUARANTEED, ADMINISTRATIVE) if (people["outcome"] == o).any()]
 
     sector = summary.set_index("program_id")["sector"]
     admitted = people.loc[placed, ["program_id", "choice_rank", "priority"]].assign(admitted=True)
@@ -340,17 +392,20 @@ def gather_facts(results: RunOutputs, city: CityInput, public: bool = False) -> 
 
     grade_position = {g: i for i, g in enumerate(GRADES)}
     grades = sorted(set(people["grade"]), key=lambda g: (grade_position.get(g, 99), g))
-    labels = set(reached["priority"]) | set(people.loc[placed, "priority"])
+    labels = set(reached["priority"]) | set(people.loc[status.isin(MATCHED), "priority"])
     return Facts(
         applicants=people,
         reached=reached,
         programs=summary,
-        outcomes=[*buckets, UNPLACED] + ([] if public else [NO_CHOICES]),
+        reserves=reserves,
+        outcomes=[*buckets, *extra, UNPLACED] + ([] if public else [NO_CHOICES]),
         buckets=buckets,
         tiers=_tier_order(labels, city.policy.priority.order),
         grades=grades,
         sectors=sorted(set(summary["sector"])),
         has_tags=tags_column is not None,
+        ineligible=int((results.choice_results["result"] == "ineligible").sum()),
+        unserved=frozenset(results.manifest.get("administrative_unserved") or ()),
     )
 
 
@@ -371,12 +426,12 @@ def build_report(
         _sectors(facts, fmt, city.policy.priority.order),
         _tiers(facts, fmt),
         _groups(facts, fmt),
-        _reserves(),
+        _reserves(facts, fmt, city.policy.reserves.precedence, city.policy.reserves.unfilled),
         _cutoffs(facts, fmt),
     ]
     if not public:
         sections.append(_unplaced_list(facts, results))
-    sections.append(_about(manifest, city))
+    sections.append(_about(manifest, city, fmt))
     return {
         "title": "Lottery results report",
         "seed": str(manifest.get("seed", "")),
@@ -403,11 +458,15 @@ def _headline(facts: Facts, fmt: Formatter) -> Section:
     people, programs = facts.applicants, facts.programs
     total = len(people)
     ranked = int((people["choices"] > 0).sum())
-    placed = int((people["status"] == "placed").sum())
-    first = int((people["outcome"] == facts.buckets[0]).sum()) if placed else 0
+    placed = int(people["seat"].sum())
+    first = int(people["first"].sum())
     unplaced = total - placed
-    none = int((people["choices"] == 0).sum())
+    none = int(((people["choices"] == 0) & ~people["seat"]).sum())
+    guaranteed = int((people["status"] == STATUS_GUARANTEED).sum())
+    administrative = int((people["status"] == STATUS_ADMINISTRATIVE).sum())
     seats = int(programs["seats"].sum())
+    offered = int(programs["offered_seats"].sum())
+    held = int(programs["held_seats"].sum())
     open_seats = int(programs["open_seats"].sum())
     if fmt.public:  # how many ranked nothing is left out (see gather_facts)
         applicant_note, unplaced_note = "in all grades", "including any who ranked no program"
@@ -416,34 +475,84 @@ def _headline(facts: Facts, fmt: Formatter) -> Section:
         applicant_note = f"{fmt.count(ranked)} ranked at least one program"
         unplaced_note = f"{fmt.count(none)} of them ranked no program"
         first_note = f"{fmt.share(first, ranked)} of those who ranked a program"
+    placed_note = f"{fmt.share(placed, total)} of applicants"
+    if guaranteed or administrative:
+        placed_note += ", including those at a guaranteed school or assigned in their zone"
+    seats_note = f"in {_plural(len(programs), 'program', fmt)}"
+    if offered != seats:
+        seats_note += f"; {fmt.count(offered)} offered in this round"
+        if held:
+            seats_note += f" ({fmt.count(held)} held back)"
     cards = [
         ("Applicants", fmt.count(total), applicant_note),
-        ("Placed", fmt.count(placed), f"{fmt.share(placed, total)} of applicants"),
+        ("Placed", fmt.count(placed), placed_note),
         ("At their first choice", fmt.count(first), first_note),
         ("Unplaced", fmt.count(unplaced), unplaced_note),
-        ("Seats", fmt.count(seats), f"in {_plural(len(programs), 'program', fmt)}"),
+    ]
+    if guaranteed:
+        cards.append(
+            (
+                "At a guaranteed school",
+                fmt.count(guaranteed),
+                "placed at the program guaranteed to them, which they did not rank, because "
+                "nothing they ranked had room",
+            )
+        )
+    if administrative or facts.unserved:
+        unserved_note = (
+            f"; {fmt.count(len(facts.unserved))} more could not be given one (no seat left)"
+            if facts.unserved
+            else ""
+        )
+        cards.append(
+            (
+                "Assigned in their zone",
+                fmt.count(administrative),
+                "given a seat by the district's zone guarantee after the lottery" + unserved_note,
+            )
+        )
+    cards += [
+        ("Seats", fmt.count(seats), seats_note),
         ("Open seats", fmt.count(open_seats), "left after the lottery"),
     ]
     section = Section("headline", "The lottery at a glance")
     section.blocks.append(Cards(cards))
+    varied = bool((programs["offered_seats"] != programs["seats"]).any())
     rows = []
     for grade in facts.grades:
         mine = people[people["grade"] == grade]
         in_grade = programs[programs["grade"] == grade]
-        got = int((mine["status"] == "placed").sum())
+        got = int(mine["seat"].sum())
         parts = [got, len(mine) - got, int(in_grade["open_seats"].sum())]
-        # placed + unplaced = applicants and placed + open = seats: one hidden, all hidden.
+        # placed + unplaced = applicants and placed + open = seats offered: one hidden, all
+        # hidden.
         hide = any(fmt.hides(n) for n in parts)
         rows.append(
             [
                 Cell(_grade_name(grade), "text"),
                 fmt.n(len(mine)),
                 fmt.n(int(in_grade["seats"].sum())),
+                *([fmt.n(int(in_grade["offered_seats"].sum()))] if varied else []),
                 fmt.n(got, hide),
                 fmt.pct(got, len(mine), hide),
                 fmt.n(parts[1], hide),
                 fmt.n(parts[2], hide),
             ]
+        )
+    caption = (
+        "Applicants and seats in each grade. A grade can have unplaced applicants and open "
+        "seats at the same time: open seats are at programs those applicants did not rank"
+        + (
+            " or may not attend (they lack a tag the program requires)."
+            if facts.ineligible
+            else "."
+        )
+    )
+    if varied:
+        caption += (
+            " Seats offered: the seats offered in this round, less seats held back for late "
+            "applicants, or more than the seats where the office expects some families to "
+            "decline."
         )
     section.blocks.append(
         Table(
@@ -452,6 +561,7 @@ def _headline(facts: Facts, fmt: Formatter) -> Section:
                     ("Grade", 1),
                     ("Applicants", 1),
                     ("Seats", 1),
+                    *([("Seats offered", 1)] if varied else []),
                     ("Placed", 1),
                     ("% placed", 1),
                     ("Unplaced", 1),
@@ -459,9 +569,7 @@ def _headline(facts: Facts, fmt: Formatter) -> Section:
                 ]
             ],
             rows,
-            caption="Applicants and seats in each grade. A grade can have unplaced applicants "
-            "and open seats at the same time: open seats are at programs those applicants "
-            "did not rank.",
+            caption=caption,
         )
     )
     return section
@@ -500,19 +608,38 @@ def _choice_outcomes(facts: Facts, fmt: Formatter) -> Section:
     ]
     table, bars = _distribution(facts, fmt, groups, "Applicants in")
     section = Section("choices", "Which choice did applicants get?")
+    others = []
+    if GUARANTEED in facts.outcomes:
+        others.append(
+            f"\u201c{GUARANTEED}\u201d: placed at the program guaranteed to them, which they "
+            "did not rank, because none of their choices had room"
+        )
+    if ADMINISTRATIVE in facts.outcomes:
+        others.append(
+            f"\u201c{ADMINISTRATIVE}\u201d: not placed by the lottery, then given a seat in "
+            "their zone by the district's zone guarantee"
+        )
     section.blocks.append(
         Paragraph(
             "Families rank the programs they want, most wanted first. Each bar shows, for all "
             "applicants and then for each grade, how many were placed at their first, second, "
             "third ... choice, and how many were not placed anywhere they ranked"
             + (" (or ranked no program)." if fmt.public else ", and how many ranked no program.")
+            + "".join(f" {other[0].upper()}{other[1:]}." for other in others)
         )
     )
     section.blocks.append(
         Figure(
             _choice_chart(bars, facts, fmt),
             "Share of applicants by the choice they were placed at. Darker is a more "
-            "preferred choice; orange is unplaced.",
+            "preferred choice; orange is unplaced"
+            + ("; green is a guaranteed seat" if GUARANTEED in facts.outcomes else "")
+            + (
+                "; purple is a seat assigned in their zone"
+                if ADMINISTRATIVE in facts.outcomes
+                else ""
+            )
+            + ".",
         )
     )
     section.blocks.append(table)
@@ -521,6 +648,7 @@ def _choice_outcomes(facts: Facts, fmt: Formatter) -> Section:
 
 def _demand(facts: Facts, fmt: Formatter) -> Section:
     programs = facts.programs
+    varied = bool((programs["offered_seats"] != programs["seats"]).any())
     rows = []
     for p in programs.itertuples(index=False):
         hide = fmt.hides(p.first_choice_applicants)
@@ -532,6 +660,7 @@ def _demand(facts: Facts, fmt: Formatter) -> Section:
                 Cell(p.sector),
                 Cell(p.grade, "grade"),
                 fmt.n(p.seats),
+                *([fmt.n(p.offered_seats)] if varied else []),
                 fmt.n(p.first_choice_applicants),
                 fmt.n(p.applicants),
                 fmt.n(p.placed, hide_placed),
@@ -581,6 +710,7 @@ def _demand(facts: Facts, fmt: Formatter) -> Section:
                     ("Sector", 1),
                     ("Grade", 1),
                     ("Seats", 1),
+                    *([("Seats offered", 1)] if varied else []),
                     ("First-choice applicants", 1),
                     ("Applicants (any rank)", 1),
                     ("Placed", 1),
@@ -591,7 +721,14 @@ def _demand(facts: Facts, fmt: Formatter) -> Section:
             ],
             rows,
             caption="Waitlisted: applicants who would rather have a seat here than the one "
-            "they got (or who were unplaced).",
+            "they got (or who were unplaced). Placed includes seats given by the zone "
+            "guarantee after the lottery and guaranteed seats."
+            + (
+                " Seats offered: the seats offered in this round (seats less those held back, "
+                "or an offer target above the seats)."
+                if varied
+                else ""
+            ),
         )
     )
     return section
@@ -623,13 +760,14 @@ def _rates(
 def _sectors(facts: Facts, fmt: Formatter, policy_order: Sequence[str]) -> Section:
     programs, people = facts.programs, facts.applicants
     sector_of = programs.set_index("program_id")["sector"]
-    placed = people[people["status"] == "placed"]
+    placed = people[people["seat"]]
     rows = []
     for sector in facts.sectors:
         mine = programs[programs["sector"] == sector]
         seats, first = int(mine["seats"].sum()), int(mine["first_choice_applicants"].sum())
+        offered = int(mine["offered_seats"].sum())
         here = placed[placed["program_id"].map(sector_of) == sector]
-        at_first = int((here["choice_rank"] == 1).sum())
+        at_first = int(here["first"].sum())
         first_hidden = any(hidden_parts([at_first, len(here) - at_first], fmt))
         rows.append(
             [
@@ -644,7 +782,7 @@ def _sectors(facts: Facts, fmt: Formatter, policy_order: Sequence[str]) -> Secti
                     "ratio",
                 ),
                 fmt.n(len(here)),
-                fmt.pct(len(here), seats),
+                fmt.pct(len(here), offered),
                 fmt.n(at_first, True if first_hidden else None),
                 fmt.pct(at_first, len(here), True if first_hidden else None),
             ]
@@ -714,13 +852,13 @@ def _sectors(facts: Facts, fmt: Formatter, policy_order: Sequence[str]) -> Secti
 
 def _tiers(facts: Facts, fmt: Formatter) -> Section:
     people = facts.applicants
-    placed = people[people["status"] == "placed"]
+    placed = people[people["status"].isin(MATCHED)]
     counts = [int((placed["priority"] == t).sum()) for t in facts.tiers]
     hidden = hidden_parts(counts, fmt)
     rows = []
     for tier, count, hide in zip(facts.tiers, counts, hidden, strict=True):
         mine = placed[placed["priority"] == tier]
-        at_first = int((mine["choice_rank"] == 1).sum())
+        at_first = int(mine["first"].sum())
         reached = facts.reached[facts.reached["priority"] == tier]
         # Placed minus placed-at-first-choice is a count too: hide both if it is small.
         first_hidden = hide or any(hidden_parts([at_first, count - at_first], fmt))
@@ -742,6 +880,18 @@ def _tiers(facts: Facts, fmt: Formatter) -> Section:
             "sibling at the school, or living in its zone); applicants with no priority there "
             "are \u201cgeneral\u201d. Higher priorities are listed first. Each placed "
             "applicant is counted under the priority they had at the program they got."
+            + (
+                " \u201cGuaranteed\u201d is the priority of an applicant at the program "
+                "guaranteed to them, above every other."
+                if STATUS_GUARANTEED in facts.tiers
+                else ""
+            )
+            + (
+                " Applicants given a seat in their zone after the lottery had no priority "
+                "there and are not counted here."
+                if (people["status"] == STATUS_ADMINISTRATIVE).any()
+                else ""
+            )
         )
     )
     section.blocks.append(
@@ -793,31 +943,164 @@ def _groups(facts: Facts, fmt: Formatter) -> Section:
     if not tags:
         section.blocks.append(Paragraph("No applicant has a group tag in this run."))
         return section
-    groups = [(t, people[people["tags"].apply(lambda ts, t=t: t in ts)]) for t in tags]
+    rows = []
+    for tag in tags:
+        mine = people[people["tags"].apply(lambda ts, t=tag: t in ts)]
+        total, placed, first = len(mine), int(mine["seat"].sum()), int(mine["first"].sum())
+        parts = [first, placed - first, total - placed]
+        # The parts add up to the applicants, placed is the first two: one hidden, all hidden.
+        hide = any(fmt.hides(n) for n in parts)
+        rows.append(
+            [
+                Cell(tag),
+                fmt.n(total),
+                fmt.n(placed, hide),
+                fmt.pct(placed, total, hide),
+                fmt.n(first, hide),
+                fmt.pct(first, total, hide),
+                fmt.n(parts[2], hide),
+            ]
+        )
     section.blocks.append(
         Paragraph(
-            "Outcomes of applicants by group tag. An applicant with several tags is counted "
+            "Placements of applicants by tag: the codes the office gives applicants in "
+            "applicants.csv (for example frl or iep), which programs can require and "
+            "priorities and reserved seats can use. An applicant with several tags is counted "
             "under each, so the rows can add up to more than the number of applicants."
+            + (
+                " Where any of a row's counts is small, all of them are hidden."
+                if fmt.public
+                else ""
+            )
         )
     )
-    section.blocks.append(_distribution(facts, fmt, groups, "Group")[0])
+    section.blocks.append(
+        Table(
+            [
+                [
+                    ("Tag", 1),
+                    ("Applicants", 1),
+                    ("Placed", 1),
+                    ("% placed", 1),
+                    ("Placed at first choice", 1),
+                    ("% at first choice", 1),
+                    ("Unplaced", 1),
+                ]
+            ],
+            rows,
+            caption="Placed: holds a seat (through the lottery, a guarantee or the zone "
+            "guarantee). Placed at first choice: placed by the lottery at the program they "
+            "ranked first.",
+        )
+    )
     return section
 
 
-def _reserves() -> Section:
+def _reserves(facts: Facts, fmt: Formatter, precedence: str, unfilled: str) -> Section:
     section = Section("reserves", "Reserved seats")
-    section.blocks.append(Paragraph("There were no reserved seats in this run."))
+    report = facts.reserves
+    if not len(report):
+        section.blocks.append(Paragraph("There were no reserved seats in this run."))
+        return section
+    order = (
+        "reserved seats are filled before the open ones"
+        if precedence == "reserved_first"
+        else "open seats are filled before the reserved ones"
+    )
+    left = "go to other applicants" if unfilled == "open" else "stay empty"
+    section.blocks.append(
+        Paragraph(
+            "Some programs reserve seats for a category of applicants (a tag, a zone, "
+            "siblings, ...). In this run " + order + ", and reserved seats that no member of "
+            "the category takes " + left + ". To show what each reserve did, the lottery "
+            "was run a second time with the same numbers and no reserves at all. Where "
+            "the category's members admitted are the same with and without reserves, the "
+            "reserve changed nothing for that category: its members would have won those "
+            "seats anyway (for example when reserved seats are filled first by members who "
+            "would also have won open seats)."
+        )
+    )
+    rows = []
+    for r in report.itertuples(index=False):
+        with_, without = r.category_admitted, r.category_admitted_without_reserves
+        filled, applicants = r.filled_by_category, r.category_applicants
+        gained = with_ - without
+        # Every difference of two of these counts is a count of applicants too (members in
+        # open seats, members not admitted, the reserve's effect): one small, all hidden.
+        parts = [filled, with_ - filled, applicants - with_, without, applicants - without]
+        hide = any(fmt.hides(n) for n in [*parts, *([abs(gained)] if gained else [])])
+        if gained == 0:
+            effect = "none"
+        elif hide:
+            effect = "more admitted" if gained > 0 else "fewer admitted"
+        else:
+            effect = f"{gained:+,}"
+        hide_program = fmt.public and (
+            fmt.hides(r.admitted_only_with_reserves) or fmt.hides(r.admitted_only_without_reserves)
+        )
+        rows.append(
+            [
+                Cell(r.program_id, "id"),
+                Cell(r.category),
+                fmt.n(r.reserved_seats),
+                fmt.n(filled, hide or None),
+                fmt.n(applicants),
+                fmt.n(with_, hide or None),
+                fmt.n(without, hide or None),
+                Cell(effect),
+                fmt.n(r.admitted_only_with_reserves, hide_program or None),
+                fmt.n(r.admitted_only_without_reserves, hide_program or None),
+            ]
+        )
+    section.blocks.append(
+        Table(
+            [
+                [
+                    ("Program", 1),
+                    ("Category", 1),
+                    ("Reserved seats", 1),
+                    ("Filled by the category", 1),
+                    ("Category applicants", 1),
+                    ("Category admitted", 1),
+                    ("Admitted without reserves", 1),
+                    ("Effect of the reserve", 1),
+                    ("Program: admitted only with reserves", 1),
+                    ("Program: admitted only without reserves", 1),
+                ]
+            ],
+            rows,
+            caption="Reserved seats: seats set aside for the category. Filled by the "
+            "category: reserved seats taken by its members. Category applicants: members who "
+            "ranked the program and may attend it. Category admitted: members placed at the "
+            "program by the lottery; without reserves: in the same lottery run with no "
+            "reserves. Effect: the difference (none: the reserve admitted no member who would "
+            "not have been admitted anyway). The last two columns are for the program as a "
+            "whole, all categories together: applicants placed there only because of the "
+            "reserves, and applicants who would have been placed there without them.",
+        )
+    )
     return section
 
 
 def _cutoffs(facts: Facts, fmt: Formatter) -> Section:
+    programs = facts.programs
+    varied = bool((programs["offered_seats"] != programs["seats"]).any())
+    reserved = bool((programs["reserved_seats"] > 0).any())
     rows = []
-    for p in facts.programs.itertuples(index=False):
-        if p.seats == 0:
+    for p in programs.itertuples(index=False):
+        if p.offered_seats == 0:
             status, priority, rank = "No seats", "", ""
         elif p.cutoff_priority:
             rank = "" if pd.isna(p.cutoff_lottery_rank) else f"{int(p.cutoff_lottery_rank):,}"
             status, priority = "Full", p.cutoff_priority
+            if p.reserved_seats:
+                status = "Full (cutoff of the open seats)"
+        elif p.reserved_seats and p.waitlisted:
+            status, priority, rank = (
+                "No cutoff for the open seats; reserved seats turned applicants away",
+                "",
+                "",
+            )
         else:
             status, priority, rank = "Not full: no one who reached it was turned away", "", ""
         rows.append(
@@ -826,6 +1109,7 @@ def _cutoffs(facts: Facts, fmt: Formatter) -> Section:
                 Cell(p.school_name),
                 Cell(p.grade, "grade"),
                 fmt.n(p.seats),
+                *([fmt.n(p.offered_seats)] if varied else []),
                 Cell(status),
                 Cell(priority),
                 Cell(rank, "rank"),
@@ -840,6 +1124,17 @@ def _cutoffs(facts: Facts, fmt: Formatter) -> Section:
             "placed there or at a program they ranked higher. Lottery rank 1 is the best "
             "lottery number of the run. Anyone can check their own lottery number with the "
             "published seed."
+            + (
+                " At a program with reserved seats the cutoff is that of the seats open to "
+                "everyone: members of a reserved category may be admitted below it."
+                if reserved
+                else ""
+            )
+            + (
+                " Seats given by the zone guarantee after the lottery do not make a cutoff."
+                if (programs["administrative"] > 0).any()
+                else ""
+            )
         )
     )
     section.blocks.append(
@@ -850,6 +1145,7 @@ def _cutoffs(facts: Facts, fmt: Formatter) -> Section:
                     ("School", 1),
                     ("Grade", 1),
                     ("Seats", 1),
+                    *([("Seats offered", 1)] if varied else []),
                     ("Status", 1),
                     ("Lowest priority admitted", 1),
                     ("Lottery rank of the last admitted", 1),
@@ -863,7 +1159,7 @@ def _cutoffs(facts: Facts, fmt: Formatter) -> Section:
 
 def _unplaced_list(facts: Facts, results: RunOutputs) -> Section:
     people = facts.applicants
-    unplaced = people[people["status"] != "placed"]
+    unplaced = people[people["status"] == STATUS_UNPLACED]
     positions: dict[str, list[str]] = {}
     for w in results.waitlists.itertuples(index=False):
         positions.setdefault(w.applicant_id, []).append(f"{w.program_id} (#{w.position})")
@@ -874,6 +1170,11 @@ def _unplaced_list(facts: Facts, results: RunOutputs) -> Section:
             Cell(p.zone),
             Cell(f"{p.choices:,}", "n"),
             Cell(", ".join(positions.get(p.applicant_id, [])) or "—"),
+            *(
+                [Cell("no seat left" if p.applicant_id in facts.unserved else "")]
+                if facts.unserved
+                else []
+            ),
         ]
         for p in unplaced.itertuples(index=False)
     ]
@@ -883,6 +1184,12 @@ def _unplaced_list(facts: Facts, results: RunOutputs) -> Section:
             "This list names applicants: it is for the office and is left out of the public "
             "report. Each applicant's waitlist positions are shown for every program they "
             "ranked."
+            + (
+                " Zone guarantee: the district promised these applicants a seat in their zone, "
+                "but no program there had one left."
+                if facts.unserved
+                else ""
+            )
         )
     )
     if rows:
@@ -895,6 +1202,7 @@ def _unplaced_list(facts: Facts, results: RunOutputs) -> Section:
                         ("Zone", 1),
                         ("Choices ranked", 1),
                         ("Waitlist positions", 1),
+                        *([("Zone guarantee", 1)] if facts.unserved else []),
                     ]
                 ],
                 rows,
@@ -905,7 +1213,7 @@ def _unplaced_list(facts: Facts, results: RunOutputs) -> Section:
     return section
 
 
-def _about(manifest: dict, city: CityInput) -> Section:
+def _about(manifest: dict, city: CityInput, fmt: Formatter) -> Section:
     lottery = manifest.get("lottery", {})
     engine = manifest.get("engine", {})
     order = ", ".join(city.policy.priority.order) or "(none)"
@@ -915,6 +1223,26 @@ def _about(manifest: dict, city: CityInput) -> Section:
         [Cell("Priority order"), Cell(f"{order}, then general")],
         [Cell("Engine"), Cell(f"{engine.get('name', '')} {engine.get('version', '')}")],
     ]
+    if city.reserves is not None and len(city.reserves):
+        reserves = city.policy.reserves
+        rows.insert(
+            3,
+            [
+                Cell("Reserved seats"),
+                Cell(f"precedence {reserves.precedence}, unfilled seats {reserves.unfilled}"),
+            ],
+        )
+    families = manifest.get("families")
+    if isinstance(families, dict) and (city.applicants.family_id != "").any():
+        runs = families.get("iterations")
+        settled = (
+            "settled"
+            if families.get("converged", True)
+            else f"still changing for {fmt.count(len(families.get('unsettled') or []))} families"
+        )
+        rows.insert(
+            3, [Cell("Families applying together"), Cell(f"{runs} match run(s), {settled}")]
+        )
     for name, digest in sorted(manifest.get("outputs", {}).items()):
         rows.append([Cell(f"SHA-256 of {name}"), Cell(str(digest), "hash")])
     section = Section("about", "About this run")
@@ -976,8 +1304,15 @@ def _hidden_note(ax, x, y, text: str, **kwargs) -> None:
 
 
 def _choice_chart(bars, facts: Facts, fmt: Formatter) -> str:
-    colours = list(RANK_COLOURS[: len(facts.buckets)]) + [UNPLACED_COLOUR, NO_CHOICES_COLOUR]
-    colours = colours[: len(facts.outcomes)]
+    colour_of = {
+        **dict(zip(facts.buckets, RANK_COLOURS, strict=False)),
+        GUARANTEED: GUARANTEED_COLOUR,
+        ADMINISTRATIVE: ADMINISTRATIVE_COLOUR,
+        UNPLACED: UNPLACED_COLOUR,
+        NO_CHOICES: NO_CHOICES_COLOUR,
+    }
+    colours = [colour_of[outcome] for outcome in facts.outcomes]
+    white_text = {*facts.buckets[:2], GUARANTEED, UNPLACED}
     labels = [label for label, _, _ in bars]
 
     def draw(figure):
@@ -993,7 +1328,7 @@ def _choice_chart(bars, facts: Facts, fmt: Formatter) -> str:
                 share = part / total
                 ax.barh(row, share, left=left, color=colours[i], edgecolor="white", height=0.7)
                 if share >= 0.06:
-                    dark = i < 2 or facts.outcomes[i] == UNPLACED
+                    dark = facts.outcomes[i] in white_text
                     ax.text(
                         left + share / 2,
                         row,

@@ -102,7 +102,10 @@ def build_results(city: CityInput, market: Market, outcome: Outcome) -> Results:
         "unplaced": market.n_applicants - n_placed,
         "applicants_without_choices": int((~has_choices).sum()),
         "placed_first_choice": int(
-            (placed_pair[placed_pair >= 0] == market.choice_offsets[:-1][placed_pair >= 0]).sum()
+            (
+                (placed_pair[placed_pair >= 0] == market.choice_offsets[:-1][placed_pair >= 0])
+                & market.choice_ranked[placed_pair[placed_pair >= 0]]
+            ).sum()
         ),
         "ineligible_choices": int((ranked & ~market.choice_eligible).sum()),
         "waitlist_entries": len(waitlists),

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from lottery.audit import audit_results, first_difference
-from lottery.bundle import redact_applicants, write_audit_bundle
+from lottery.audit import INPUT_FILES, audit_results, first_difference
+from lottery.bundle import KEPT_COLUMNS, kept_columns, redact_applicants, write_audit_bundle
 from lottery.engine import run_lottery
 from lottery.seed import look_up_lottery_number, seed_commitment
 from lottery.tiebreak import lottery_number
@@ -28,6 +28,18 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "city"
 SEED = "2026-spring"
 COMMITMENT = hashlib.sha256(SEED.encode("utf-8")).hexdigest()
 REPRODUCED = "Reproduced byte for byte"
+OUTPUTS = (
+    "choice_results.csv",
+    "placements.csv",
+    "programs_summary.csv",
+    "reserve_report.csv",
+    "waitlists.csv",
+)
+
+
+def example_inputs() -> list[str]:
+    """The input files of the example city, in name order (reserves.csv when it has one)."""
+    return sorted(name for name in INPUT_FILES if (EXAMPLE / name).is_file())
 
 
 @pytest.fixture(scope="module")
@@ -67,11 +79,9 @@ def test_audit_reproduces_the_example_city_byte_for_byte(invoke, example_run):
     assert REPRODUCED in result.stdout
     assert (
         "  outputs compared:  choice_results.csv, manifest.json, placements.csv, "
-        "programs_summary.csv, waitlists.csv" in result.stdout
+        "programs_summary.csv, reserve_report.csv, waitlists.csv" in result.stdout
     )
-    assert "  inputs checked:    applicants.csv, choices.csv, policy.toml, programs.csv" in (
-        result.stdout
-    )
+    assert f"  inputs checked:    {', '.join(example_inputs())}" in result.stdout
 
 
 def test_audit_reproduces_a_run_with_a_default_policy(invoke, city, tmp_path):
@@ -100,9 +110,10 @@ def test_one_changed_input_byte_names_the_file(invoke, results, inputs):
 
     report = audit_results(results, inputs)
     # A first name changes no placement: only the recorded checksum differs.
+    line = lines_of(results / "manifest.json").index(f'    "applicants.csv": "{original}",') + 1
     assert findings(report) == [
         ("applicants.csv", "input-changed", None),
-        ("manifest.json", "output-differs", 18),
+        ("manifest.json", "output-differs", line),
     ]
     result = invoke("audit", results, "--inputs", inputs)
     assert result.exit_code == 1
@@ -144,14 +155,10 @@ def test_a_changed_seed_in_the_manifest_reports_the_first_differing_rows(results
     report = audit_results(results, inputs)
     assert report.rerun == 'seed "2026-fall"'
     by_file = {f.file: f for f in report.findings}
-    assert set(by_file) == {
-        "choice_results.csv",
-        "manifest.json",
-        "placements.csv",
-        "programs_summary.csv",
-        "waitlists.csv",
-    }
-    for name in ("choice_results.csv", "placements.csv", "programs_summary.csv", "waitlists.csv"):
+    changed = [n for n in OUTPUTS if (results / n).read_bytes() != (other / n).read_bytes()]
+    assert {"choice_results.csv", "placements.csv", "waitlists.csv"} <= set(changed)
+    assert set(by_file) == {"manifest.json", *changed}
+    for name in changed:
         recorded, rerun = lines_of(results / name), lines_of(other / name)
         line = next(i for i, (a, b) in enumerate(zip(recorded, rerun, strict=True), 1) if a != b)
         finding = by_file[name]
@@ -367,14 +374,12 @@ def test_bundle_holds_inputs_outputs_and_its_record(bundle):
         assert archive.namelist() == [
             "README.txt",
             "bundle.json",
-            "inputs/applicants.csv",
-            "inputs/choices.csv",
-            "inputs/policy.toml",
-            "inputs/programs.csv",
+            *(f"inputs/{name}" for name in example_inputs()),
             "outputs/choice_results.csv",
             "outputs/manifest.json",
             "outputs/placements.csv",
             "outputs/programs_summary.csv",
+            "outputs/reserve_report.csv",
             "outputs/waitlists.csv",
         ]
 
@@ -415,6 +420,7 @@ def test_bundle_records_the_original_manifest_and_both_checksums(bundle, tmp_pat
     record = json.loads((folder / "bundle.json").read_text(encoding="utf-8"))
     assert record["manifest"] == json.loads((example_run / "manifest.json").read_text())
     redacted = (folder / "inputs" / "applicants.csv").read_bytes()
+    kept = kept_columns(redacted)  # coordinates and tags, if the example city has them
     assert record["redacted"] == {
         "applicants.csv": {
             "columns": ["first_name", "last_name", "guardian_name", "address"],
@@ -423,6 +429,7 @@ def test_bundle_records_the_original_manifest_and_both_checksums(bundle, tmp_pat
                 (EXAMPLE / "applicants.csv").read_bytes()
             ).hexdigest(),
             "sha256": hashlib.sha256(redacted).hexdigest(),
+            **({"kept": {column: KEPT_COLUMNS[column] for column in kept}} if kept else {}),
         }
     }
 
@@ -461,9 +468,12 @@ def test_bundle_never_overwrites_a_file(invoke, example_run, tmp_path):
 def test_bundle_command_reports_what_it_wrote(invoke, example_run, tmp_path):
     result = invoke("audit-bundle", example_run, "--inputs", EXAMPLE, tmp_path / "b.zip")
     assert result.exit_code == 0, result.stderr
+    applicants = len(lines_of(EXAMPLE / "applicants.csv")) - 2  # a header and a final ""
+    files = 2 + len(example_inputs()) + 1 + len(OUTPUTS)  # README, bundle.json, manifest
     assert result.stdout.split("\n")[1:3] == [
-        "  files:     11",
-        "  redacted:  first_name, last_name, guardian_name, address in 360 rows of applicants.csv",
+        f"  files:     {files}",
+        "  redacted:  first_name, last_name, guardian_name, address in "
+        f"{applicants} rows of applicants.csv",
     ]
 
 
@@ -489,3 +499,115 @@ def test_a_manifest_naming_a_foreign_file_is_refused(invoke, results, inputs):
     result = invoke("audit", results, "--inputs", inputs)
     assert result.exit_code == 2
     assert "lists files that no lottery run writes or reads: ['../secret.txt']" in result.stderr
+
+
+# ----------------------------------------------------------------------------- seat policy
+
+POLICY_FILES = {
+    "programs": (
+        "program_id,school_id,school_name,sector,grade,seats,zones,held_seats,offer_target,"
+        "requires_tags,administrative_zones,latitude,longitude\n"
+        "P1,S1,One,district,K,2,Z1,,,,Z1,40.0,-75.0\n"
+        "P2,S2,Two,charter,K,2,,,3,,,40.1,-75.0\n"
+        "P3,S3,Three,district,K,3,Z2,1,,iep,Z1;Z2,,\n"
+    ),
+    "applicants": (
+        "applicant_id,first_name,last_name,grade,guardian_name,zone,tags,"
+        "guaranteed_program_id,family_id,latitude,longitude,accepts_administrative\n"
+        "A1,Ann,Ames,K,Gail Ames,Z1,frl,,F1,40.001,-75.0,\n"
+        "A2,Bob,Ames,K,Gail Ames,Z1,,,F1,40.001,-75.0,\n"
+        "A3,Cy,Cole,K,Hal Cole,Z2,iep,P1,,,,\n"
+        "A4,Di,Dunn,K,Ida Dunn,Z1,,,,,,\n"
+        "A5,Ed,Eck,K,Jo Eck,Z1,frl,,,,,false\n"
+        "A6,Flo,Fox,K,Kim Fox,Z1,,,,,,\n"
+        "A7,Gus,Gray,K,Lee Gray,Z2,iep,,,,,\n"
+        "A8,Hu,Hill,K,Mo Hill,Z1,,,,,,\n"
+    ),
+    "choices": (
+        "applicant_id,rank,program_id\n"
+        "A1,1,P2\nA1,2,P1\nA2,1,P2\nA3,1,P2\nA4,1,P2\nA4,2,P3\nA5,1,P2\nA6,1,P2\nA7,1,P2\n"
+    ),
+    "reserves_csv": "program_id,category,seats,share\nP2,tag:frl,1,\nP1,proximity:0.5,,0.5\n",
+    "policy": (
+        '[priority]\norder = ["continuing", "sibling_offered", "tag:iep", "zone"]\n'
+        '[reserves]\nprecedence = "open_first"\n'
+    ),
+}
+
+
+@pytest.fixture
+def policy_run(make_city, tmp_path):
+    """A city with reserves (reserves.csv), held seats, an offer target, eligibility, a
+    guarantee, a linked family, coordinates and the zone guarantee, run with SEED."""
+    city = make_city("policy-city", **POLICY_FILES)
+    out = tmp_path / "policy-results"
+    run_lottery(city.path, out, SEED)
+    return city, out
+
+
+def test_audit_reproduces_a_run_with_reserves_and_compares_the_reserve_report(policy_run):
+    city, out = policy_run
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert "reserves.csv" in manifest["inputs"] and "reserve_report.csv" in manifest["outputs"]
+    assert len(lines_of(out / "reserve_report.csv")) > 2  # a header, rows, a final ""
+    report = audit_results(out, city.path)
+    assert report.reproduced, report.lines()
+    assert "reserves.csv" in report.inputs_checked
+    assert "reserve_report.csv" in report.outputs_compared
+
+
+def test_a_changed_reserve_report_row_is_reported_with_its_line(policy_run):
+    city, out = policy_run
+    rows = lines_of(out / "reserve_report.csv")
+    original = rows[1]
+    cells = original.split(",")
+    cells[4] = str(int(cells[4]) + 1)  # filled_by_category
+    rows[1] = ",".join(cells)
+    (out / "reserve_report.csv").write_text("\n".join(rows), encoding="utf-8")
+    report = audit_results(out, city.path)
+    assert findings(report) == [("reserve_report.csv", "output-differs", 2)]
+    assert (report.findings[0].recorded, report.findings[0].rerun) == (rows[1], original)
+
+
+def test_a_changed_reserves_csv_is_an_input_change(policy_run):
+    city, out = policy_run
+    city.write("reserves.csv", "program_id,category,seats,share\nP2,tag:frl,2,\n")
+    kinds = findings(audit_results(out, city.path))
+    assert kinds[0] == ("reserves.csv", "input-changed", None)
+    assert ("reserve_report.csv", "output-differs", 2) in kinds
+
+
+def test_bundle_of_a_reserve_run_keeps_coordinates_and_tags_and_says_why(policy_run, tmp_path):
+    city, out = policy_run
+    path = tmp_path / "policy.zip"
+    report = write_audit_bundle(out, city.path, path)
+    assert report.kept_columns == ("tags", "latitude", "longitude")
+    assert "inputs/reserves.csv" in report.entries
+    assert "outputs/reserve_report.csv" in report.entries
+    folder = unpack(path, tmp_path / "unpacked")
+    rows = list(csv.DictReader(io.StringIO((folder / "inputs/applicants.csv").read_text())))
+    original = list(csv.DictReader(io.StringIO(city.read("applicants"))))
+    for column in ("latitude", "longitude", "tags", "family_id", "guaranteed_program_id"):
+        assert [r[column] for r in rows] == [r[column] for r in original], column
+    assert {r["guardian_name"] for r in rows} == {"-"}
+    record = json.loads((folder / "bundle.json").read_text(encoding="utf-8"))
+    kept = record["redacted"]["applicants.csv"]["kept"]
+    assert list(kept) == ["latitude", "longitude", "tags"]  # JSON keys are sorted
+    assert "proximity priority" in kept["latitude"] and "eligibility" in kept["tags"]
+    readme = (folder / "README.txt").read_text(encoding="utf-8")
+    assert "Kept although personal, because placements depend on them" in readme
+    assert "tags, latitude, longitude" in readme
+    audit = audit_results(folder)
+    assert audit.reproduced, audit.lines()
+    assert "latitude, longitude, tags were kept although personal" in " ".join(audit.notes)
+
+
+def test_bundle_of_a_run_without_coordinates_or_tags_records_nothing_kept(city, tmp_path):
+    out = tmp_path / "results"
+    run_lottery(city.path, out, SEED)
+    path = tmp_path / "plain.zip"
+    assert write_audit_bundle(out, city.path, path).kept_columns == ()
+    folder = unpack(path, tmp_path / "unpacked")
+    record = json.loads((folder / "bundle.json").read_text(encoding="utf-8"))
+    assert "kept" not in record["redacted"]["applicants.csv"]
+    assert "Kept although personal" not in (folder / "README.txt").read_text(encoding="utf-8")

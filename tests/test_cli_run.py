@@ -73,7 +73,8 @@ def test_run_prints_where_results_are_and_a_five_line_summary(invoke, city, tmp_
         f"Results written to {out}\n"
         "  applicants:        8\n"
         "  placed:            7 (6 at their first choice)\n"
-        "  unplaced:          1 (0 ranked no program)\n"
+        "  unplaced:          1\n"
+        "  ranked no program: 0\n"
         "  seats:             7 in 4 programs\n"
         "  waitlist entries:  3\n"
     )

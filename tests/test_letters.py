@@ -11,10 +11,13 @@ conftest.py pins the mailing order of the merged PDF.
 from __future__ import annotations
 
 import csv
+import hashlib
+import html
 import io
 import re
 import shutil
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -113,10 +116,20 @@ def test_accents_survive_in_the_pdf_and_the_html(example):
     assert "Estimado/a José González:" in text
     assert "Asignación escolar de Alejandro González" in text
     assert "Próximos pasos" in text
-    text = pdf_text(out / LETTERS_DIR / "A000010.pdf")  # Adriana Lima, Portuguese
-    assert "Não foi possível oferecer a Lucas uma vaga" in text
+    # A Portuguese family with a kindergarten choice on a waitlist.
+    waitlisted = {
+        r["applicant_id"] for r in rows(out / "choice_results.csv") if r["waitlist_position"]
+    }
+    portuguese = next(
+        r
+        for r in rows(EXAMPLE / "applicants.csv")
+        if r["language"] == "pt" and r["grade"] == "K" and r["applicant_id"] in waitlisted
+    )
+    text = pdf_text(out / LETTERS_DIR / f"{portuguese['applicant_id']}.pdf")
+    assert f"Prezado(a) {portuguese['guardian_name']}," in text
     assert "jardim de infância" in text
-    assert "posição" in text
+    assert "Lista de espera, posição" in text
+    assert "Próximos passos" in text
     html = (out / LETTERS_DIR / "A000016.html").read_text(encoding="utf-8")
     assert '<html lang="es">' in html and "José González" in html
 
@@ -127,7 +140,12 @@ def test_unknown_language_falls_back_to_english_with_a_note(example):
         r["applicant_id"] for r in rows(EXAMPLE / "applicants.csv") if r["language"] == "vi"
     ]
     assert summary.fallback == {"vi": len(vietnamese)}
-    assert summary.languages == {"en": 277 + 15, "es": 53, "pt": 15}  # 277 ask for en
+    asked = Counter(r["language"] for r in rows(EXAMPLE / "applicants.csv"))
+    assert summary.languages == {
+        "en": asked["en"] + len(vietnamese),
+        "es": asked["es"],
+        "pt": asked["pt"],
+    }
     text = pdf_text(out / LETTERS_DIR / f"{vietnamese[0]}.pdf")
     assert "Translations of this letter are available on request" in text
     assert "Dear " in text
@@ -342,3 +360,205 @@ def test_letters_render_with_poppler(example, tmp_path):
     )
     assert done.returncode == 0 and not done.stderr, done.stderr
     assert sorted(p.name for p in tmp_path.iterdir())[:1] == ["page-1.png"]
+
+
+# ----------------------------------------------------------------------------- seat policy
+
+POLICY_PROGRAMS = """\
+program_id,school_id,school_name,sector,grade,seats,zones,administrative_zones,requires_tags
+ASH-K,ASH,Ash Academy,charter,K,2,,,gifted
+ELM-K,ELM,Elm Elementary,district,K,1,N,N,
+OAK-K,OAK,Oak Charter Academy,charter,K,1,,,
+PINE-K,PINE,Pine School,district,K,2,N,N,
+"""
+POLICY_APPLICANTS = """\
+applicant_id,first_name,last_name,grade,zone,sibling_school_ids,language,guardian_name,\
+address,tags,guaranteed_program_id,family_id
+D1,Ana,Lopez,K,S,OAK,es,Maria Lopez,12 Elm St,,,
+D2,Ben,Smith,K,S,,en,Carol Smith,3 River Rd,,,
+D3,Cara,Jones,K,S,,pt,Dan Jones,,,PINE-K,
+D4,Dev,Patel,K,N,,en,Raj Patel,,,,
+D5,Eli,Brown,K,N,,es,Fay Brown,,,,
+D6,Fay,Green,K,S,,en,Gil Green,,gifted,,F1
+D7,Gus,Green,K,S,,en,Gil Green,,,,F1
+"""
+POLICY_CHOICES = """\
+applicant_id,rank,program_id
+D1,1,OAK-K
+D2,1,OAK-K
+D2,2,ASH-K
+D3,1,OAK-K
+D4,1,OAK-K
+D6,1,ASH-K
+D7,1,ASH-K
+D7,2,OAK-K
+"""
+
+
+@pytest.fixture
+def policy_city(make_city, tmp_path):
+    """A kindergarten with every status: D1 and D6 placed (D1 by sibling priority at the
+    one-seat OAK-K), D3 guaranteed PINE-K (unranked), D4 (ranked only OAK-K) and D5 (ranked
+    nothing) given seats in zone N by the zone guarantee, D2 and D7 unplaced. ASH-K is open
+    only to tag "gifted", so D2's and D7's choices there are ineligible; D6 and D7 are a
+    linked family (F1)."""
+    city = make_city(
+        "policy-city",
+        programs=POLICY_PROGRAMS,
+        applicants=POLICY_APPLICANTS,
+        choices=POLICY_CHOICES,
+        policy='[priority]\norder = ["sibling"]\n',
+    )
+    out = tmp_path / "policy-results"
+    run_lottery(city.path, out, SEED)
+    return city, out
+
+
+def test_letters_word_every_status_in_every_language(policy_city):
+    city, out = policy_city
+    placements = {r["applicant_id"]: r for r in rows(out / "placements.csv")}
+    assert {a: (r["status"], r["program_id"]) for a, r in placements.items()} == {
+        "D1": ("placed", "OAK-K"),
+        "D2": ("unplaced", ""),
+        "D3": ("guaranteed", "PINE-K"),
+        "D4": ("administrative", "PINE-K"),
+        "D5": ("administrative", "ELM-K"),
+        "D6": ("placed", "ASH-K"),
+        "D7": ("unplaced", ""),
+    }
+    summary = generate_letters(out, city.path)
+    assert summary.letters == 7 and summary.languages == {"en": 4, "es": 2, "pt": 1}
+    expected = {
+        "D3": [  # guaranteed, Portuguese
+            "Cara tem uma vaga em Pine School (PINE-K), a escola garantida a Cara. Nenhuma das "
+            "escolas que você escolheu tinha lugar para Cara, por isso Cara mantém esta vaga "
+            "garantida.",
+            "Para aceitar esta vaga",
+            "Cara também continua na lista de espera da escola que você escolheu. Se",
+        ],
+        "D4": [  # administrative at a program not ranked, English
+            "The district assigned Dev a seat at Pine School (PINE-K) in your zone because "
+            "none of the schools you ranked had room.",
+            "To accept this seat, contact us.",
+            "Dev also stays on the waitlist of the school you ranked. If a seat opens there",
+        ],
+        "D5": [  # administrative, ranked nothing, Spanish
+            "Usted no eligió ninguna escuela, así que el distrito asignó a Eli una plaza en Elm "
+            "Elementary (ELM-K), en su zona.",
+            "Para aceptar esta plaza, comuníquese con nosotros.",
+        ],
+        "D2": [  # unplaced: waitlisted at one choice, not eligible at the other
+            "We could not offer Ben a seat at any of the schools you ranked. Ben is on the "
+            "waitlist of one of them.",
+            "Ash Academy (ASH-K) Not eligible",
+            '"Not eligible": the program is open only to students who meet a requirement that '
+            "Ben does not meet, so Ben was not considered there and is not on its waitlist.",
+            "Ben stays on the waitlist shown above.",
+        ],
+        "D1": ["Ana ha recibido una plaza en Oak Charter Academy (OAK-K), su 1.ª opción."],
+    }
+    for aid, sentences in expected.items():
+        text = pdf_text(out / LETTERS_DIR / f"{aid}.pdf")
+        page = " ".join(
+            html.unescape(
+                re.sub(
+                    r"<[^>]+>", " ", (out / LETTERS_DIR / f"{aid}.html").read_text(encoding="utf-8")
+                )
+            ).split()
+        )
+        for sentence in sentences:
+            assert sentence in text, (aid, sentence, text)
+            assert sentence in page, (aid, sentence)
+    for aid in ("D3", "D4", "D5"):  # a seat is never worded as no seat
+        text = pdf_text(out / LETTERS_DIR / f"{aid}.pdf")
+        assert "could not offer" not in text and "No pudimos" not in text
+        assert "Não foi possível" not in text
+
+
+def test_a_family_letter_explains_the_family_lottery_number(policy_city):
+    city, out = policy_city
+    generate_letters(out, city.path)
+    placed = {r["applicant_id"]: r for r in rows(out / "placements.csv")}
+    family = placed["D7"]["family_lottery_number"]
+    assert family and family == placed["D6"]["family_lottery_number"]
+    digest = hashlib.sha256(f"{SEED}|family:F1".encode()).hexdigest()
+    assert int(digest[:16], 16) == int(family)
+    text = pdf_text(out / LETTERS_DIR / "D7.pdf")
+    assert (
+        f"Your lottery number is {placed['D7']['lottery_number']}. Gus applied together with "
+        f"family members, so every school ordered your family by the family's lottery number, "
+        f"{family}, and then by your own number: this gives you lottery rank "
+        f"{placed['D7']['lottery_rank']} of 7." in text
+    )
+    assert f"{SEED}|family:F1 ({digest[:16]})" in text
+    assert "family" not in pdf_text(out / LETTERS_DIR / "D2.pdf")
+
+
+def test_a_letter_explains_reserved_seats_at_a_ranked_program(make_city, tmp_path):
+    """P1 keeps one of its two seats for tag frl and leaves it empty when no member
+    applies (unfilled = "empty"): one of B1 and B2 is turned away although a seat stays
+    empty, so the program has no cutoff for its open seats."""
+    city = make_city(
+        "reserved",
+        programs="program_id,school_id,school_name,sector,grade,seats,zones\n"
+        "P1,S1,One,district,K,2,Z1\n",
+        applicants="applicant_id,first_name,last_name,grade,guardian_name,zone\n"
+        "B1,Bo,One,K,G1,Z1\nB2,Bea,Two,K,G2,Z1\n",
+        choices="applicant_id,rank,program_id\nB1,1,P1\nB2,1,P1\n",
+        reserves_csv="program_id,category,seats,share\nP1,tag:frl,1,\n",
+        policy='[reserves]\nunfilled = "empty"\n',
+    )
+    out = tmp_path / "results"
+    run_lottery(city.path, out, SEED)
+    placed = {r["applicant_id"]: r for r in rows(out / "placements.csv")}
+    unplaced = [a for a, r in placed.items() if r["status"] == "unplaced"]
+    assert len(unplaced) == 1
+    generate_letters(out, city.path)
+    aid = unplaced[0]
+    text = pdf_text(out / LETTERS_DIR / f"{aid}.pdf")
+    assert "One (P1) Waitlist, position 1 lives in the zone" in text
+    assert "nobody turned away" not in text  # no cutoff, but not "nobody turned away"
+    assert (
+        "Some of these schools keep some of their seats for particular groups of applicants: "
+        "there, the last column is about the seats open to everyone, and a member of such a "
+        "group may get a reserved seat after that applicant." in text
+    )
+    other = next(a for a in placed if a != aid)
+    assert "Some of these schools keep" in pdf_text(out / LETTERS_DIR / f"{other}.pdf")
+
+
+def test_a_template_that_does_not_word_the_new_statuses_is_refused(policy_city):
+    """A template edited before guaranteed and administrative seats existed would tell
+    these families that no seat could be offered."""
+    city, out = policy_city
+    custom = out.parent / "old-templates"
+    custom.mkdir()
+    english = (SHIPPED_TEMPLATES / "en.html").read_text(encoding="utf-8")
+    old = english.replace('{%- if letter.status == "guaranteed" -%}', "{%- if false -%}")
+    old = old.replace('{%- elif letter.status == "administrative" -%}', "{%- elif false -%}")
+    old = old.replace("{%- elif o -%}", "{%- elif letter.placed -%}")
+    assert old.count("{%- if false -%}") == 1 and old.count("{%- elif false -%}") == 1
+    (custom / "en.html").write_text(old, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        generate_letters(out, city.path, templates_dir=custom)
+    assert caught.value.lines()[0] == (
+        'en.html: the outcome of the letter of D4 (status "administrative") does not name Pine '
+        "School, the school where D4 has a seat: the template does not word this status; copy "
+        "the outcome macro of the shipped template"
+    )
+    assert not (out / LETTERS_DIR).exists()
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler) not installed")
+def test_seat_policy_letters_render_with_poppler(policy_city, tmp_path):
+    city, out = policy_city
+    generate_letters(out, city.path)
+    for aid in ("D2", "D3", "D4", "D5", "D7"):
+        done = subprocess.run(
+            ["pdftoppm", "-r", "30", "-png", out / LETTERS_DIR / f"{aid}.pdf", tmp_path / aid],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0 and not done.stderr, (aid, done.stderr)
+        assert (tmp_path / f"{aid}-1.png").stat().st_size > 1000

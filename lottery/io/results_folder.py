@@ -22,6 +22,7 @@ PLACEMENTS = "placements.csv"
 WAITLISTS = "waitlists.csv"
 SUMMARY = "programs_summary.csv"
 CHOICE_RESULTS = "choice_results.csv"
+RESERVE_REPORT = "reserve_report.csv"
 
 COLUMNS = {
     PLACEMENTS: (
@@ -32,7 +33,9 @@ COLUMNS = {
         "school_id",
         "choice_rank",
         "priority",
+        "seat",
         "lottery_number",
+        "family_lottery_number",
         "lottery_rank",
     ),
     WAITLISTS: (
@@ -50,11 +53,16 @@ COLUMNS = {
         "sector",
         "grade",
         "seats",
+        "held_seats",
+        "offered_seats",
         "applicants",
         "first_choice_applicants",
         "placed",
+        "administrative",
         "open_seats",
         "waitlisted",
+        "reserved_seats",
+        "reserved_filled",
         "cutoff_priority",
         "cutoff_lottery_rank",
     ),
@@ -67,6 +75,18 @@ COLUMNS = {
         "waitlist_position",
         "cutoff_priority",
         "cutoff_lottery_rank",
+    ),
+    RESERVE_REPORT: (
+        "program_id",
+        "school_id",
+        "category",
+        "reserved_seats",
+        "filled_by_category",
+        "category_applicants",
+        "category_admitted",
+        "category_admitted_without_reserves",
+        "admitted_only_with_reserves",
+        "admitted_only_without_reserves",
     ),
 }
 
@@ -82,6 +102,7 @@ class RunOutputs:
     waitlists: pd.DataFrame
     programs_summary: pd.DataFrame
     choice_results: pd.DataFrame
+    reserve_report: pd.DataFrame
 
 
 def read_run_outputs(out_dir: Path, input_dir: Path | None = None) -> RunOutputs:
@@ -106,7 +127,8 @@ def read_run_outputs(out_dir: Path, input_dir: Path | None = None) -> RunOutputs
     if not isinstance(outputs, dict):
         raise UsageError(f"{manifest_path} does not record the run's output files.")
     problems = []
-    for name in COLUMNS:
+    # The tables read here, then any other output the manifest lists.
+    for name in [*COLUMNS, *sorted(set(outputs) - set(COLUMNS))]:
         path = out_dir / name
         if name not in outputs:
             problems.append(
@@ -142,6 +164,7 @@ def read_run_outputs(out_dir: Path, input_dir: Path | None = None) -> RunOutputs
         waitlists=tables[WAITLISTS],
         programs_summary=tables[SUMMARY],
         choice_results=tables[CHOICE_RESULTS],
+        reserve_report=tables[RESERVE_REPORT],
     )
 
 

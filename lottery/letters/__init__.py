@@ -243,6 +243,7 @@ def _characters(letters: list[Letter], config: LettersConfig, environment) -> se
         for text in (letter.first_name, letter.last_name, letter.guardian_name, letter.address)
     ]
     texts += sorted({c.school_name for letter in letters for c in letter.choices})
+    texts += sorted({letter.offer.school_name for letter in letters if letter.offer})
     texts.append(config.model_dump_json())
     texts += [letter.lottery.seed for letter in letters[:1]]
     for name in environment.list_templates():

@@ -3,8 +3,23 @@
 Nothing here is recomputed: results, priorities, waitlist positions, cutoffs, lottery
 numbers and ranks are read from the results folder (``choice_results.csv``,
 ``placements.csv``, ``waitlists.csv``, ``programs_summary.csv``, ``manifest.json``); names,
-guardians, addresses, zones and languages from ``applicants.csv``. The templates and
-the PDF layout only word and place these values.
+guardians, addresses, zones, languages and family IDs from ``applicants.csv``. The
+templates and the PDF layout only word and place these values.
+
+An applicant's ``status`` is the one ``placements.csv`` records (see docs/outputs.md):
+
+``placed``
+    placed by the match at a program they ranked;
+``guaranteed``
+    placed at their guaranteed program, which they did not rank, because nothing they
+    ranked worked out;
+``administrative``
+    given a seat by the zone guarantee after the match (at a program they may or may
+    not have ranked);
+``unplaced``
+    no seat.
+
+Every status but ``unplaced`` holds a seat: :attr:`Letter.offer` names it.
 """
 
 from __future__ import annotations
@@ -17,6 +32,12 @@ from lottery.io.results_folder import RunOutputs
 from lottery.records import Applicants
 
 EXTERNAL_LOTTERY = "external lottery"
+PLACED = "placed"
+GUARANTEED = "guaranteed"
+ADMINISTRATIVE = "administrative"
+UNPLACED = "unplaced"
+STATUSES = (PLACED, GUARANTEED, ADMINISTRATIVE, UNPLACED)
+"""Every ``status`` of placements.csv; all but ``unplaced`` hold a seat."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +55,20 @@ class Choice:
     cutoff_lottery_rank: int | None
     lottery_rank: int | None
     """The applicant's lottery rank at this program, where the outputs show it."""
+    reserved_seats: int = 0
+    """Seats the program reserves for categories of applicants (programs_summary.csv);
+    its cutoff is then that of its open seats."""
+
+
+@dataclass(frozen=True)
+class Offer:
+    """The seat an applicant holds, however they got it (placements.csv)."""
+
+    program_id: str
+    school_id: str
+    school_name: str
+    rank: int | None
+    """The rank the applicant gave the program, or ``None`` if they did not rank it."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +90,13 @@ class Lottery:
     program_id: str
     text: str
     shell_command: str
+    family_id: str = ""
+    """The applicant's family, when they apply together with linked family members
+    (their programs then order them by the family's number first); else blank."""
+    family_number: str = ""
+    family_hex: str = ""
+    family_text: str = ""
+    family_shell_command: str = ""
 
 
 @dataclass(frozen=True)
@@ -70,13 +112,27 @@ class Letter:
     grade: str
     language: str
     status: str
+    """``placed``, ``guaranteed``, ``administrative`` or ``unplaced`` (see the module)."""
+    offer: Offer | None
+    """The seat the applicant holds (every status but ``unplaced``)."""
     placed: Choice | None
+    """The ranked choice the seat is at, if the applicant ranked it."""
     choices: tuple[Choice, ...]
     lottery: Lottery
 
     @property
     def waitlisted(self) -> int:
         return sum(c.result == "waitlisted" for c in self.choices)
+
+    @property
+    def reserves(self) -> bool:
+        """Whether a program the applicant ranked reserves seats for some applicants."""
+        return any(c.reserved_seats for c in self.choices)
+
+    @property
+    def ineligible(self) -> int:
+        """How many ranked programs the applicant was not eligible for (not considered)."""
+        return sum(c.result == "ineligible" for c in self.choices)
 
     @property
     def mailing_key(self) -> tuple[str, str, str]:
@@ -100,6 +156,7 @@ def build_letters(applicants: Applicants, outputs: RunOutputs) -> list[Letter]:
             strict=True,
         )
     )
+    reserved = dict(zip(summary["program_id"], summary["reserved_seats"], strict=True))
     placements = {
         row[0]: row
         for row in zip(
@@ -107,6 +164,9 @@ def build_letters(applicants: Applicants, outputs: RunOutputs) -> list[Letter]:
             outputs.placements["program_id"],
             outputs.placements["lottery_number"],
             outputs.placements["lottery_rank"],
+            outputs.placements["status"],
+            outputs.placements["choice_rank"],
+            outputs.placements["family_lottery_number"],
             strict=True,
         )
     }
@@ -140,7 +200,7 @@ def build_letters(applicants: Applicants, outputs: RunOutputs) -> list[Letter]:
     n_applicants = len(applicants)
 
     letters = []
-    for aid, first, last, guardian, address, zone, grade, language in zip(
+    for aid, first, last, guardian, address, zone, grade, language, family_id in zip(
         applicants.id.tolist(),
         applicants.first_name.tolist(),
         applicants.last_name.tolist(),
@@ -149,9 +209,10 @@ def build_letters(applicants: Applicants, outputs: RunOutputs) -> list[Letter]:
         applicants.zone.tolist(),
         applicants.grade.tolist(),
         applicants.language.tolist(),
+        applicants.family_id.tolist(),
         strict=True,
     ):
-        _, placed_program, number, rank = placements[aid]
+        _, placed_program, number, rank, status, choice_rank, family_number = placements[aid]
         choices = tuple(
             Choice(
                 rank=int(r[1]),
@@ -164,13 +225,26 @@ def build_letters(applicants: Applicants, outputs: RunOutputs) -> list[Letter]:
                 cutoff_priority=r[6],
                 cutoff_lottery_rank=_int(r[7]),
                 lottery_rank=_own_rank(tiebreak, rank, r[3], waitlist_rank.get((aid, r[2]))),
+                reserved_seats=_int(reserved[r[2]]) or 0,
             )
             for r in choice_rows.get(aid, ())
         )
         placed = next((c for c in choices if c.result == "placed"), None)
-        text = f"{seed}|{aid}" + (f"|{placed_program}" if tiebreak == "multiple" else "")
-        if tiebreak == "multiple" and not placed_program:
-            text = f"{seed}|{aid}|PROGRAM_ID"
+        offer = (
+            Offer(
+                program_id=placed_program,
+                school_id=schools[placed_program][0],
+                school_name=schools[placed_program][1],
+                rank=_int(choice_rank),
+            )
+            if status != UNPLACED and placed_program
+            else None
+        )
+        suffix = ""
+        if tiebreak == "multiple":  # the number at the seat's program, where there is one
+            suffix = f"|{placed_program if number else 'PROGRAM_ID'}"
+        text = f"{seed}|{aid}{suffix}"
+        family_text = f"{seed}|family:{family_id}{suffix}" if family_number else ""
         letters.append(
             Letter(
                 applicant_id=aid,
@@ -181,7 +255,8 @@ def build_letters(applicants: Applicants, outputs: RunOutputs) -> list[Letter]:
                 zone=zone,
                 grade=grade,
                 language=language,
-                status="placed" if placed else "unplaced",
+                status=status,
+                offer=offer,
                 placed=placed,
                 choices=choices,
                 lottery=Lottery(
@@ -194,14 +269,24 @@ def build_letters(applicants: Applicants, outputs: RunOutputs) -> list[Letter]:
                     applicants=n_applicants,
                     program_id=placed_program if tiebreak == "multiple" else "",
                     text=text if source == "seed" else "",
-                    shell_command=f"printf '%s' {shlex.quote(text)} | sha256sum"
-                    if source == "seed"
+                    shell_command=_command(text) if source == "seed" else "",
+                    family_id=family_id if family_number else "",
+                    family_number=family_number,
+                    family_hex=format(int(family_number), "016x") if family_number else "",
+                    family_text=family_text if source == "seed" else "",
+                    family_shell_command=_command(family_text)
+                    if source == "seed" and family_text
                     else "",
                 ),
             )
         )
     letters.sort(key=lambda letter: letter.mailing_key)
     return letters
+
+
+def _command(text: str) -> str:
+    """A shell command that prints the SHA-256 of ``text``."""
+    return f"printf '%s' {shlex.quote(text)} | sha256sum"
 
 
 def _own_rank(tiebreak: str, placed_rank: str, result: str, waitlisted: int | None) -> int | None:

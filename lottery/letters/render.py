@@ -29,7 +29,7 @@ from pypdf import PdfReader, PdfWriter
 
 from lottery.errors import InputError, Problem
 from lottery.letters.config import LettersConfig
-from lottery.letters.model import Letter
+from lottery.letters.model import ADMINISTRATIVE, GUARANTEED, Letter
 
 SHIPPED_TEMPLATES = Path(__file__).with_name("templates")
 DEFAULT_LANGUAGE = "en"
@@ -81,6 +81,9 @@ WORDING = (
     "page",
 )
 """Every value and macro a template must define: the PDF is laid out from these."""
+WORDED_STATUSES = (GUARANTEED, ADMINISTRATIVE)
+"""Statuses whose letters must name the school offered in their outcome (see
+:func:`status_problem`)."""
 
 
 # ----------------------------------------------------------------------------- templates
@@ -128,6 +131,11 @@ class Wording:
     def __init__(self, module, template_file: str):
         self._module = module
         self._file = template_file
+
+    @property
+    def file(self) -> str:
+        """The template file the wording comes from (``en.html``, ...)."""
+        return self._file
 
     def __call__(self, name: str, *args) -> str:
         try:
@@ -242,6 +250,9 @@ def render_chunk(job: tuple[int, list[Letter]]) -> ChunkResult:
     for letter in letters:
         try:
             wording, html, fallback = render_template(letter)
+            problem = status_problem(letter, wording)
+            if problem is not None:
+                return ChunkResult(index, b"", (), (problem.file, problem.line, problem.message))
             first = pdf.pages_count
             layout_letter(pdf, wording, letter, fallback, _worker["unsupported"])
         except jinja2.TemplateError as error:
@@ -277,6 +288,28 @@ def render_template(letter: Letter) -> tuple[Wording, str, bool]:
         }
     )
     return Wording(module, f"{language}.html"), str(module), fallback
+
+
+def status_problem(letter: Letter, wording: Wording) -> Problem | None:
+    """A template that does not word the letter's status, or ``None``.
+
+    A template written before the ``guaranteed`` and ``administrative`` statuses existed
+    would tell those families that no seat could be offered: their letter's outcome must
+    name the school they have a seat at.
+    """
+    if letter.status not in WORDED_STATUSES or letter.offer is None:
+        return None
+    school = " ".join(letter.offer.school_name.split())
+    if school in wording("outcome"):
+        return None
+    return Problem(
+        wording.file,
+        None,
+        None,
+        f'the outcome of the letter of {letter.applicant_id} (status "{letter.status}") does '
+        f"not name {school}, the school where {letter.applicant_id} has a seat: the template "
+        "does not word this status; copy the outcome macro of the shipped template",
+    )
 
 
 def new_document(settings: RenderSettings) -> FPDF:
