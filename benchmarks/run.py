@@ -64,7 +64,16 @@ def city_folder(applicants: int, choices: int) -> Path:
         schools = max(12, applicants // 250)
         print(f"generating {folder.name} ({schools} schools)", file=sys.stderr)
         shutil.rmtree(folder, ignore_errors=True)
-        generate_city(folder, applicants=applicants, schools=schools, max_choices=choices, seed=7)
+        # The plain city (no reserves, guarantees or families): the same cities as earlier
+        # results, and a market the matching package solves the same way.
+        generate_city(
+            folder,
+            applicants=applicants,
+            schools=schools,
+            max_choices=choices,
+            seed=7,
+            seat_policy=False,
+        )
     return folder
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lottery.market import Market, with_family_offers
+from lottery.market import Market, criteria_met, needed_criteria, with_family_offers
 from lottery.matching import NOT_CHOSEN, OPEN_SLOT, UNPLACED, fill_slots
 from lottery.policy import SIBLING_OFFERED
 from lottery.records import CityInput
@@ -41,8 +41,13 @@ def match_with_families(
     if not uses_offers or not market.linked.any():
         return market, placed, FamilyOutcome(1, True, ())
     limit = city.policy.families.max_iterations
+    # Only sibling_offered changes from one run to the next.
+    settled = needed_criteria(city, market) - {SIBLING_OFFERED}
+    known = criteria_met(
+        city, market, market.choice_applicant, market.choice_program, settled, placed
+    )
     for iteration in range(2, limit + 1):
-        market = with_family_offers(city, market, placed)
+        market = with_family_offers(city, market, placed, known)
         again = market.place()
         changed = again != placed
         placed = again

@@ -192,6 +192,14 @@ def validate(input_dir: Path) -> None:
     metavar="LIST",
     help="Only these grades get programs and applicants, e.g. PK,K,6,9  [default: all]",
 )
+@click.option(
+    "--seat-policy/--no-seat-policy",
+    default=True,
+    show_default=True,
+    help="Tags, coordinates, families, guarantees, the zone guarantee, special-education "
+    "programs, held seats and reserves.csv (docs/seat-policy.md). --no-seat-policy writes "
+    "the plain city of earlier versions.",
+)
 @click.option("--force", is_flag=True, help="Write into a folder that already has files in it.")
 def synth(
     out_dir: Path,
@@ -200,19 +208,22 @@ def synth(
     max_choices: int,
     seed: int,
     grades: str | None,
+    seat_policy: bool,
     force: bool,
 ) -> None:
     """Write a realistic synthetic city into OUT_DIR, for training, dry runs and tests.
 
     The city has zones, schools with several grades (about a third of them charters),
     popular and less popular schools, dual-language strands, siblings, continuing
-    students and ranked lists of varied length. Its programs.csv, applicants.csv and
-    choices.csv are ready for `lottery validate` and `lottery run`. The names and
-    addresses are made up.
+    students and ranked lists of varied length; unless --no-seat-policy, also tags,
+    families, guarantees, a zone guarantee, special-education programs, held seats and
+    reserved seats (reserves.csv). The files are ready for `lottery validate` and
+    `lottery run`. The names and addresses are made up.
 
-    A folder that already has files in it is refused unless --force: then those three
-    files are replaced, priorities.csv and lottery.csv are removed (they would name
-    the old applicants) and other files, such as policy.toml, are kept.
+    A folder that already has files in it is refused unless --force: then programs.csv,
+    applicants.csv, choices.csv and reserves.csv are replaced (or reserves.csv removed),
+    priorities.csv and lottery.csv are removed (they would name the old applicants) and
+    other files, such as policy.toml, are kept.
 
     \b
     Example:
@@ -231,6 +242,7 @@ def synth(
             seed=seed,
             force=force,
             grades=grades.split(",") if grades else None,
+            seat_policy=seat_policy,
             progress=(lambda done, _total: bar.update(done - bar.pos)) if show_bar else None,
         )
     click.echo(f"Synthetic city written to {summary.out_dir}")
@@ -243,6 +255,11 @@ def synth(
         f"{summary.continuing} continuing, {summary.without_choices} ranked no program)"
     )
     click.echo(f"  choices:     {summary.choices} (at most {max_choices} per applicant)")
+    if seat_policy:
+        click.echo(
+            f"  seat policy: {summary.families} families, {summary.guaranteed} guaranteed, "
+            f"{summary.reserves} reserves"
+        )
 
 
 @cli.group("seed", cls=LotteryGroup)

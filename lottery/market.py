@@ -170,12 +170,22 @@ def build_market(city: CityInput, seed: str | None) -> Market:
     return with_family_offers(city, market, np.full(n_applicants, -1, dtype=np.int64))
 
 
-def with_family_offers(city: CityInput, market: Market, placed_pair: np.ndarray) -> Market:
+def with_family_offers(
+    city: CityInput,
+    market: Market,
+    placed_pair: np.ndarray,
+    known: dict[str, np.ndarray] | None = None,
+) -> Market:
     """The market with priorities, reserve membership and program orders worked out for
-    ``sibling_offered`` as it holds when applicants are placed through ``placed_pair``."""
+    ``sibling_offered`` as it holds when applicants are placed through ``placed_pair``.
+
+    ``known`` may give criteria already worked out (those that do not depend on
+    placements), so that reruns for families compute only ``sibling_offered``.
+    """
     applicant, program = market.choice_applicant, market.choice_program
-    needed = city.policy.criteria() | set(market.categories)
-    met = criteria_met(city, market, applicant, program, needed, placed_pair)
+    needed = needed_criteria(city, market)
+    met = dict(known or {})
+    met.update(criteria_met(city, market, applicant, program, needed - set(met), placed_pair))
     priority, explicit = pair_priorities(city, applicant, program, met)
     guaranteed = ~market.choice_ranked | (city.applicants.guaranteed_program[applicant] == program)
     priority[guaranteed] = GUARANTEED_VALUE
@@ -193,6 +203,11 @@ def with_family_offers(city: CityInput, market: Market, placed_pair: np.ndarray)
         choice_rank=ranks,
         choice_member=member,
     )
+
+
+def needed_criteria(city: CityInput, market: Market) -> set[str]:
+    """Every criterion the policy's tiers or the reserve categories name."""
+    return city.policy.criteria() | set(market.categories)
 
 
 def offered_family_schools(city: CityInput, market: Market, placed_pair: np.ndarray) -> np.ndarray:

@@ -363,26 +363,32 @@ def _reserve_report(city, market, outcome: Outcome, seats) -> pd.DataFrame:
     with_pair, without_pair = outcome.placed_pair, outcome.placed_without_reserves
     program = market.choice_program
     n = market.n_programs
-
     with_program = _program_at(market, with_pair)
     without_program = _program_at(market, without_pair)
-    only_with = np.bincount(
-        with_program[(with_program >= 0) & (with_program != without_program)], minlength=n
-    )
-    only_without = np.bincount(
-        without_program[(without_program >= 0) & (with_program != without_program)], minlength=n
-    )
+    moved = with_program != without_program
+    only_with = np.bincount(with_program[(with_program >= 0) & moved], minlength=n)
+    only_without = np.bincount(without_program[(without_program >= 0) & moved], minlength=n)
     reserved, filled = _reserve_counts(city, with_program, seats)
     categories = sorted(set(reserves.category.tolist()))
+    considered = market.choice_ranked & market.choice_eligible
+    pairs = np.arange(len(program))
+    admitted_with = pairs == with_pair[market.choice_applicant]
+    admitted_without = pairs == without_pair[market.choice_applicant]
+    # Per category, counts per program: an applicant ranks a program at most once, so
+    # counting pairs counts applicants.
+    per_category = {}
+    for category in categories:
+        member = considered & ((market.choice_member >> market.categories.index(category)) & 1 == 1)
+        per_category[category] = (
+            np.bincount(program[member], minlength=n),
+            np.bincount(program[member & admitted_with], minlength=n),
+            np.bincount(program[member & admitted_without], minlength=n),
+        )
     rows = []
     for i in range(len(reserves)):
         p, category = int(reserves.program[i]), reserves.category[i]
-        bit = market.categories.index(category)
         c = categories.index(category)
-        member = (market.choice_member >> bit) & 1 == 1
-        at_p = (program == p) & market.choice_ranked & market.choice_eligible & member
-        members = np.zeros(market.n_applicants, dtype=bool)
-        members[market.choice_applicant[at_p]] = True
+        applied, admitted, admitted_no_reserves = per_category[category]
         rows.append(
             {
                 "program_id": city.programs.id[p],
@@ -390,9 +396,9 @@ def _reserve_report(city, market, outcome: Outcome, seats) -> pd.DataFrame:
                 "category": category,
                 "reserved_seats": int(reserved[p, c]),
                 "filled_by_category": int(filled[p, c]),
-                "category_applicants": int(members.sum()),
-                "category_admitted": int((members & (with_program == p)).sum()),
-                "category_admitted_without_reserves": int((members & (without_program == p)).sum()),
+                "category_applicants": int(applied[p]),
+                "category_admitted": int(admitted[p]),
+                "category_admitted_without_reserves": int(admitted_no_reserves[p]),
                 "admitted_only_with_reserves": int(only_with[p]),
                 "admitted_only_without_reserves": int(only_without[p]),
             }

@@ -1,8 +1,10 @@
 """Synthetic cities: realistic, deterministic input folders for training, tests and benchmarks.
 
-:func:`generate_city` writes ``programs.csv``, ``applicants.csv`` and ``choices.csv`` in
-the documented input format (``docs/file-formats.md``); ``lottery synth`` is its command.
-The same arguments and seed give byte-identical files.
+:func:`generate_city` writes ``programs.csv``, ``applicants.csv``, ``choices.csv`` and
+``reserves.csv`` in the documented input format (``docs/file-formats.md``,
+``docs/seat-policy.md``); ``lottery synth`` is its command. The same arguments and seed
+give byte-identical files. With ``seat_policy=False`` it writes the plain city of earlier
+versions (the first three files, none of the seat-policy columns), byte for byte.
 
 How a city is made
 ------------------
@@ -34,7 +36,31 @@ How a city is made
 4. **Seats.** Each grade gets :data:`SEAT_RATIO` open seats per applicant, shared by
    school size tilted towards or away from first-choice demand so that
    :data:`FIRST_CHOICE_FIT` of first choices would fit (see :func:`_seats`). A program
-   never has fewer seats than the continuing students who rank it: those are theirs.
+   never has fewer seats than the continuing students who rank it (or are guaranteed
+   it): those are theirs.
+5. **Seat policy** (unless ``seat_policy=False``). The city is a square
+   :data:`CITY_MILES` miles across (larger beyond :data:`CITY_SCHOOLS` schools) around
+   :data:`CITY_CENTER`, the zones a grid of rectangles in it. Schools lie in their zone's
+   rectangle, homes around a school of their zone or anywhere in it (``latitude``,
+   ``longitude``), and some applicants rank the school they live near first. Applicants
+   carry the tags ``frl`` (about 45%, more in some zones than in others), ``ell`` (about
+   15%, mostly applicants whose home language is not English) and ``iep`` (about 12%).
+   About 5% apply together with a twin or a sibling (``family_id``: the applicant just
+   before them in ID order, as forms filled in together are numbered), in one household;
+   a tenth of those families are not linked (``link_family`` false). Twins rank the same
+   list; siblings in other grades rank the same schools where those teach their grade.
+   Some continuing students are guaranteed their school's program in their grade
+   (``guaranteed_program_id``), which then has a seat for each of them. District
+   programs of grades K-5 promise a seat to their zone (``administrative_zones``), and
+   together have seats for nine in ten applicants of their zone and grade; a few
+   families decline such a seat (``accepts_administrative`` false). Some district schools run a
+   special-education class in each grade (``S007-K-SE``, ``requires_tags`` ``iep``),
+   ranked mostly by applicants with ``iep`` (a few without it rank it too: that choice
+   is ineligible). A few programs hold seats back (``held_seats``). ``reserves.csv``
+   reserves a share of seats for ``tag:frl`` at some schools, some seats for
+   ``proximity:0.5`` (neighbours within half a mile) at some district schools, and a
+   share of every dual-language strand for ``tag:ell``. These draws come from a second
+   random stream, so the plain city's own draws are the same with or without them.
 
 Calibration
 -----------
@@ -53,9 +79,14 @@ applicants  schools  choices  first choice  unplaced
 
 Generator seed 8 gives the 10,000-applicant figures within a point. Large cities place
 somewhat fewer at their first choice, as more programs compete in each neighbourhood.
+The table is for plain cities (``seat_policy=False``). The seat policy adds about 8% of
+seats (the zone guarantee's) and places more: at 10,000 applicants and 40 schools,
+58.9% at their first choice and 10.8% unplaced with 6 choices, 59.3% and 7.8% with 12.
 Measured on a 2-core machine, ``lottery synth`` with 12 choices takes about 2 s for
 100,000 applicants and 16 s (peak memory 0.8 GiB) for 1,000,000; memory stays bounded
-because applicants are drawn and written in chunks of :data:`CHUNK`.
+because applicants are drawn and written in chunks of :data:`CHUNK`. The seat policy
+adds about 15% to the time (23 s to 27 s of processor time for 1,000,000 on a busy
+machine) and 0.1 GiB to the peak memory.
 """
 
 from __future__ import annotations
@@ -64,7 +95,7 @@ import math
 import os
 import shutil
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -78,6 +109,7 @@ from lottery.io.readers import (
     LOTTERY_FILE,
     PRIORITIES_FILE,
     PROGRAMS_FILE,
+    RESERVES_FILE,
 )
 from lottery.io.writers import staging_folder
 
@@ -86,7 +118,8 @@ Progress = Callable[[int, int], None]
 CHUNK = 50_000
 """Applicants whose lists are drawn and written in one step (bounds memory; paces progress)."""
 
-CITY_FILES = (PROGRAMS_FILE, APPLICANTS_FILE, CHOICES_FILE)
+CITY_FILES = (PROGRAMS_FILE, APPLICANTS_FILE, CHOICES_FILE, RESERVES_FILE)
+"""Files a city may have; ``force`` replaces them (and removes those the new city lacks)."""
 STALE_FILES = (PRIORITIES_FILE, LOTTERY_FILE)
 """Files that name applicants of the city being replaced, so ``force`` removes them."""
 
@@ -155,6 +188,70 @@ SEAT_RATIO = 1.1
 """Open seats per applicant in each grade (before continuing students' own seats)."""
 FIRST_CHOICE_FIT = 0.65
 """Share of first choices that the seats could hold if nobody else competed for them."""
+
+# ----------------------------------------------------------------------------- seat policy
+
+CITY_CENTER = (39.95, -83.0)
+"""Latitude and longitude of the middle of the city (decimal degrees)."""
+CITY_MILES = 10.0
+"""Width of the city in miles; cities of more than :data:`CITY_SCHOOLS` schools are wider."""
+CITY_SCHOOLS = 400
+"""Schools a city of :data:`CITY_MILES` holds; beyond that its area grows with the schools."""
+MILES_PER_DEGREE = 69.0
+"""Miles per degree of latitude (and of longitude at the equator)."""
+SCHOOL_MARGIN = 0.1
+"""Schools keep this share of their zone's width from its edges."""
+HOME_NEAR_SCHOOL, HOME_SPREAD = 0.5, 0.5
+"""Share of homes scattered around a school of their zone (normal, this many miles
+either way); the rest lie anywhere in the zone."""
+NEIGHBOURHOOD_FIRST = 0.25
+"""Chance that an applicant living around a school that teaches their grade ranks it
+first (unless staying or a sibling decides their first choice)."""
+
+TAGS = ("ell", "frl", "iep")
+"""Applicant tags in alphabetical order (the order written in a ``tags`` cell)."""
+FRL_SHARE, FRL_ZONE_SPREAD = 0.45, 0.15
+"""Free or reduced-price lunch: each zone's share is normal around FRL_SHARE, clipped."""
+ELL_SHARE = {False: 0.02, True: 0.6}
+"""English learners, among applicants whose home language is English (False) or not."""
+IEP_SHARE = 0.12
+
+FAMILY_SHARE = 0.025
+"""Chance that an applicant applies together with the one just before them (so about
+twice this share of applicants are in families; a few families have three)."""
+TWIN_SHARE = 0.35
+"""Share of family members who apply for the same grade as the first of the family."""
+UNLINKED_FAMILY_SHARE = 0.1
+"""Share of families that do not ask to be linked (``link_family`` false)."""
+GUARANTEE_SHARE = 0.3
+"""Share of continuing students guaranteed their school's program in their grade."""
+ADMINISTRATIVE_GRADES = ("K", "1", "2", "3", "4", "5")
+"""Grades whose district programs promise a seat to their zone (the zone guarantee)."""
+ZONE_GUARANTEE_COVER = 0.9
+"""The programs promising seats to a zone have, together, seats for this share of the
+applicants of the zone and grade (others go to charter schools or other zones)."""
+DECLINES_ADMINISTRATIVE = 0.05
+"""Share of applicants in those grades who would rather have no seat than a zone seat."""
+SPECIAL_EDUCATION_SHARE = 0.12
+"""Share of district schools running a special-education program (tag ``iep``)."""
+SPECIAL_EDUCATION_CLASS = 12
+"""Seats of a special-education program: one small class."""
+SPECIAL_EDUCATION_APPEAL = {False: 0.01, True: 0.5}
+"""Popularity factor of a special-education program for applicants without ``iep``
+(False: they rank it rarely, and that choice is ineligible) and with it."""
+SPECIAL_EDUCATION_TAG = "iep"
+HELD_SHARE, HELD_MIN_SEATS = 0.05, 10
+"""Share of main programs with at least HELD_MIN_SEATS seats that hold 1 to 3 seats back."""
+FRL_RESERVE_SCHOOLS, FRL_RESERVE = 0.2, "0.3"
+"""Share of schools reserving a share (FRL_RESERVE) of every main program for tag:frl."""
+PROXIMITY_RESERVE_SCHOOLS, PROXIMITY_RESERVE = 0.15, 0.2
+"""Share of district schools reserving seats (this share of capacity, rounded down) for
+families within PROXIMITY_MILES."""
+PROXIMITY_MILES = "0.5"
+ELL_RESERVE = "0.4"
+"""Share of every dual-language strand reserved for tag:ell."""
+RESERVE_MIN_CAPACITY = 5
+"""Programs offering fewer seats than this reserve none."""
 
 # ----------------------------------------------------------------------------- names
 
@@ -505,6 +602,9 @@ class SynthSummary:
     with_siblings: int
     continuing: int
     without_choices: int
+    families: int = 0
+    guaranteed: int = 0
+    reserves: int = 0
 
 
 @dataclass(frozen=True)
@@ -518,6 +618,11 @@ class _Schools:
     grades: np.ndarray  # bool (school, grade): the school teaches that grade
     dual_language: np.ndarray  # bool
     zone_codes: np.ndarray  # object: "Z01", ...
+    special: np.ndarray | None = None  # bool: runs a special-education program (seat policy)
+
+
+MAIN, DUAL_LANGUAGE, SPECIAL = 0, 1, 2
+"""Kinds of program at a school, in the order they are listed."""
 
 
 @dataclass(frozen=True)
@@ -528,6 +633,39 @@ class _Programs:
     dual_language: np.ndarray  # bool
     regular_of: np.ndarray  # int (school, grade) -> main program of that grade, or -1
     in_lottery: np.ndarray  # bool: the program's grade holds a lottery (is written out)
+    special: np.ndarray  # bool: a special-education program
+
+    @property
+    def main(self) -> np.ndarray:
+        """Mask of main programs (neither a dual-language strand nor special education)."""
+        return ~self.dual_language & ~self.special
+
+
+@dataclass(frozen=True)
+class _Map:
+    """Where the zones and schools lie: miles east (x) and north (y) of the south-west corner."""
+
+    side: int  # zones per row of the grid
+    cell_x: float  # width of a zone's rectangle, miles
+    cell_y: float  # height of a zone's rectangle, miles
+    width: float
+    height: float
+    school_x: np.ndarray
+    school_y: np.ndarray
+
+    def degrees(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Latitude and longitude of points given in miles."""
+        latitude = CITY_CENTER[0] + (y - self.height / 2) / MILES_PER_DEGREE
+        per_degree = MILES_PER_DEGREE * math.cos(math.radians(CITY_CENTER[0]))
+        return latitude, CITY_CENTER[1] + (x - self.width / 2) / per_degree
+
+
+@dataclass(frozen=True)
+class _SeatPolicy:
+    """The second random stream and the map: present only when seat policy is generated."""
+
+    rng: np.random.Generator
+    map: _Map
 
 
 def generate_city(
@@ -539,16 +677,20 @@ def generate_city(
     progress: Progress | None = None,
     force: bool = False,
     grades: Sequence[str] | None = None,
+    *,
+    seat_policy: bool = True,
 ) -> SynthSummary:
-    """Write a synthetic city's ``programs.csv``, ``applicants.csv`` and ``choices.csv``.
+    """Write a synthetic city's ``programs.csv``, ``applicants.csv``, ``choices.csv`` and
+    ``reserves.csv``.
 
     Parameters
     ----------
     out_dir
         Folder to write into; created if needed. A folder that already has files in it
-        is refused unless ``force``: then the three files are replaced,
-        ``priorities.csv`` and ``lottery.csv`` (which would name the old applicants) are
-        removed, and other files, such as ``policy.toml`` or a README, are kept.
+        is refused unless ``force``: then the city's files are replaced (a
+        ``reserves.csv`` the new city does not have is removed), ``priorities.csv`` and
+        ``lottery.csv`` (which would name the old applicants) are removed, and other
+        files, such as ``policy.toml`` or a README, are kept.
     applicants, schools
         Size of the city (1 or more of each).
     max_choices
@@ -561,6 +703,11 @@ def generate_city(
         Hold the lottery for these grades only (for example ``["PK", "K"]``): only they
         get programs and applicants. Schools still teach their other grades, where
         applicants may be enrolled now or have siblings. Default: every grade.
+    seat_policy
+        Also generate what docs/seat-policy.md describes: tags, coordinates, families,
+        guarantees, the zone guarantee, special-education programs, held seats and
+        ``reserves.csv`` (step 5 of the module's description). False writes the plain
+        city: the same three files as before these existed, byte for byte.
 
     Returns
     -------
@@ -584,19 +731,27 @@ def generate_city(
     _check_out_dir(out_dir, force)
     rng = np.random.default_rng(seed)
     city = _make_schools(rng, schools)
+    policy = None
+    if seat_policy:
+        # A second stream: the plain city's draws stay exactly as they are without it.
+        policy_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,)))
+        city = _with_special_education(policy_rng, city)
+        policy = _SeatPolicy(policy_rng, _make_map(policy_rng, city))
     programs = _make_programs(city, lottery_grades)
     if not programs.in_lottery.any():
         raise UsageError(
             f"None of the {schools} schools teaches grade {', '.join(grades or ())}; "
             "add schools or choose other grades."
         )
-    people = _make_applicants(rng, applicants, city, programs, max_choices)
+    people = _make_applicants(rng, applicants, city, programs, max_choices, policy)
 
     # Write beside the destination and move in only when complete: an interrupted run
     # never leaves half a city behind.
     staging = staging_folder(out_dir.resolve())
     try:
-        choices, seats = _write_city(staging, rng, city, programs, people, max_choices, progress)
+        choices, seats, reserves = _write_city(
+            staging, rng, city, programs, people, max_choices, progress, policy
+        )
         _move_into_place(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -612,6 +767,9 @@ def generate_city(
         with_siblings=int((people.sibling[:, 0] >= 0).sum()),
         continuing=int((people.continuing_program >= 0).sum()),
         without_choices=int((people.length == 0).sum()),
+        families=people.families,
+        guaranteed=0 if people.guaranteed is None else int((people.guaranteed >= 0).sum()),
+        reserves=reserves,
     )
 
 
@@ -623,10 +781,12 @@ def _write_city(
     people: _Applicants,
     max_choices: int,
     progress: Progress | None,
-) -> tuple[int, np.ndarray]:
+    policy: _SeatPolicy | None = None,
+) -> tuple[int, np.ndarray, int]:
     """Draw lists chunk by chunk, writing applicants and choices as they come; then seats.
 
-    Returns the number of choices written and the seats of each program.
+    Returns the number of choices written, the seats of each program and the number of
+    reserves written.
     """
     n = len(people.id)
     urns, zones = _choice_urns(city, programs), len(city.zone_codes)
@@ -640,23 +800,41 @@ def _write_city(
     ):
         for start in range(0, n, CHUNK):
             rows = np.arange(start, min(start + CHUNK, n))
-            who, rank, program = _rank_lists(rng, people, rows, urns, zones, max_choices)
+            who, rank, program = _rank_lists(rng, people, rows, urns, zones, max_choices, programs)
             header = start == 0
-            _applicant_rows(people, rows, city).to_csv(applicants_csv, header=header, **options)
+            _applicant_rows(people, rows, city, programs).to_csv(
+                applicants_csv, header=header, **options
+            )
             pd.DataFrame(
                 {"applicant_id": people.id[who], "rank": rank, "program_id": programs.id[program]}
             ).to_csv(choices_csv, header=header, **options)
             staying = people.continuing_program[who] == program
             stays += np.bincount(program[staying], minlength=len(stays))
+            if people.guaranteed is not None:
+                # A guarantee is a continuing seat too, whether or not it was ranked.
+                guaranteed = people.guaranteed[rows]
+                ranks_it = np.zeros(len(rows), dtype=bool)
+                ranks_it[who[staying] - start] = True
+                extra = (guaranteed >= 0) & ~ranks_it
+                stays += np.bincount(guaranteed[extra], minlength=len(stays))
             first_demand += np.bincount(program[rank == 1], minlength=len(stays))
             choices += len(who)
             if progress is not None:
                 progress(start + len(rows), n)
     seats = _seats(rng, city, programs, people, first_demand, stays)
-    _program_rows(city, programs, seats).loc[programs.in_lottery].to_csv(
-        folder / PROGRAMS_FILE, **options
-    )
-    return choices, seats
+    reserves = 0
+    if policy is None:
+        table = _program_rows(city, programs, seats)
+    else:
+        seats = _zone_guarantee_seats(city, programs, seats, people)
+        held = _held_seats(policy.rng, programs, seats, people)
+        table = _program_rows(city, programs, seats)
+        table = _with_program_policy(table, city, programs, held, policy.map)
+        reserve_rows = _reserves(policy.rng, city, programs, seats - held)
+        reserve_rows.to_csv(folder / RESERVES_FILE, **options)
+        reserves = len(reserve_rows)
+    table.loc[programs.in_lottery].to_csv(folder / PROGRAMS_FILE, **options)
+    return choices, seats, reserves
 
 
 def _grade_mask(grades: Sequence[str] | None) -> np.ndarray:
@@ -691,7 +869,10 @@ def _move_into_place(staging: Path, out_dir: Path) -> None:
     for name in STALE_FILES:
         (out_dir / name).unlink(missing_ok=True)
     for name in CITY_FILES:
-        os.replace(staging / name, out_dir / name)
+        if (staging / name).exists():
+            os.replace(staging / name, out_dir / name)
+        else:  # a plain city has no reserves.csv: an old one would name the old programs
+            (out_dir / name).unlink(missing_ok=True)
 
 
 # ----------------------------------------------------------------------------- schools
@@ -746,24 +927,59 @@ def _school_names(rng: np.random.Generator, kinds: np.ndarray, charter: np.ndarr
     return names
 
 
+def _with_special_education(rng: np.random.Generator, city: _Schools) -> _Schools:
+    """Mark the district schools that run a special-education program."""
+    district = np.flatnonzero(~city.charter)
+    # At least one in any city with a few district schools.
+    count = max(int(len(district) >= 4), round(len(district) * SPECIAL_EDUCATION_SHARE))
+    special = np.zeros(len(city.id), dtype=bool)
+    special[rng.permutation(district)[:count]] = True
+    return replace(city, special=special)
+
+
+def _make_map(rng: np.random.Generator, city: _Schools) -> _Map:
+    """Lay the zones out as the grid of :func:`_nearby_zone` (first row south) on a square
+    city, and put each school somewhere in its zone's rectangle."""
+    n_zones = len(city.zone_codes)
+    side = math.ceil(math.sqrt(n_zones))
+    rows = math.ceil(n_zones / side)
+    width = CITY_MILES * math.sqrt(max(1.0, len(city.id) / CITY_SCHOOLS))
+    inside = SCHOOL_MARGIN + (1 - 2 * SCHOOL_MARGIN) * rng.random((2, len(city.id)))
+    x = (city.zone % side + inside[0]) * (width / side)
+    y = (city.zone // side + inside[1]) * (width / rows)
+    return _Map(side, width / side, width / rows, width, width, x, y)
+
+
 def _make_programs(city: _Schools, lottery_grades: np.ndarray) -> _Programs:
-    # School by school, grade by grade, the main program before its dual-language strand:
-    # a few thousand schools at most, so a plain loop reads best.
-    school, grade, dual = [], [], []
+    # School by school, grade by grade, the main program before its dual-language strand
+    # and special-education program: a few thousand schools at most, so a plain loop
+    # reads best.
+    special = np.zeros(len(city.id), dtype=bool) if city.special is None else city.special
+    school, grade, kind = [], [], []
     for s in range(len(city.id)):
+        runs = (True, city.dual_language[s], special[s])
+        kinds = [k for k, run in zip((MAIN, DUAL_LANGUAGE, SPECIAL), runs, strict=True) if run]
         for g in np.flatnonzero(city.grades[s]).tolist():
-            for strand in (False, True) if city.dual_language[s] else (False,):
+            for k in kinds:
                 school.append(s)
                 grade.append(g)
-                dual.append(strand)
-    school_a, grade_a, dual_a = np.array(school), np.array(grade), np.array(dual, dtype=bool)
+                kind.append(k)
+    school_a, grade_a, kind_a = np.array(school), np.array(grade), np.array(kind)
     grade_codes = np.array(GRADES, dtype=object)
-    strand = np.where(dual_a, "-DL", "").astype(object)
-    ids = city.id[school_a] + "-" + grade_codes[grade_a] + strand
+    suffix = np.array(["", "-DL", "-SE"], dtype=object)[kind_a]
+    ids = city.id[school_a] + "-" + grade_codes[grade_a] + suffix
     regular_of = np.full(city.grades.shape, -1, dtype=np.int64)
-    main = np.flatnonzero(~dual_a)
+    main = np.flatnonzero(kind_a == MAIN)
     regular_of[school_a[main], grade_a[main]] = main
-    return _Programs(ids, school_a, grade_a, dual_a, regular_of, lottery_grades[grade_a])
+    return _Programs(
+        ids,
+        school_a,
+        grade_a,
+        kind_a == DUAL_LANGUAGE,
+        regular_of,
+        lottery_grades[grade_a],
+        kind_a == SPECIAL,
+    )
 
 
 class _Urn:
@@ -842,6 +1058,17 @@ class _Applicants:
     first_program: np.ndarray  # program forced to rank 1, -1: none
     last_program: np.ndarray  # program forced to the end of the list, -1: none
     continuing_program: np.ndarray  # current school's program in the applicant's grade, -1
+    # Seat policy (None without it):
+    tags: np.ndarray | None = None  # int, bit i: has TAGS[i]
+    head: np.ndarray | None = None  # first member of the applicant's family (itself if none)
+    twin: np.ndarray | None = None  # bool: applies with the family's first for the same grade
+    family: np.ndarray | None = None  # int family number, 0: none
+    unlinked: np.ndarray | None = None  # bool: link_family false
+    guaranteed: np.ndarray | None = None  # guaranteed program, -1: none
+    declines: np.ndarray | None = None  # bool: accepts_administrative false
+    latitude: np.ndarray | None = None
+    longitude: np.ndarray | None = None
+    families: int = 0
 
 
 def _pick(
@@ -855,7 +1082,12 @@ def _pick(
 
 
 def _make_applicants(
-    rng: np.random.Generator, n: int, city: _Schools, programs: _Programs, max_choices: int
+    rng: np.random.Generator,
+    n: int,
+    city: _Schools,
+    programs: _Programs,
+    max_choices: int,
+    policy: _SeatPolicy | None = None,
 ) -> _Applicants:
     taught = np.flatnonzero(city.grades.any(axis=0))
     offered = np.unique(programs.grade[programs.in_lottery])
@@ -866,6 +1098,14 @@ def _make_applicants(
     zone = rng.choice(n_zones, size=n, p=people_per_zone / people_per_zone.sum())
     zone[rng.random(n) < NO_ZONE_SHARE] = -1
     language = rng.choice(len(LANGUAGES), size=n, p=LANGUAGE_SHARE)
+    # Every later draw of ``rng`` takes the same amount of randomness whatever the values,
+    # so families (drawn from the policy's own stream) leave the plain city's draws alone.
+    family = None if policy is None else _families(policy.rng, n, grade, offered)
+    if family is not None:
+        head, follower, twin = family
+        grade[twin] = grade[head[twin]]
+        zone[follower] = zone[head[follower]]
+        language[follower] = language[head[follower]]
 
     width = max(6, len(str(n)))
     ids = ("A" + pd.Series(np.arange(1, n + 1)).astype(str).str.zfill(width)).to_numpy(dtype=object)
@@ -881,7 +1121,7 @@ def _make_applicants(
     address[apartment] += " Apt " + flat
 
     program_zone = city.zone[programs.school]
-    regular = np.where(programs.dual_language, 0.0, 1.0)
+    regular = np.where(programs.main, 1.0, 0.0)
     # Current school: one that teaches the grade below, usually near home, sized by seats.
     enrolled = np.array([ENROLLED_NOW.get(code, 0.9) for code in GRADES])[grade]
     has_current = (rng.random(n) < enrolled) & (grade > 0)
@@ -906,6 +1146,12 @@ def _make_applicants(
     sibling[only_second, 0], sibling[only_second, 1] = sibling[only_second, 1], -1
     sibling[sibling[:, 0] == sibling[:, 1], 1] = -1
     staff = np.where(rng.random(n) < STAFF_SHARE, rng.integers(0, len(city.id), n), -1)
+    if family is not None:
+        # One household: one guardian, one home, the same older siblings and staff parent;
+        # twins also come from the same school.
+        for column in (last_name, guardian_name, address, sibling, staff):
+            column[follower] = column[head[follower]]
+        current[twin] = current[head[twin]]
 
     length = 1 + rng.binomial(max_choices - 1, LIST_FILL, n)
     short = rng.random(n) < SHORT_LIST_SHARE
@@ -922,9 +1168,12 @@ def _make_applicants(
     sibling_first = (sibling_program >= 0) & (rng.random(n) < SIBLING_FIRST)
     first_program = np.where(stays_first, continuing, np.where(sibling_first, sibling_program, -1))
     last_program = np.where(stays_last, continuing, -1)
+    if family is not None:
+        for column in (length, first_program, last_program):  # twins fill in one list
+            column[twin] = column[head[twin]]
     first_program[length == 0] = -1
     last_program[length == 0] = -1
-    return _Applicants(
+    people = _Applicants(
         ids,
         grade,
         zone,
@@ -941,6 +1190,120 @@ def _make_applicants(
         last_program,
         continuing,
     )
+    if policy is None or family is None:
+        return people
+    return _with_applicant_policy(policy, people, city, programs, family)
+
+
+def _families(
+    rng: np.random.Generator, n: int, grade: np.ndarray, offered: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Families applying together: (first member of each applicant's family, whether the
+    applicant follows that first member, whether as a twin in the same grade).
+
+    A family is a run of consecutive applicants, each joining the one before; a run never
+    crosses a chunk boundary, so a family's lists are drawn in one step.
+    """
+    joins = rng.random(n) < FAMILY_SHARE
+    joins[::CHUNK] = False
+    index = np.arange(n)
+    head = np.maximum.accumulate(np.where(joins, 0, index))
+    twin = joins & (rng.random(n) < TWIN_SHARE)
+    # With a single lottery grade every family is in one grade.
+    twin |= joins & (len(offered) == 1)
+    return head, joins, twin
+
+
+def _with_applicant_policy(
+    policy: _SeatPolicy,
+    people: _Applicants,
+    city: _Schools,
+    programs: _Programs,
+    family: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> _Applicants:
+    """Tags, homes on the map, family numbers, guarantees and zone-guarantee refusals."""
+    rng, n = policy.rng, len(people.id)
+    head, follower, twin = family
+    zone, has_zone = np.maximum(people.zone, 0), people.zone >= 0
+    n_zones = len(city.zone_codes)
+
+    # Tags: lunch is a household's, and varies by neighbourhood; English learners mostly
+    # speak another language at home.
+    lean = rng.normal(size=n_zones)
+    zone_frl = np.clip(FRL_SHARE + FRL_ZONE_SPREAD * (lean - lean.mean()), 0.1, 0.85)
+    frl = rng.random(n) < np.where(has_zone, zone_frl[zone], FRL_SHARE)
+    frl[follower] = frl[head[follower]]
+    ell = rng.random(n) < np.where(people.language != 0, ELL_SHARE[True], ELL_SHARE[False])
+    iep = rng.random(n) < IEP_SHARE
+    tags = ell * 1 + frl * 2 + iep * 4  # bits in the order of TAGS
+
+    # Homes: around a school of the home zone, or anywhere in the zone's square.
+    area = policy.map
+    schools_by_zone = np.argsort(city.zone, kind="stable")
+    zone_start = np.searchsorted(city.zone[schools_by_zone], np.arange(n_zones))
+    zone_count = np.bincount(city.zone, minlength=n_zones)
+    school = schools_by_zone[zone_start[zone] + (rng.random(n) * zone_count[zone]).astype(int)]
+    spread = rng.normal(0.0, HOME_SPREAD, (2, n))
+    near_school = rng.random(n) < HOME_NEAR_SCHOOL
+    anywhere = rng.random((2, n))
+    x = np.where(
+        near_school,
+        area.school_x[school] + spread[0],
+        (zone % area.side + anywhere[0]) * area.cell_x,
+    )
+    y = np.where(
+        near_school,
+        area.school_y[school] + spread[1],
+        (zone // area.side + anywhere[1]) * area.cell_y,
+    )
+    x = np.clip(np.where(has_zone, x, anywhere[0] * area.width), 0.0, area.width)
+    y = np.clip(np.where(has_zone, y, anywhere[1] * area.height), 0.0, area.height)
+    for column in (x, y, school, near_school):
+        column[follower] = column[head[follower]]
+    latitude, longitude = area.degrees(x, y)
+    # Some rank the school they live near first: walk-zone reserves have families to serve.
+    neighbourhood = programs.regular_of[school, people.grade]
+    first_program = people.first_program.copy()
+    goes = (
+        near_school
+        & (neighbourhood >= 0)
+        & (first_program < 0)
+        & (people.length > 0)
+        & (rng.random(n) < NEIGHBOURHOOD_FIRST)
+    )
+    first_program[goes] = neighbourhood[goes]
+    first_program[twin] = first_program[head[twin]]
+
+    # Families: numbered in order of their first member; a few ask not to be linked.
+    starts = ~follower & np.r_[follower[1:], False]
+    number = np.cumsum(starts)
+    in_family = starts | follower
+    family_number = np.where(in_family, number[head], 0)
+    unlinked_family = rng.random(int(starts.sum()) + 1) < UNLINKED_FAMILY_SHARE
+    unlinked = in_family & unlinked_family[family_number]
+
+    guaranteed = np.where(
+        (people.continuing_program >= 0) & (rng.random(n) < GUARANTEE_SHARE),
+        people.continuing_program,
+        -1,
+    )
+    guaranteed[twin] = guaranteed[head[twin]]
+    administrative = np.isin(people.grade, [GRADES.index(g) for g in ADMINISTRATIVE_GRADES])
+    declines = administrative & (rng.random(n) < DECLINES_ADMINISTRATIVE)
+    return replace(
+        people,
+        first_program=first_program,
+        tags=tags,
+        head=head,
+        twin=twin,
+        family=family_number,
+        unlinked=unlinked,
+        guaranteed=guaranteed,
+        declines=declines,
+        latitude=latitude,
+        longitude=longitude,
+        families=int(starts.sum()),
+    )
 
 
 def _first_occurrences(matrix: np.ndarray) -> np.ndarray:
@@ -954,18 +1317,26 @@ def _first_occurrences(matrix: np.ndarray) -> np.ndarray:
     return first & (matrix >= 0)
 
 
-def _choice_urns(city: _Schools, programs: _Programs) -> dict[bool, _Urn]:
-    """Popularity-weighted urns for English speakers (False) and other home languages (True)."""
+def _choice_urns(city: _Schools, programs: _Programs) -> dict[tuple[bool, bool], _Urn]:
+    """Popularity-weighted urns by (home language other than English, has tag ``iep``).
+
+    Without special-education programs the tag changes nothing, and there are only the
+    two urns ``(False, False)`` and ``(True, False)``.
+    """
     program_zone = city.zone[programs.school]
     popularity = city.popularity[programs.school] * programs.in_lottery
+    needs = (False, True) if programs.special.any() else (False,)
     return {
-        speaks_other: _Urn(
+        (speaks_other, iep): _Urn(
             programs,
             program_zone,
-            popularity * np.where(programs.dual_language, DUAL_LANGUAGE_APPEAL[speaks_other], 1.0),
+            popularity
+            * np.where(programs.dual_language, DUAL_LANGUAGE_APPEAL[speaks_other], 1.0)
+            * np.where(programs.special, SPECIAL_EDUCATION_APPEAL[iep], 1.0),
             len(city.zone_codes),
         )
         for speaks_other in (False, True)
+        for iep in needs
     }
 
 
@@ -973,15 +1344,16 @@ def _rank_lists(
     rng: np.random.Generator,
     people: _Applicants,
     rows: np.ndarray,
-    urns: dict[bool, _Urn],
+    urns: dict[tuple[bool, bool], _Urn],
     n_zones: int,
     max_choices: int,
+    programs: _Programs,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Ranked lists of applicants ``rows`` as (applicant, rank, program), sorted by both.
 
     Forced first choices (staying, a sibling's school) come first, then the distinct
     programs of the weighted draws up to the list length, then a continuing student's
-    fallback if it is not already on the list.
+    fallback if it is not already on the list. ``rows`` is one chunk (consecutive).
     """
     draws = 3 * max_choices + 12  # enough distinct programs for nearly every list
     shape = (len(rows), draws)
@@ -991,9 +1363,14 @@ def _rank_lists(
     u = rng.random(shape)
     drawn = np.full(shape, -1, dtype=np.int64)
     other_language = people.language[rows] != 0
-    for speaks_other, urn in urns.items():
-        mine = other_language == speaks_other
+    iep = np.zeros(len(rows), dtype=bool)
+    if people.tags is not None:
+        iep = (people.tags[rows] >> TAGS.index(SPECIAL_EDUCATION_TAG)) & 1 == 1
+    for (speaks_other, needs), urn in urns.items():
+        mine = (other_language == speaks_other) & (iep == needs)
         drawn[mine] = urn.draw(grade[mine], zone[mine], u[mine])
+    if people.head is not None:
+        _family_draws(people, rows, drawn, programs)
 
     candidates = np.column_stack([people.first_program[rows], drawn])
     last = people.last_program[rows]
@@ -1011,6 +1388,27 @@ def _rank_lists(
     program = np.concatenate([candidates[who, column], last[extra]])
     order = np.lexsort((rank, applicant))
     return applicant[order], rank[order], program[order]
+
+
+def _family_draws(
+    people: _Applicants, rows: np.ndarray, drawn: np.ndarray, programs: _Programs
+) -> None:
+    """Families choose together: a twin takes the first member's draws (and so, with the
+    same forced choices and length, the same list); a sibling in another grade takes the
+    first member's schools where they teach the sibling's grade, and keeps their own
+    draws elsewhere."""
+    head = people.head[rows] - rows[0]  # a family never crosses a chunk
+    follower = np.flatnonzero(head != np.arange(len(rows)))
+    if not len(follower):
+        return
+    twin = people.twin[rows[follower]]
+    drawn[follower[twin]] = drawn[head[follower[twin]]]
+    other = follower[~twin]
+    theirs = drawn[head[other]]
+    school = programs.school[np.maximum(theirs, 0)]
+    same_school = programs.regular_of[school, people.grade[rows[other], None]]
+    same_school[theirs < 0] = -1
+    drawn[other] = np.where(same_school >= 0, same_school, drawn[other])
 
 
 # ----------------------------------------------------------------------------- seats and files
@@ -1037,7 +1435,9 @@ def _seats(
     """
     grade = programs.grade
     size = city.size[programs.school] * np.where(programs.dual_language, DUAL_LANGUAGE_SEATS, 1.0)
-    demand = first_demand.astype(float)
+    # A special-education program is one class, outside the grade's shared seats.
+    size *= np.where(programs.special, 0.0, 1.0)
+    demand = np.where(programs.special, 0, first_demand).astype(float)
     grade_demand = np.bincount(grade, weights=demand, minlength=len(GRADES))
     open_seats = SEAT_RATIO * np.bincount(people.grade, minlength=len(GRADES))[grade]
 
@@ -1054,10 +1454,14 @@ def _seats(
         low, high = np.where(short, middle, low), np.where(short, high, middle)
     exact = share(high)
     # Random rounding keeps each grade's total right on average, even for tiny programs.
-    return np.maximum(np.floor(exact + rng.random(len(exact))).astype(np.int64), stays)
+    seats = np.maximum(np.floor(exact + rng.random(len(exact))).astype(np.int64), stays)
+    seats[programs.special] = SPECIAL_EDUCATION_CLASS
+    return seats
 
 
-def _applicant_rows(people: _Applicants, rows: np.ndarray, city: _Schools) -> pd.DataFrame:
+def _applicant_rows(
+    people: _Applicants, rows: np.ndarray, city: _Schools, programs: _Programs
+) -> pd.DataFrame:
     school_ids = np.append(city.id, "")  # index -1 gives a blank cell
     zone_codes = np.append(city.zone_codes, "")
     sibling = people.sibling[rows]
@@ -1066,7 +1470,7 @@ def _applicant_rows(people: _Applicants, rows: np.ndarray, city: _Schools) -> pd
     # IDs have equal width, so numeric order is the order the reader sorts lists in.
     low, high = np.sort(sibling[two], axis=1).T
     siblings[two] = school_ids[low] + ";" + school_ids[high]
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "applicant_id": people.id[rows],
             "first_name": people.first_name[rows],
@@ -1081,6 +1485,32 @@ def _applicant_rows(people: _Applicants, rows: np.ndarray, city: _Schools) -> pd
             "address": people.address[rows],
         }
     )
+    if people.tags is None:
+        return table
+    tag_cells = np.array(
+        [";".join(t for i, t in enumerate(TAGS) if bits >> i & 1) for bits in range(8)],
+        dtype=object,
+    )
+    family = people.family[rows]
+    in_family = family > 0
+    width = max(6, len(str(len(people.id))))
+    family_ids = np.full(len(rows), "", dtype=object)
+    family_ids[in_family] = [f"F{number:0{width}d}" for number in family[in_family].tolist()]
+    false = np.array(["", "false"], dtype=object)
+    program_ids = np.append(programs.id, "")
+    table["tags"] = tag_cells[people.tags[rows]]
+    table["guaranteed_program_id"] = program_ids[people.guaranteed[rows]]
+    table["accepts_administrative"] = false[people.declines[rows].astype(np.int64)]
+    table["family_id"] = family_ids
+    table["link_family"] = false[people.unlinked[rows].astype(np.int64)]
+    table["latitude"] = _decimal(people.latitude[rows])
+    table["longitude"] = _decimal(people.longitude[rows])
+    return table
+
+
+def _decimal(degrees: np.ndarray) -> np.ndarray:
+    """Degrees with five decimals (about a metre), as text."""
+    return np.array([f"{value:.5f}" for value in degrees.tolist()], dtype=object)
 
 
 def _program_rows(city: _Schools, programs: _Programs, seats: np.ndarray) -> pd.DataFrame:
@@ -1097,3 +1527,107 @@ def _program_rows(city: _Schools, programs: _Programs, seats: np.ndarray) -> pd.
             "zones": np.where(city.charter[school], "", city.zone_codes[city.zone[school]]),
         }
     )
+
+
+def _administrative(city: _Schools, programs: _Programs) -> np.ndarray:
+    """Mask of the programs that promise a seat to their zone: district main programs of
+    ADMINISTRATIVE_GRADES."""
+    return (
+        programs.main
+        & ~city.charter[programs.school]
+        & np.isin(programs.grade, [GRADES.index(g) for g in ADMINISTRATIVE_GRADES])
+    )
+
+
+def _zone_guarantee_seats(
+    city: _Schools, programs: _Programs, seats: np.ndarray, people: _Applicants
+) -> np.ndarray:
+    """Seats with room, in each zone and grade with a zone guarantee, for
+    ZONE_GUARANTEE_COVER of the applicants of that zone and grade: a district that
+    promises seats builds them. A zone's programs short of that grow in proportion to
+    their seats (rounded up)."""
+    promised = _administrative(city, programs)
+    cells = len(city.zone_codes) * len(GRADES)
+    key = city.zone[programs.school] * len(GRADES) + programs.grade
+    have = np.bincount(key[promised], weights=seats[promised], minlength=cells)
+    lives = people.zone >= 0
+    need = ZONE_GUARANTEE_COVER * np.bincount(
+        people.zone[lives] * len(GRADES) + people.grade[lives], minlength=cells
+    )
+    factor = np.where(have > 0, need / np.maximum(have, 1.0), 1.0)
+    grown = np.ceil(seats * np.maximum(factor[key], 1.0) - 1e-9).astype(np.int64)
+    # A zone whose programs have no seats at all shares the need equally instead.
+    count = np.bincount(key[promised], minlength=cells)
+    empty = promised & (have[key] == 0)
+    grown[empty] = np.ceil(need[key[empty]] / count[key[empty]]).astype(np.int64)
+    return np.where(promised, np.maximum(grown, seats), seats)
+
+
+def _held_seats(
+    rng: np.random.Generator, programs: _Programs, seats: np.ndarray, people: _Applicants
+) -> np.ndarray:
+    """Seats a few main programs keep back, never the seats guaranteed to applicants."""
+    guaranteed = np.bincount(people.guaranteed[people.guaranteed >= 0], minlength=len(seats))
+    eligible = np.flatnonzero(programs.main & programs.in_lottery & (seats >= HELD_MIN_SEATS))
+    count = max(int(len(eligible) >= 10), round(len(eligible) * HELD_SHARE))
+    held = np.zeros(len(seats), dtype=np.int64)
+    chosen = rng.permutation(eligible)[:count]
+    held[chosen] = np.minimum(rng.integers(1, 4, len(chosen)), seats[chosen] - guaranteed[chosen])
+    return held
+
+
+def _with_program_policy(
+    table: pd.DataFrame, city: _Schools, programs: _Programs, held: np.ndarray, area: _Map
+) -> pd.DataFrame:
+    """programs.csv's seat-policy columns: held seats, eligibility, the zone guarantee
+    and where the school is."""
+    school = programs.school
+    administrative = _administrative(city, programs)
+    latitude, longitude = area.degrees(area.school_x[school], area.school_y[school])
+    table["held_seats"] = np.where(held > 0, held.astype(str).astype(object), "")
+    table["requires_tags"] = np.where(programs.special, SPECIAL_EDUCATION_TAG, "")
+    table["administrative_zones"] = np.where(administrative, city.zone_codes[city.zone[school]], "")
+    table["latitude"] = _decimal(latitude)
+    table["longitude"] = _decimal(longitude)
+    return table
+
+
+def _reserves(
+    rng: np.random.Generator, city: _Schools, programs: _Programs, capacity: np.ndarray
+) -> pd.DataFrame:
+    """reserves.csv: a share for tag:frl at some schools' main programs, some seats for
+    proximity at some district schools' main programs, a share for tag:ell in
+    dual-language strands; only at programs offering RESERVE_MIN_CAPACITY seats or more."""
+
+    def some(schools: np.ndarray, share: float) -> np.ndarray:
+        """Per program: whether its school is among ``share`` of ``schools``."""
+        chosen = np.zeros(len(city.id), dtype=bool)
+        chosen[rng.permutation(schools)[: round(len(schools) * share)]] = True
+        return chosen[programs.school]
+
+    frl = some(np.arange(len(city.id)), FRL_RESERVE_SCHOOLS)
+    near = some(np.flatnonzero(~city.charter), PROXIMITY_RESERVE_SCHOOLS)
+    room = programs.in_lottery & (capacity >= RESERVE_MIN_CAPACITY)
+    near_seats = np.floor(capacity * PROXIMITY_RESERVE).astype(np.int64).astype(str)
+    blank = np.full(len(programs.id), "", dtype=object)
+    parts = []
+    for category, where, seats, share in (
+        ("tag:ell", room & programs.dual_language, blank, ELL_RESERVE),
+        ("tag:frl", room & programs.main & frl, blank, FRL_RESERVE),
+        (f"proximity:{PROXIMITY_MILES}", room & programs.main & near, near_seats, ""),
+    ):
+        index = np.flatnonzero(where)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "index": index,
+                    "program_id": programs.id[index],
+                    "category": category,
+                    "seats": seats[index],
+                    "share": share,
+                }
+            )
+        )
+    # Sorted by program (in the order of programs.csv), then category.
+    rows = pd.concat(parts).sort_values(["index", "category"], kind="stable")
+    return rows.drop(columns="index").reset_index(drop=True)

@@ -2,33 +2,71 @@
 
 Cities here are small (a few thousand applicants at most) so the whole file runs in a
 few seconds; the calibration against the real engine at 10k-1M applicants is recorded
-in the docstring of :mod:`lottery.synth`.
+in the docstring of :mod:`lottery.synth`. Cities have the seat policy of
+docs/seat-policy.md (tags, coordinates, families, guarantees, the zone guarantee,
+special-education programs, held seats, reserves.csv) unless made with
+``seat_policy=False``, which gives the plain city of earlier versions byte for byte.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shlex
+import tomllib
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from lottery.engine import run_lottery, validate_input
 from lottery.errors import UsageError
 from lottery.io.readers import GRADES
-from lottery.synth import generate_city
+from lottery.synth import (
+    ADMINISTRATIVE_GRADES,
+    SPECIAL_EDUCATION_CLASS,
+    ZONE_GUARANTEE_COVER,
+    generate_city,
+)
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "city"
-CSV_FILES = ("programs.csv", "applicants.csv", "choices.csv")
+PLAIN_FILES = ("programs.csv", "applicants.csv", "choices.csv")
+CSV_FILES = (*PLAIN_FILES, "reserves.csv")
+PLAIN_APPLICANT_COLUMNS = [
+    "applicant_id",
+    "first_name",
+    "last_name",
+    "grade",
+    "zone",
+    "current_school_id",
+    "sibling_school_ids",
+    "staff_school_id",
+    "language",
+    "guardian_name",
+    "address",
+]
+PLAIN_PROGRAM_COLUMNS = [
+    "program_id",
+    "school_id",
+    "school_name",
+    "sector",
+    "grade",
+    "seats",
+    "zones",
+]
 
 
 def read(folder: Path, name: str) -> pd.DataFrame:
     return pd.read_csv(folder / name, dtype=str, keep_default_na=False)
 
 
-def file_bytes(folder: Path) -> dict[str, bytes]:
-    return {name: (folder / name).read_bytes() for name in CSV_FILES}
+def file_bytes(folder: Path, names=CSV_FILES) -> dict[str, bytes]:
+    return {name: (folder / name).read_bytes() for name in names}
+
+
+def in_families(applicants: pd.DataFrame) -> pd.Series:
+    return applicants["family_id"] != ""
 
 
 @pytest.fixture(scope="module")
@@ -44,13 +82,31 @@ def tables(city: Path) -> dict[str, pd.DataFrame]:
     return {name.removesuffix(".csv"): read(city, name) for name in CSV_FILES}
 
 
+@pytest.fixture(scope="module")
+def outcome(city: Path, tmp_path_factory) -> tuple[dict[str, int], dict[str, pd.DataFrame]]:
+    """The engine's counts and output tables for the module's city."""
+    out = tmp_path_factory.mktemp("synth-run") / "out"
+    counts = run_lottery(city, out, "test").counts
+    names = ("placements", "choice_results", "reserve_report")
+    return counts, {name: read(out, f"{name}.csv") for name in names}
+
+
 # ----------------------------------------------------------------------------- determinism
 
 
-def test_same_seed_gives_byte_identical_files(tmp_path):
+@pytest.mark.parametrize("seat_policy", [True, False])
+def test_same_seed_gives_byte_identical_files(tmp_path, seat_policy):
     for name in ("one", "two"):
-        generate_city(tmp_path / name, applicants=400, schools=12, max_choices=5, seed=3)
-    assert file_bytes(tmp_path / "one") == file_bytes(tmp_path / "two")
+        generate_city(
+            tmp_path / name,
+            applicants=400,
+            schools=12,
+            max_choices=5,
+            seed=3,
+            seat_policy=seat_policy,
+        )
+    names = CSV_FILES if seat_policy else PLAIN_FILES
+    assert file_bytes(tmp_path / "one", names) == file_bytes(tmp_path / "two", names)
 
 
 def test_different_seed_gives_a_different_city(tmp_path):
@@ -58,6 +114,37 @@ def test_different_seed_gives_a_different_city(tmp_path):
     generate_city(tmp_path / "two", applicants=400, schools=12, seed=4)
     one, two = file_bytes(tmp_path / "one"), file_bytes(tmp_path / "two")
     assert all(one[name] != two[name] for name in CSV_FILES)
+
+
+def test_without_seat_policy_the_city_is_the_plain_city_of_earlier_versions(tmp_path):
+    folder = tmp_path / "city"
+    generate_city(folder, applicants=400, schools=12, max_choices=5, seed=3, seat_policy=False)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(PLAIN_FILES)
+    digest = hashlib.sha256(b"".join(file_bytes(folder, PLAIN_FILES).values())).hexdigest()
+    # The three files as the generator wrote them before it had a seat policy.
+    assert digest == "35cf906981cafa1e4af26814d9adeb28c0fccc3d5cd4a05bf8684df4be86028b"
+
+
+def test_the_seat_policy_leaves_the_plain_draws_alone(tmp_path):
+    """Its draws come from a second stream: applicants outside families are the same
+    people, and the same schools are in the same places, with or without it."""
+    generate_city(tmp_path / "plain", applicants=800, schools=12, seed=6, seat_policy=False)
+    generate_city(tmp_path / "policy", applicants=800, schools=12, seed=6)
+    plain, policy = (
+        read(tmp_path / "plain", "applicants.csv"),
+        read(tmp_path / "policy", "applicants.csv"),
+    )
+    alone = ~in_families(policy)
+    assert 0.9 <= alone.mean() < 1
+    assert policy.loc[alone, PLAIN_APPLICANT_COLUMNS].equals(
+        plain.loc[alone, PLAIN_APPLICANT_COLUMNS]
+    )
+    plain_programs = read(tmp_path / "plain", "programs.csv")
+    policy_programs = read(tmp_path / "policy", "programs.csv").set_index("program_id")
+    same = policy_programs.loc[plain_programs["program_id"], ["school_id", "school_name", "zones"]]
+    assert (
+        same.to_numpy() == plain_programs[["school_id", "school_name", "zones"]].to_numpy()
+    ).all()
 
 
 def test_example_city_is_what_its_readme_command_writes(tmp_path, invoke):
@@ -76,6 +163,25 @@ def test_example_city_is_what_its_readme_command_writes(tmp_path, invoke):
 def test_output_passes_validation_and_matches_the_summary(tmp_path):
     summary = generate_city(tmp_path / "city", applicants=1500, schools=20, max_choices=12, seed=5)
     report = validate_input(tmp_path / "city")
+    expected = {
+        "programs": summary.programs,
+        "schools": summary.schools,
+        "seats": summary.seats,
+        "applicants": summary.applicants,
+        "choices": summary.choices,
+    }
+    assert {name: report.counts[name] for name in expected} == expected
+    assert summary.guaranteed == report.counts["guaranteed"] > 0
+    assert summary.reserves == len(read(tmp_path / "city", "reserves.csv")) > 0
+    applicants = read(tmp_path / "city", "applicants.csv")
+    assert summary.families == applicants.loc[in_families(applicants), "family_id"].nunique() > 0
+
+
+def test_plain_output_passes_validation_and_matches_the_summary(tmp_path):
+    summary = generate_city(
+        tmp_path / "city", applicants=1500, schools=20, max_choices=12, seed=5, seat_policy=False
+    )
+    report = validate_input(tmp_path / "city")
     assert report.counts == {
         "programs": summary.programs,
         "schools": summary.schools,
@@ -83,12 +189,16 @@ def test_output_passes_validation_and_matches_the_summary(tmp_path):
         "applicants": summary.applicants,
         "choices": summary.choices,
     }
+    assert (summary.families, summary.guaranteed, summary.reserves) == (0, 0, 0)
 
 
-def test_tiny_cities_are_valid(tmp_path):
+@pytest.mark.parametrize("seat_policy", [True, False])
+def test_tiny_cities_are_valid(tmp_path, seat_policy):
     for schools, applicants in ((1, 1), (1, 5), (2, 30), (5, 3)):
         folder = tmp_path / f"city-{schools}-{applicants}"
-        generate_city(folder, applicants=applicants, schools=schools, seed=1)
+        generate_city(
+            folder, applicants=applicants, schools=schools, seed=1, seat_policy=seat_policy
+        )
         assert validate_input(folder).counts["applicants"] == applicants
 
 
@@ -97,8 +207,12 @@ def test_ids_have_the_documented_form(tables):
     assert tables["programs"]["school_id"].str.fullmatch(r"S\d{3}").all()
     programs = tables["programs"]
     expected = programs["school_id"] + "-" + programs["grade"]
-    is_strand = programs["program_id"].str.endswith("-DL")
-    assert (programs["program_id"] == expected.where(~is_strand, expected + "-DL")).all()
+    suffix = pd.Series(
+        [i.removeprefix(e) for i, e in zip(programs["program_id"], expected, strict=True)]
+    )
+    assert (programs["program_id"] == expected + suffix).all()
+    assert set(suffix) == {"", "-DL", "-SE"}
+    assert tables["applicants"]["family_id"].str.fullmatch(r"(F\d{6})?").all()
 
 
 # ----------------------------------------------------------------------------- shape
@@ -211,6 +325,215 @@ def test_progress_counts_up_to_the_number_of_applicants(tmp_path):
     assert calls == [(50_000, 120_000), (100_000, 120_000), (120_000, 120_000)]
 
 
+# ----------------------------------------------------------------------------- seat policy
+
+
+def has_tag(applicants: pd.DataFrame, tag: str) -> pd.Series:
+    return applicants["tags"].str.split(";").apply(lambda tags: tag in tags)
+
+
+def offered_seats(programs: pd.DataFrame) -> pd.Series:
+    held = programs["held_seats"].replace("", "0").astype(int)
+    return (programs["seats"].astype(int) - held).set_axis(programs["program_id"])
+
+
+def test_applicants_carry_tags_in_about_the_documented_shares(tables):
+    applicants = tables["applicants"]
+    frl, ell, iep = (has_tag(applicants, tag) for tag in ("frl", "ell", "iep"))
+    assert 0.38 <= frl.mean() <= 0.52
+    assert 0.11 <= ell.mean() <= 0.19
+    assert 0.09 <= iep.mean() <= 0.15
+    english = applicants["language"] == "en"
+    assert ell[~english].mean() > 10 * ell[english].mean()  # English learners
+    tags = ("ell", "frl", "iep")
+    written = {";".join(t for i, t in enumerate(tags) if bits >> i & 1) for bits in range(8)}
+    assert set(applicants["tags"]) == written  # every combination, each in sorted order
+
+
+def test_schools_and_homes_lie_in_a_city_about_ten_miles_across(tables):
+    programs, applicants = tables["programs"], tables["applicants"]
+    for table in (programs, applicants):
+        for column in ("latitude", "longitude"):
+            assert table[column].str.fullmatch(r"-?\d+\.\d{5}").all()
+    north = applicants["latitude"].astype(float)
+    east = applicants["longitude"].astype(float) * np.cos(np.radians(north.mean()))
+    assert 7 <= (north.max() - north.min()) * 69 <= 10.5
+    assert 7 <= (east.max() - east.min()) * 69 <= 10.5
+    # A school's programs are in one place.
+    assert (programs.groupby("school_id")[["latitude", "longitude"]].nunique() == 1).all().all()
+
+    def middle(table, zone_column):
+        places = pd.DataFrame(
+            {
+                "zone": table[zone_column],
+                "north": table["latitude"].astype(float),
+                "east": table["longitude"].astype(float) * np.cos(np.radians(north.mean())),
+            }
+        )
+        return places[places["zone"] != ""].groupby("zone")[["north", "east"]].mean()
+
+    # Homes are near their zone: the middle of a zone's homes is nearest the middle of
+    # that zone's (district) schools.
+    homes, schools = middle(applicants, "zone"), middle(programs, "zones")
+    for zone, home in homes.loc[homes.index.isin(schools.index)].iterrows():
+        distance = ((schools - home) ** 2).sum(axis=1)
+        assert distance.idxmin() == zone
+
+
+def test_about_one_applicant_in_twenty_applies_with_a_twin_or_sibling(tables):
+    applicants = tables["applicants"]
+    members = applicants[in_families(applicants)]
+    assert 0.03 <= len(members) / len(applicants) <= 0.07
+    sizes = members.groupby("family_id").size()
+    assert sizes.min() >= 2
+    # One household, applying together: consecutive IDs, one guardian, one home.
+    for column in ("last_name", "guardian_name", "address", "zone", "latitude", "longitude"):
+        assert (members.groupby("family_id")[column].nunique() == 1).all(), column
+    rows = members.index.to_series().groupby(members["family_id"])
+    assert ((rows.max() - rows.min() + 1) == sizes).all()
+    # A few families are not linked, always as a whole.
+    link = members.groupby("family_id")["link_family"].agg(
+        lambda cells: "".join(sorted(set(cells)))
+    )
+    assert set(link) == {"", "false"}
+    assert 0 < (link == "false").mean() <= 0.25
+    assert (applicants.loc[~in_families(applicants), "link_family"] == "").all()
+
+
+def test_twins_rank_the_same_list_and_siblings_the_same_schools(tables):
+    applicants, choices, programs = tables["applicants"], tables["choices"], tables["programs"]
+    members = applicants[in_families(applicants)]
+    lists = choices.groupby("applicant_id")["program_id"].agg(tuple)
+    one_grade = members.groupby("family_id")["grade"].transform("nunique") == 1
+    same_list = (
+        members[one_grade]
+        .groupby("family_id")["applicant_id"]
+        .agg(lambda ids: len({lists.get(a, ()) for a in ids}) == 1)
+    )
+    assert same_list.mean() >= 0.6  # twins; siblings may share a grade by chance
+    school_of = programs.set_index("program_id")["school_id"]
+    schools = choices.assign(school=school_of.loc[choices["program_id"]].to_numpy())
+    schools = schools.groupby("applicant_id")["school"].agg(set)
+    several = members[~one_grade]
+    shared = several.groupby("family_id")["applicant_id"].agg(
+        lambda ids: bool(set.intersection(*(schools.get(a, set()) for a in ids)))
+    )
+    assert shared.mean() >= 0.3
+
+
+def test_some_continuing_students_are_guaranteed_their_schools_next_grade(tables):
+    applicants, programs = tables["applicants"], tables["programs"]
+    guaranteed = applicants[applicants["guaranteed_program_id"] != ""]
+    program = programs.set_index("program_id").loc[guaranteed["guaranteed_program_id"]]
+    assert (program["school_id"].to_numpy() == guaranteed["current_school_id"].to_numpy()).all()
+    assert (program["grade"].to_numpy() == guaranteed["grade"].to_numpy()).all()
+    assert not program.index.str.endswith(("-DL", "-SE")).any()
+    main = programs[~programs["program_id"].str.endswith(("-DL", "-SE"))]
+    continuing = applicants.merge(
+        main, left_on=["current_school_id", "grade"], right_on=["school_id", "grade"]
+    )
+    assert 0.2 <= len(guaranteed) / len(continuing) <= 0.4
+    # Never more guarantees than the program offers seats (the reader refuses that).
+    count = guaranteed["guaranteed_program_id"].value_counts()
+    assert (count <= offered_seats(programs).loc[count.index]).all()
+
+
+def test_district_programs_of_grades_k_to_5_promise_their_zone_a_seat(tables):
+    programs, applicants = tables["programs"], tables["applicants"]
+    promised = programs["administrative_zones"] != ""
+    expected = (
+        (programs["sector"] == "district")
+        & programs["grade"].isin(ADMINISTRATIVE_GRADES)
+        & ~programs["program_id"].str.endswith(("-DL", "-SE"))
+    )
+    assert promised.any() and (promised == expected).all()
+    assert (programs.loc[promised, "administrative_zones"] == programs.loc[promised, "zones"]).all()
+    # ... with seats for nine in ten applicants of the zone and grade.
+    seats = programs[promised].astype({"seats": int}).groupby(["zones", "grade"])["seats"].sum()
+    people = applicants[applicants["zone"] != ""].groupby(["zone", "grade"]).size()
+    people = people[people.index.isin(seats.index)]
+    assert (seats.loc[people.index].to_numpy() >= ZONE_GUARANTEE_COVER * people.to_numpy()).all()
+    declines = applicants["accepts_administrative"] == "false"
+    assert set(applicants["accepts_administrative"]) == {"", "false"}
+    assert applicants.loc[declines, "grade"].isin(ADMINISTRATIVE_GRADES).all()
+    assert 0.02 <= declines[applicants["grade"].isin(ADMINISTRATIVE_GRADES)].mean() <= 0.1
+
+
+def test_small_special_education_programs_require_iep_and_applicants_with_it_rank_them(tables):
+    programs, applicants, choices = tables["programs"], tables["applicants"], tables["choices"]
+    special = programs["program_id"].str.endswith("-SE")
+    assert special.any()
+    assert (programs.loc[special, "requires_tags"] == "iep").all()
+    assert (programs.loc[~special, "requires_tags"] == "").all()
+    assert (programs.loc[special, "seats"].astype(int) == SPECIAL_EDUCATION_CLASS).all()
+    assert (programs.loc[special, "sector"] == "district").all()
+    ranked = choices[choices["program_id"].str.endswith("-SE")]
+    iep = has_tag(applicants.set_index("applicant_id").loc[ranked["applicant_id"]], "iep")
+    assert iep.mean() >= 0.6 and not iep.all()  # a few rank it without the tag
+
+
+def test_a_few_programs_hold_seats_back(tables):
+    programs = tables["programs"]
+    held = programs.loc[programs["held_seats"] != "", "held_seats"].astype(int)
+    assert 1 <= len(held) <= 0.1 * len(programs)
+    assert held.between(1, 3).all()
+
+
+def test_reserves_set_seats_aside_for_frl_english_learners_and_neighbours(tables):
+    reserves, programs = tables["reserves"], tables["programs"]
+    assert set(reserves["category"]) == {"tag:frl", "tag:ell", "proximity:0.5"}
+    assert ((reserves["seats"] == "") != (reserves["share"] == "")).all()
+    rows = reserves.rename(columns={"seats": "reserved"}).merge(
+        programs, on="program_id", validate="many_to_one"
+    )
+    frl, ell = rows["category"] == "tag:frl", rows["category"] == "tag:ell"
+    near = rows["category"] == "proximity:0.5"
+    assert set(rows.loc[frl, "share"]) == {"0.3"} and set(rows.loc[ell, "share"]) == {"0.4"}
+    assert rows.loc[ell, "program_id"].str.endswith("-DL").all()
+    assert (rows.loc[near, "sector"] == "district").all()
+    near_seats = rows.loc[near, "reserved"].astype(int)
+    offered = offered_seats(programs).loc[rows.loc[near, "program_id"]].to_numpy()
+    assert ((near_seats >= 1) & (near_seats <= 0.2 * offered)).all()
+    # In the order of programs.csv, then by category.
+    position = pd.Series(range(len(programs)), index=programs["program_id"])
+    keys = list(zip(position.loc[reserves["program_id"]], reserves["category"], strict=True))
+    assert keys == sorted(keys)
+
+
+def test_the_engine_uses_every_seat_policy_feature(outcome):
+    counts, out = outcome
+    assert counts["placed_by_guarantee"] > 0
+    assert counts["administrative"] > 0
+    assert counts["ineligible_choices"] > 0
+    assert counts["held_seats"] > 0
+    placements = out["placements"]
+    assert set(placements["status"]) == {"placed", "unplaced", "guaranteed", "administrative"}
+    assert set(placements["seat"]) == {"", "open", "tag:frl", "tag:ell", "proximity:0.5"}
+    assert (out["choice_results"]["result"] == "ineligible").any()
+    report = out["reserve_report"]
+    assert set(report["category"]) == {"tag:frl", "tag:ell", "proximity:0.5"}
+    assert report["filled_by_category"].astype(int).sum() > 0
+
+
+def test_example_city_shows_the_seat_policy(tmp_path):
+    report = validate_input(EXAMPLE)  # policy.toml included
+    assert report.counts["guaranteed"] > 0 and report.counts["families"] > 0
+    applicants, programs = read(EXAMPLE, "applicants.csv"), read(EXAMPLE, "programs.csv")
+    assert (applicants["tags"] != "").any()
+    assert (programs["administrative_zones"] != "").any()
+    assert (programs["requires_tags"] == "iep").any()
+    assert (programs["held_seats"] != "").any()
+    assert len(read(EXAMPLE, "reserves.csv")) > 0
+    policy = tomllib.loads((EXAMPLE / "policy.toml").read_text(encoding="utf-8"))
+    assert "tag:frl" in policy["priority"]["order"]
+    assert "sibling_offered" in policy["priority"]["order"]
+    assert set(policy["reserves"]) == {"precedence", "unfilled"}
+    run_lottery(EXAMPLE, tmp_path / "out", "2026-spring")
+    status = set(read(tmp_path / "out", "placements.csv")["status"])
+    assert status == {"placed", "unplaced", "guaranteed", "administrative"}
+    assert len(read(tmp_path / "out", "reserve_report.csv")) == len(read(EXAMPLE, "reserves.csv"))
+
+
 # ----------------------------------------------------------------------------- output folder
 
 
@@ -231,9 +554,18 @@ def test_force_replaces_the_city_and_keeps_the_policy(tmp_path):
     (folder / "lottery.csv").write_text("applicant_id,lottery_number\nA000001,5\n")
     generate_city(folder, applicants=80, schools=6, seed=2, force=True)
     kept = sorted(p.name for p in folder.iterdir())
-    assert kept == ["applicants.csv", "choices.csv", "policy.toml", "programs.csv"]
+    assert kept == ["applicants.csv", "choices.csv", "policy.toml", "programs.csv", "reserves.csv"]
     assert len(read(folder, "applicants.csv")) == 80
     assert sorted(p.name for p in tmp_path.iterdir()) == ["city"]
+
+
+def test_force_with_a_plain_city_removes_the_old_reserves(tmp_path):
+    folder = tmp_path / "city"
+    generate_city(folder, applicants=300, schools=12, seed=1)
+    assert (folder / "reserves.csv").is_file()
+    generate_city(folder, applicants=300, schools=12, seed=1, force=True, seat_policy=False)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(PLAIN_FILES)
+    validate_input(folder)
 
 
 # ----------------------------------------------------------------------------- command line
