@@ -1,42 +1,69 @@
 """Independent verification of a results folder: what ``lottery verify`` checks.
 
 This module is written apart from the matcher and shares no code with it: no numpy, no
-``lottery.matching``, ``lottery.market`` or ``lottery.results``. It re-derives
-everything it needs with plain dicts, lists and the standard library, so that a bug in
-the engine cannot hide itself by being repeated here:
+``lottery.matching``, ``lottery.market``, ``lottery.assignment`` or ``lottery.results``.
+It re-derives everything it needs with plain dicts, lists and the standard library, so
+that a bug in the engine cannot hide itself by being repeated here. The rules are those
+of docs/lottery-numbers.md and docs/seat-policy.md:
 
 1. **Checksums.** The SHA-256 of every output file and every input file is computed with
    ``hashlib`` and compared with ``manifest.json`` (``outputs`` and ``inputs``).
 2. **Inputs.** The input folder is read with :func:`lottery.io.readers.read_input_folder`,
    which only validates and normalises the office's files (spaces, byte-order marks,
    grade spellings) and resolves IDs; it computes no priority, lottery number or
-   placement. Its records are turned into plain Python values at once.
+   placement. Its records are turned into plain Python values at once. A reserve given
+   as a ``share`` is turned into seats here (the share times the capacity, rounded down,
+   in exact decimal arithmetic), from the cell as written in ``reserves.csv``.
 3. **Lottery numbers** are recomputed from the documented formula (first 8 bytes of
    ``sha256(utf8("{seed}|{applicant_id}"))``, plus ``"|{program_id}"`` for a multiple
    tie-break, read big-endian), with the seed recorded in ``manifest.json``; or taken from
-   ``lottery.csv`` when the manifest says ``external lottery``. Lottery ranks are
-   recomputed from those numbers.
-4. **Priorities** are recomputed from the policy: the 1-based position of the first tier
+   ``lottery.csv`` when the manifest says ``external lottery``. A linked family's number
+   uses ``family:{family_id}`` in place of the applicant ID (with ``lottery.csv``: the
+   lowest number among the members). Lottery ranks are recomputed from those numbers.
+4. **Priorities** are recomputed from the policy: ``guaranteed`` (value 0) at an
+   applicant's guaranteed program, else the 1-based position of the first tier
    (criteria joined with ``+``, all of which must hold) that an applicant meets at a
    program, ``len(order) + 1`` (``general``) if none, replaced by ``priorities.csv``
-   where it gives one.
+   where it gives one. ``tag:NAME`` and ``proximity:MILES`` (haversine, sphere of
+   3958.8 miles) are recomputed from the input files, and ``sibling_offered`` from the
+   final placements (a linked family member placed by the match at the program's school).
+   If the manifest says linked families did not settle (``families.converged`` false),
+   the engine's last run used the previous run's placements for them, which the results
+   folder does not hold: a priority of a member of an unsettled family that depends on
+   ``sibling_offered`` is then accepted either way, as ``choice_results.csv`` shows it,
+   and so is their membership of a ``sibling_offered`` reserve where no priority shows
+   it and the program's seats and choices agree (:meth:`_Checker._settle_readings`);
+   the certificate says so.
 5. **The placement** read from ``placements.csv`` is then checked as a claim: every
-   applicant exactly once, only at a program they ranked, no program over its seats, no
-   justified envy and no waste (the stability conditions of Gale & Shapley 1962, in
-   the school-choice form of Abdulkadiroglu & Sonmez 2003), and the waitlists, summary
-   and manifest counts re-derived from it.
+   applicant exactly once with a known ``status``; placed (by the match) only at a program
+   they ranked and may be considered at (``requires_tags``), or ``guaranteed`` at the
+   guaranteed program they did not rank; every guarantee honoured; no program over the
+   seats it offers (``offer_target - held_seats``); no justified envy and no waste (the
+   stability conditions of Gale & Shapley 1962, in the school-choice form of
+   Abdulkadiroglu & Sonmez 2003, and with slot-specific priorities at programs with
+   reserves, Kominers & Sonmez 2016); each seat's reserve category; the zone guarantee's
+   administrative assignments; and the waitlists, summary and manifest counts re-derived
+   from it.
 6. **Per-choice results.** Every row of ``choice_results.csv`` is re-derived from the
    same picture: one row per ranked choice, ``placed`` where the placement is,
-   ``waitlisted`` above it (or everywhere, if unplaced), ``not_considered`` below it;
-   the priority recomputed; the waitlist position from the program's order; the cutoff
-   the same as the summary's. So the file agrees with placements.csv, waitlists.csv and
-   programs_summary.csv by construction of the checks, not by copying them.
+   ``ineligible`` where the applicant lacks a required tag, ``waitlisted`` above the
+   placement (or everywhere, if unplaced), ``not_considered`` below it; the priority
+   recomputed; the waitlist position from the program's order; the cutoff the same as
+   the summary's.
+7. **Reserves.** ``reserve_report.csv`` is re-derived, including the match without
+   reserves, which this module computes with its own deferred acceptance.
 
-A program orders its applicants by the key ``(priority value, lottery number at that
-program, applicant_id)``, lowest first (docs/lottery-numbers.md); :class:`OrderKey` is that
-key. Every problem found becomes a :class:`Violation` with a stable ``rule`` slug (see
-:data:`RULES`); nothing stops at the first one. ``verification.json`` and any other file
-in the results folder that the manifest does not list are ignored.
+A program orders its applicants by the key ``(priority value, family lottery number,
+lottery number at that program, applicant_id)``, lowest first; :class:`OrderKey` is that
+key (the family number is the applicant's own number outside a linked family). A program
+with reserves chooses slot by slot (:meth:`_Checker.fill_slots`): its slots, in precedence
+order, each take the best applicant left that the slot accepts (an open slot anyone, a
+reserved slot a member of its category, or anyone if none is left and ``unfilled =
+"open"``); an applicant guaranteed the program is a member of every category there. An
+applicant's ``seat`` is the category of the slot they get if they belong to it, else
+``open``. Every problem found becomes a :class:`Violation` with a stable ``rule`` slug
+(see :data:`RULES`); nothing stops at the first one. ``verification.json`` and any other
+file in the results folder that the manifest does not list are ignored.
 
 An unpacked audit bundle is verified like any results folder (``OUT_DIR`` is its
 ``outputs`` folder, ``INPUT_DIR`` its ``inputs``), except that ``applicants.csv`` there is
@@ -47,16 +74,22 @@ in any check, so the report is otherwise the same.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import hashlib
+import heapq
 import io
+import itertools
 import json
+import math
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from pathlib import Path
 
 from lottery.errors import InputError
-from lottery.io.readers import read_input_folder
+from lottery.io.readers import RESERVE_COLUMNS, RESERVES_FILE, read_input_folder
+from lottery.io.tables import ProblemLog, read_table
 
 VERIFICATION_FILE = "verification.json"
 MANIFEST_FILE = "manifest.json"
@@ -72,7 +105,9 @@ PLACEMENT_COLUMNS = (
     "school_id",
     "choice_rank",
     "priority",
+    "seat",
     "lottery_number",
+    "family_lottery_number",
     "lottery_rank",
 )
 WAITLIST_COLUMNS = (
@@ -90,11 +125,16 @@ SUMMARY_COLUMNS = (
     "sector",
     "grade",
     "seats",
+    "held_seats",
+    "offered_seats",
     "applicants",
     "first_choice_applicants",
     "placed",
+    "administrative",
     "open_seats",
     "waitlisted",
+    "reserved_seats",
+    "reserved_filled",
     "cutoff_priority",
     "cutoff_lottery_rank",
 )
@@ -108,10 +148,23 @@ CHOICE_RESULT_COLUMNS = (
     "cutoff_priority",
     "cutoff_lottery_rank",
 )
+RESERVE_REPORT_COLUMNS = (
+    "program_id",
+    "school_id",
+    "category",
+    "reserved_seats",
+    "filled_by_category",
+    "category_applicants",
+    "category_admitted",
+    "category_admitted_without_reserves",
+    "admitted_only_with_reserves",
+    "admitted_only_without_reserves",
+)
 OUTPUT_FILES = {
     "choice_results.csv": CHOICE_RESULT_COLUMNS,
     "placements.csv": PLACEMENT_COLUMNS,
     "programs_summary.csv": SUMMARY_COLUMNS,
+    "reserve_report.csv": RESERVE_REPORT_COLUMNS,
     "waitlists.csv": WAITLIST_COLUMNS,
 }
 INPUT_FILES = (
@@ -121,23 +174,61 @@ INPUT_FILES = (
     "policy.toml",
     "priorities.csv",
     "programs.csv",
+    "reserves.csv",
 )
+
+# placements.csv ``status``: by the match at a ranked program, by the match at the
+# guaranteed program the applicant did not rank, by the zone guarantee after the match.
+PLACED, GUARANTEED, ADMINISTRATIVE, UNPLACED = "placed", "guaranteed", "administrative", "unplaced"
+STATUSES = (PLACED, GUARANTEED, ADMINISTRATIVE, UNPLACED)
+MATCHED = (PLACED, GUARANTEED)
+OPEN = "open"  # an open slot, and the seat of anyone not holding a reserved one
+SIBLING_OFFERED = "sibling_offered"
+FAMILY = "family:"
+EARTH_RADIUS_MILES = 3958.8
+MISSING_NUMBER = 2**64 - 1  # lottery.csv without a number for an unranked guarantee
 
 RULES = {
     "manifest-hash": "a file's SHA-256 differs from the one recorded in manifest.json",
     "output-file": "an output file is missing or cannot be read",
     "input-file": "the input files cannot be read",
-    "manifest-record": "manifest.json records a seed, tie-break or policy the inputs contradict",
+    "manifest-record": (
+        "manifest.json records a seed, tie-break, policy or family outcome the inputs contradict"
+    ),
     "each-applicant-once": "every applicant has exactly one row in placements.csv",
     "unknown-applicant": "placements.csv names an applicant who is not in applicants.csv",
-    "unranked-placement": "an applicant is placed at a program they did not rank",
-    "placement-details": "a placement row's grade, school, status or choice rank is wrong",
+    "unranked-placement": (
+        "an applicant is placed by the match at a program they did not rank (other than "
+        "their guaranteed program)"
+    ),
+    "placement-details": (
+        "a placement row's status, grade, school or choice rank is wrong (status is one of "
+        "placed, guaranteed, administrative, unplaced)"
+    ),
+    "eligibility": (
+        "an applicant is placed or waitlisted at a program whose required tags they lack"
+    ),
+    "guarantee": (
+        "a guaranteed applicant is placed neither at the guaranteed program nor at one they "
+        "ranked above it"
+    ),
     "priority-label": "a priority shown differs from the one recomputed from the policy",
-    "lottery-number": "a lottery number differs from the one recomputed",
+    "lottery-number": ("a lottery number or family lottery number differs from the one recomputed"),
     "lottery-rank": "a lottery rank differs from the one recomputed",
-    "capacity": "a program holds more applicants than it has seats",
-    "justified-envy": "an applicant lost a program to someone the program orders below them",
-    "waste": "an applicant was refused a program they prefer that has an open seat",
+    "capacity": (
+        "a program holds more applicants than it offers seats (offer_target - held_seats), "
+        "or one that its reserved and open seats would not take"
+    ),
+    "seat-label": "a placement's seat (reserve category or open) differs from the one recomputed",
+    "justified-envy": (
+        "an applicant lost a program to someone the program would not choose over them "
+        "(ordered below them, or not needed for a reserved seat)"
+    ),
+    "waste": "an applicant was refused a program they prefer that has a seat they could take",
+    "administrative": (
+        "a zone-guarantee (administrative) assignment differs from the one recomputed, or "
+        "the applicants it could not serve are named wrongly"
+    ),
     "waitlist-complete": "an applicant who prefers a program is missing from its waitlist",
     "waitlist-extra": "a waitlist lists someone who should not be on it",
     "waitlist-order": "a waitlist is not in the program's order, or positions are not 1..n",
@@ -145,8 +236,12 @@ RULES = {
     "summary-counts": "a count in programs_summary.csv or manifest.json is wrong",
     "summary-details": "programs_summary.csv differs from programs.csv",
     "each-program-once": "every program has exactly one row in programs_summary.csv",
-    "cutoff": "a program's cutoff is not its last admitted applicant",
+    "cutoff": "a program's cutoff is not its last admitted applicant holding an open seat",
     "choice-results": "choice_results.csv disagrees with the placements, waitlists or cutoffs",
+    "reserve-report": (
+        "reserve_report.csv disagrees with reserves.csv, the placements or the match "
+        "without reserves"
+    ),
     "row-order": "an output file's rows are not in their documented order",
 }
 
@@ -156,19 +251,26 @@ class OrderKey:
     """Where an applicant stands in one program's order; smaller comes first."""
 
     priority: int
+    family_number: int
     lottery_number: int
     applicant_id: str
     label: str = field(default="", compare=False)
 
     def describe(self) -> str:
+        family = (
+            f"family lottery number {self.family_number}, "
+            if self.family_number != self.lottery_number
+            else ""
+        )
         return (
-            f"priority {self.priority} ({self.label}), lottery number {self.lottery_number}, "
-            f"applicant {self.applicant_id}"
+            f"priority {self.priority} ({self.label}), {family}lottery number "
+            f"{self.lottery_number}, applicant {self.applicant_id}"
         )
 
     def to_dict(self) -> dict:
         return {
             "applicant_id": self.applicant_id,
+            "family_lottery_number": self.family_number,
             "lottery_number": self.lottery_number,
             "priority": self.priority,
             "priority_label": self.label,
@@ -179,7 +281,7 @@ class OrderKey:
 class Violation:
     """One thing wrong with the results. ``key`` is the applicant's place in the program's
     order and ``other_key`` the one it was compared with (for example the admitted
-    applicant the program orders below them)."""
+    applicant the program would give up for them)."""
 
     rule: str
     message: str
@@ -219,11 +321,13 @@ class Violation:
 
 @dataclass
 class VerificationReport:
-    """Every violation found, and how many things of each kind were checked."""
+    """Every violation found, how many things of each kind were checked, and notes on
+    what could not be checked fully."""
 
     violations: list[Violation] = field(default_factory=list)
     checks: dict[str, int] = field(default_factory=dict)
     lottery: str = ""
+    notes: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -237,6 +341,7 @@ class VerificationReport:
         return {
             "checks": dict(sorted(self.checks.items())),
             "lottery": self.lottery,
+            "notes": list(self.notes),
             "passed": self.passed,
             "violations": [v.to_dict() for v in self.violations],
         }
@@ -254,13 +359,19 @@ def verify_outputs(out_dir: Path, input_dir: Path) -> VerificationReport:
     checker = _Checker(Path(out_dir), Path(input_dir))
     checker.run()
     violations = sorted(checker.violations, key=Violation.sort_key)
-    return VerificationReport(violations, dict(sorted(checker.checks.items())), checker.lottery)
+    return VerificationReport(
+        violations, dict(sorted(checker.checks.items())), checker.lottery, checker.notes
+    )
 
 
 def write_verification(report: VerificationReport, out_path: Path) -> None:
     """Write the report as stable JSON (sorted keys, no timestamps, final newline)."""
     text = json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     Path(out_path).write_bytes(text.encode("utf-8"))
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else plural or word + 's'}"
 
 
 def certificate_lines(report: VerificationReport) -> list[str]:
@@ -270,22 +381,77 @@ def certificate_lines(report: VerificationReport) -> list[str]:
         n = len(report.violations)
         lines = [f"Verification FAILED: {n} violation{'s' if n != 1 else ''} found."]
         lines += [v.render() for v in report.violations]
+        lines += [f"Note: {note}" for note in report.notes]
         return lines
-    return [
+    lines = [
         "Verification passed.",
         f"All {c.get('applicants', 0)} applicants were checked: each appears exactly once in "
-        f"placements.csv, and each of the {c.get('placed', 0)} placed applicants is placed at "
-        "a program they ranked, with the right school, grade and choice rank.",
-        f"No program holds more applicants than it has seats ({c.get('programs', 0)} programs).",
+        f"placements.csv with a known status, and each of the {c.get('placed', 0)} placed "
+        "applicants is placed at a program they ranked (or, with status guaranteed, at the "
+        "guaranteed program they did not rank), with the right school, grade and choice rank.",
+        "No program holds more applicants than the seats it offers in this run (offer_target "
+        f"minus held_seats; {c.get('programs', 0)} programs).",
         f"Every lottery number and lottery rank ({c.get('lottery_numbers', 0)} shown) was "
         f"recomputed from the {report.lottery} and matches.",
         f"Every priority ({c.get('priorities', 0)} shown) was recomputed from the policy and "
         "priorities.csv and matches.",
+    ]
+    if c.get("ineligible_choices"):
+        n = c["ineligible_choices"]
+        lines.append(
+            "No applicant is placed or waitlisted at a program whose required tags they lack; "
+            f"{'the 1 choice' if n == 1 else f'all {n} choices'} of such a program "
+            f"{'shows' if n == 1 else 'show'} as ineligible in choice_results.csv."
+        )
+    if c.get("guarantees"):
+        n = c["guarantees"]
+        who = "The 1 guaranteed applicant is" if n == 1 else f"All {n} guaranteed applicants are"
+        lines.append(
+            f"{who} placed at the guaranteed program or at a program they ranked above it."
+        )
+    if c.get("linked_applicants"):
+        lines.append(
+            f"The family lottery numbers of the {c['linked_applicants']} applicants in linked "
+            "families were recomputed and match, and every program orders applicants of equal "
+            "priority by family number, then their own number, then applicant ID."
+        )
+    order = (
+        "priority, then family lottery number, own lottery number and applicant ID"
+        if c.get("linked_applicants")
+        else "priority, then lottery number, then applicant ID"
+    )
+    reserves = c.get("reserve_programs", 0)
+    lines += [
         "No applicant lost a seat to someone with lower priority: in each of the "
         f"{c.get('preferred_pairs', 0)} cases where an applicant ranked a program above the one "
-        "they got, that program admitted nobody it orders below them (priority, then lottery "
-        "number, then applicant ID).",
-        "No seat was wasted: no applicant was refused a program they prefer that has an open seat.",
+        f"they got and may be considered there, that program admitted nobody it orders below "
+        f"them ({order})"
+        + (
+            f", or, at the {_plural(reserves, 'program')} with reserved seats (where members "
+            "of a category may be admitted below them), choosing slot by slot in precedence "
+            "order from the applicants it admitted plus that applicant, would not take them."
+            if reserves
+            else "."
+        ),
+        "No seat was wasted: no applicant was refused a program they prefer that has an open "
+        "seat" + (" they could take." if reserves else "."),
+    ]
+    if c.get("reserve_programs"):
+        lines.append(
+            f"The seat (reserve category or open) of every applicant placed at the "
+            f"{_plural(c['reserve_programs'], 'program')} with reserves was recomputed from "
+            "its slots and matches, and reserve_report.csv "
+            f"({_plural(c.get('reserve_rows', 0), 'row')}) agrees with the placements and with "
+            "a match recomputed without reserves."
+        )
+    if c.get("administrative_owed"):
+        lines.append(
+            "The zone guarantee was recomputed for the "
+            f"{_plural(c['administrative_owed'], 'applicant')} it was owed to: "
+            f"{_plural(c.get('administrative', 0), 'administrative assignment')} and "
+            f"{c.get('administrative_unserved', 0)} unserved, as the results show."
+        )
+    lines += [
         f"Every waitlist is complete and in its program's order ({c.get('waitlist_rows', 0)} "
         "rows).",
         "The counts and cutoffs in programs_summary.csv and manifest.json agree with the "
@@ -295,6 +461,8 @@ def certificate_lines(report: VerificationReport) -> list[str]:
         f"The SHA-256 checksums of {c.get('files_hashed', 0)} files (inputs and outputs) match "
         "manifest.json.",
     ]
+    lines += [f"Note: {note}" for note in report.notes]
+    return lines
 
 
 # ----------------------------------------------------------------------------- the checker
@@ -315,9 +483,39 @@ def _section(record: dict, name: str) -> dict:
 
 
 def seeded_number(seed: str, applicant_id: str, program_id: str | None = None) -> int:
-    """The documented formula, written out here rather than imported from the engine."""
+    """The documented formula, written out here rather than imported from the engine.
+    A family's number passes ``"family:{family_id}"`` as ``applicant_id``."""
     text = f"{seed}|{applicant_id}" if program_id is None else f"{seed}|{applicant_id}|{program_id}"
     return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")
+
+
+def great_circle_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Haversine distance on a sphere of radius 3958.8 miles (docs/seat-policy.md)."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    lambda1, lambda2 = math.radians(lon1), math.radians(lon2)
+    half = (
+        math.sin((phi2 - phi1) / 2) ** 2
+        + math.cos(phi1) * math.cos(phi2) * math.sin((lambda2 - lambda1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_MILES * math.asin(math.sqrt(min(half, 1.0)))
+
+
+def _coordinate(value: float) -> float | None:
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+class _Everything:
+    """The reserve categories of an applicant guaranteed the program: all of them."""
+
+    def __contains__(self, category: object) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return "every category"
+
+
+EVERY_CATEGORY = _Everything()
 
 
 class _Checker:
@@ -328,8 +526,20 @@ class _Checker:
         self.input_dir = input_dir
         self.violations: list[Violation] = []
         self.checks: Counter[str] = Counter()
+        self.notes: list[str] = []
         self.lottery = ""
+        self.has_lottery = False
         self._keys: dict[tuple[str, str], OrderKey] = {}
+        self._priorities: dict[tuple[str, str], tuple[int, str]] = {}
+        self._met: dict[tuple[str, str, str], bool] = {}
+        self._offered: dict[tuple[str, str], bool] = {}
+        self.shown_priority: dict[tuple[str, str], str] = {}
+        self.unsettled_families: list[str] = []  # manifest families.unsettled, if not converged
+        self.unsettled: set[str] = set()  # their members
+        self._offer_unknown: set[tuple[str, str]] = set()  # their sibling_offered not shown
+        self._offer_reading: dict[tuple[str, str], bool] = {}  # ... and the reading taken
+        self.matched_at: dict[str, str] = {}  # applicant -> program, placed by the match
+        self.seat_of: dict[str, str] = {}  # applicant -> recomputed seat, where known
 
     def fail(self, rule: str, message: str, applicant=None, program=None, **keys) -> None:
         self.violations.append(Violation(rule, message, applicant, program, **keys))
@@ -346,10 +556,19 @@ class _Checker:
         rows = self._read_csv("placements.csv")
         if rows is None:
             return
+        choice_rows = self._read_csv("choice_results.csv")
+        for row in choice_rows or []:
+            self.shown_priority[row["applicant_id"], row["program_id"]] = row["priority"]
+        self._load_families(manifest)
+        self._read_placements(rows)
         self._check_placements(rows)
+        self._check_guarantees()
         self._check_capacity()
         self._derive_waitlists()
         if self.has_lottery:
+            self._settle_readings(rows)
+            self._check_seats(rows)
+            self._check_administrative(manifest)
             self._check_stability()
         waitlist_rows = self._read_csv("waitlists.csv")
         if waitlist_rows is not None:
@@ -357,10 +576,13 @@ class _Checker:
         summary_rows = self._read_csv("programs_summary.csv")
         if summary_rows is not None:
             self._check_summary(summary_rows)
-        choice_rows = self._read_csv("choice_results.csv")
         if choice_rows is not None:
             self._check_choice_results(choice_rows)
+        report_rows = self._read_csv("reserve_report.csv")
+        if report_rows is not None:
+            self._check_reserve_report(report_rows)
         self._check_manifest_counts(manifest)
+        self._note_unsettled()
 
     # --------------------------------------------------------------- files and hashes
 
@@ -476,56 +698,93 @@ class _Checker:
             return False
         p = city.programs
         self.programs: dict[str, dict] = {}
-        for pid, school, name, sector, grade, seats, zones in zip(
-            p.id.tolist(),
-            p.school_id.tolist(),
-            p.school_name.tolist(),
-            p.sector.tolist(),
-            p.grade.tolist(),
-            p.seats.tolist(),
-            p.zones,
-            strict=True,
-        ):
+        for i, pid in enumerate(p.id.tolist()):
+            held, target = int(p.held_seats[i]), int(p.offer_target[i])
             self.programs[pid] = {
-                "school_id": school,
-                "school_name": name,
-                "sector": sector,
-                "grade": grade,
-                "seats": int(seats),
-                "zones": frozenset(zones),
+                "school_id": str(p.school_id[i]),
+                "school_name": str(p.school_name[i]),
+                "sector": str(p.sector[i]),
+                "grade": str(p.grade[i]),
+                "seats": int(p.seats[i]),
+                "held_seats": held,
+                "capacity": target - held,  # the seats offered in this run
+                "zones": frozenset(p.zones[i]),
+                "requires_tags": frozenset(p.requires_tags[i]),
+                "administrative_zones": frozenset(p.administrative_zones[i]),
+                "latitude": _coordinate(p.latitude[i]),
+                "longitude": _coordinate(p.longitude[i]),
             }
         a = city.applicants
         applicant_ids = a.id.tolist()
         program_ids = p.id.tolist()
         self.applicants: dict[str, dict] = {}
-        for aid, grade, zone, current, siblings, staff in zip(
+        self.families: dict[str, list[str]] = {}  # linked families: family_id -> members
+        columns = zip(
             applicant_ids,
             a.grade.tolist(),
             a.zone.tolist(),
             a.current_school_id.tolist(),
             a.sibling_school_ids,
             a.staff_school_id.tolist(),
+            a.tags,
+            a.guaranteed_program.tolist(),
+            a.accepts_administrative.tolist(),
+            a.family_id.tolist(),
+            a.link_family.tolist(),
+            a.latitude.tolist(),
+            a.longitude.tolist(),
             strict=True,
-        ):
+        )
+        for (
+            aid,
+            grade,
+            zone,
+            current,
+            siblings,
+            staff,
+            tags,
+            guaranteed,
+            accepts,
+            family,
+            link,
+            latitude,
+            longitude,
+        ) in columns:
+            linked = bool(family) and bool(link)
             self.applicants[aid] = {
                 "grade": grade,
                 "zone": zone,
                 "current_school_id": current,
                 "sibling_school_ids": frozenset(siblings),
                 "staff_school_id": staff,
+                "tags": frozenset(tags),
+                "guarantee": program_ids[guaranteed] if guaranteed >= 0 else None,
+                "accepts_administrative": bool(accepts),
+                "family_id": family if linked else None,
+                "latitude": _coordinate(latitude),
+                "longitude": _coordinate(longitude),
             }
+            if linked:
+                self.families.setdefault(family, []).append(aid)
         ranked: dict[str, list[tuple[int, str]]] = {aid: [] for aid in applicant_ids}
         c = city.choices
         for ai, rank, pi in zip(
             c.applicant.tolist(), c.rank.tolist(), c.program.tolist(), strict=True
         ):
             ranked[applicant_ids[ai]].append((int(rank), program_ids[pi]))
-        # applicant -> programs, best first; and applicant -> program -> choice rank
+        # applicant -> programs ranked, best first; applicant -> program -> choice rank
         self.ranked = {aid: [pid for _, pid in sorted(pairs)] for aid, pairs in ranked.items()}
         self.choice_rank = {
             aid: {pid: k for k, pid in enumerate(pids, start=1)}
             for aid, pids in self.ranked.items()
         }
+        # Every program the applicant may be placed at by the match, best first: the ranked
+        # ones, then the guaranteed program as an implicit last choice if not ranked.
+        self.prefs: dict[str, list[str]] = {}
+        for aid, pids in self.ranked.items():
+            guarantee = self.applicants[aid]["guarantee"]
+            implicit = guarantee is not None and guarantee not in self.choice_rank[aid]
+            self.prefs[aid] = [*pids, guarantee] if implicit else pids
         self.explicit: dict[tuple[str, str], int] = {}
         if city.explicit_priorities is not None:
             e = city.explicit_priorities
@@ -547,14 +806,56 @@ class _Checker:
                     self.external_default[applicant_ids[ai]] = int(number)
                 else:
                     self.external_pair[applicant_ids[ai], program_ids[pi]] = int(number)
+        policy = city.policy
         self.tiers = [
-            tuple(part.strip() for part in tier.split("+")) for tier in city.policy.priority.order
+            tuple(part.strip() for part in tier.split("+")) for tier in policy.priority.order
         ]
         self.tier_names = ["+".join(tier) for tier in self.tiers]
-        self.policy_tiebreak = city.policy.lottery.tiebreak
+        self.policy_tiebreak = policy.lottery.tiebreak
+        self.precedence = policy.reserves.precedence
+        self.unfilled = policy.reserves.unfilled
+        self.max_iterations = int(policy.families.max_iterations)
+        self.reserves = self._load_reserves() if city.reserves is not None else {}
+        # A program's slots in precedence order: (category or OPEN, how many).
+        self.slot_runs: dict[str, list[tuple[str, int]]] = {}
+        for pid, reserved in self.reserves.items():
+            open_run = [(OPEN, self.programs[pid]["capacity"] - sum(n for _, n in reserved))]
+            first = self.precedence == "open_first"
+            self.slot_runs[pid] = open_run + reserved if first else reserved + open_run
         self.checks["applicants"] = len(self.applicants)
         self.checks["programs"] = len(self.programs)
+        self.checks["reserve_programs"] = len(self.reserves)
+        self.checks["linked_applicants"] = sum(len(m) for m in self.families.values())
         return True
+
+    def _load_reserves(self) -> dict[str, list[tuple[str, int]]]:
+        """program -> [(category, seats)] in category order, from reserves.csv as written
+        (already validated by the reader): a share becomes seats here, rounded down."""
+        table = read_table(self.input_dir / RESERVES_FILE, *RESERVE_COLUMNS, ProblemLog())
+        reserves: dict[str, list[tuple[str, int]]] = {}
+        if table is None:  # pragma: no cover - the reader accepted the same file
+            return reserves
+        for pid, category, seats, share in zip(
+            table.column("program_id").tolist(),
+            table.column("category").tolist(),
+            table.column("seats").tolist(),
+            table.column("share").tolist(),
+            strict=True,
+        ):
+            if seats:
+                count = int(seats)
+            else:
+                try:
+                    exact = Decimal(share) * self.programs[pid]["capacity"]
+                    count = int(exact.to_integral_value(rounding=ROUND_FLOOR))
+                except InvalidOperation:  # pragma: no cover - the reader accepted it
+                    count = 0
+            reserves.setdefault(pid, []).append((category, count))
+        return {pid: sorted(runs) for pid, runs in sorted(reserves.items())}
+
+    def eligible(self, aid: str, pid: str) -> bool:
+        """Whether the applicant has every tag the program requires."""
+        return self.programs[pid]["requires_tags"] <= self.applicants[aid]["tags"]
 
     def _check_manifest_record(self, manifest: dict) -> None:
         lottery = _section(manifest, "lottery")
@@ -583,101 +884,283 @@ class _Checker:
                     f"give {value!r}",
                 )
         policy = _section(manifest, "policy")
-        order = _section(policy, "priority").get("order")
-        tiebreak = _section(policy, "lottery").get("tiebreak")
-        if order != self.tier_names:
-            self.fail(
-                "manifest-record",
-                f"manifest.json records the priority order {order!r}; policy.toml gives "
-                f"{self.tier_names!r}",
+        expected_policy = {
+            ("priority", "order"): self.tier_names,
+            ("lottery", "tiebreak"): self.policy_tiebreak,
+            ("reserves", "precedence"): self.precedence,
+            ("reserves", "unfilled"): self.unfilled,
+            ("families", "max_iterations"): self.max_iterations,
+        }
+        for (part, name), value in expected_policy.items():
+            shown = _section(policy, part).get(name)
+            if shown != value:
+                what = "priority order" if part == "priority" else f"policy {part}.{name}"
+                what = "policy tie-break" if part == "lottery" else what
+                self.fail(
+                    "manifest-record",
+                    f"manifest.json records the {what} {shown!r}; policy.toml gives {value!r}",
+                )
+
+    def _load_families(self, manifest: dict) -> None:
+        """Check manifest.json ``families`` and note the members of unsettled families."""
+        record = manifest.get("families")
+        uses_offers = SIBLING_OFFERED in {c for tier in self.tiers for c in tier} | {
+            category for runs in self.reserves.values() for category, _ in runs
+        }
+        if not isinstance(record, dict):
+            self.fail("manifest-record", "manifest.json has no families record")
+            return
+        iterations, converged = record.get("iterations"), record.get("converged")
+        unsettled = record.get("unsettled")
+        problems = []
+        if not isinstance(iterations, int) or not isinstance(converged, bool):
+            problems.append("families.iterations must be a number and converged true or false")
+        elif not uses_offers or not self.families:
+            if (iterations, converged, unsettled) != (1, True, []):
+                problems.append(
+                    "without sibling_offered and linked families the match runs once: "
+                    "families should be iterations 1, converged true, unsettled []"
+                )
+        elif not 2 <= iterations <= self.max_iterations:
+            problems.append(
+                f"families.iterations is {iterations}; the match runs 2 to "
+                f"{self.max_iterations} times with sibling_offered and linked families"
             )
-        if tiebreak != self.policy_tiebreak:
-            self.fail(
-                "manifest-record",
-                f"manifest.json records the policy tie-break {tiebreak!r}; policy.toml gives "
-                f"{self.policy_tiebreak!r}",
+        elif not converged and iterations != self.max_iterations:
+            problems.append(
+                f"families.converged is false after {iterations} runs, below the limit of "
+                f"{self.max_iterations}"
             )
+        if not isinstance(unsettled, list) or unsettled != sorted(set(unsettled), key=str):
+            problems.append("families.unsettled must be a sorted list of family IDs")
+            unsettled = []
+        elif unknown := [f for f in unsettled if f not in self.families]:
+            problems.append(f"families.unsettled names unknown or unlinked families {unknown}")
+        elif converged and unsettled:
+            problems.append("families.unsettled names families although converged is true")
+        for problem in problems:
+            self.fail("manifest-record", problem)
+        if converged is False:
+            self.unsettled_families = [f for f in unsettled if f in self.families]
+            self.unsettled = {aid for f in self.unsettled_families for aid in self.families[f]}
 
     # --------------------------------------------------------------- lottery and priority
 
     def _load_lottery(self, manifest: dict) -> None:
-        """Recompute every number needed, and each applicant's (or pair's) lottery rank."""
-        self.has_lottery = True
+        """Recompute every number needed (own and family), each applicant's (or pair's)
+        lottery rank, and the order of the zone guarantee."""
         self.single_number: dict[str, int] = {}
+        self.single_family: dict[str, int] = {}
         self.pair_number: dict[tuple[str, str], int] = {}
+        self.pair_family: dict[tuple[str, str], int] = {}
+        pairs = [(aid, pid) for aid, pids in self.prefs.items() for pid in pids]
+        family_of = {aid: a["family_id"] for aid, a in self.applicants.items()}
         if self.external:
             self.multiple = self.per_program
             kind = "multiple" if self.multiple else "single"
             self.lottery = f"numbers in lottery.csv ({kind} tie-break)"
+            default = self.external_default
             if not self.multiple:
-                self.single_number = dict(self.external_default)
+                self.single_number = {a: default.get(a, MISSING_NUMBER) for a in self.applicants}
             else:
-                for aid, pids in self.ranked.items():
-                    for pid in pids:
-                        number = self.external_pair.get((aid, pid), self.external_default.get(aid))
-                        self.pair_number[aid, pid] = number
+                for aid, pid in pairs:
+                    number = self.external_pair.get((aid, pid), default.get(aid, MISSING_NUMBER))
+                    self.pair_number[aid, pid] = number
+            # A linked family stands at its lowest member's number (at each program).
+            if not self.multiple:
+                lowest = {
+                    f: min(self.single_number[m] for m in members)
+                    for f, members in self.families.items()
+                }
+                self.single_family = {
+                    aid: lowest[f] if f else self.single_number[aid] for aid, f in family_of.items()
+                }
+            else:
+                lowest_at: dict[tuple[str, str], int] = {}
+                for (aid, pid), number in self.pair_number.items():
+                    if family_of[aid]:
+                        where = (family_of[aid], pid)
+                        lowest_at[where] = min(lowest_at.get(where, number), number)
+                for (aid, pid), number in self.pair_number.items():
+                    f = family_of[aid]
+                    self.pair_family[aid, pid] = lowest_at[f, pid] if f else number
+            admin_numbers = {a: default.get(a, MISSING_NUMBER) for a in self.applicants}
         else:
             seed = manifest.get("seed")
             if not isinstance(seed, str) or not seed.strip() or seed == EXTERNAL_LOTTERY:
-                self.has_lottery = False
                 return
             self.multiple = self.policy_tiebreak == "multiple"
             self.lottery = f'seed "{seed}" ({self.policy_tiebreak} tie-break)'
             if not self.multiple:
                 self.single_number = {aid: seeded_number(seed, aid) for aid in self.applicants}
+                family_number = {f: seeded_number(seed, FAMILY + f) for f in self.families}
+                self.single_family = {
+                    aid: family_number[f] if f else self.single_number[aid]
+                    for aid, f in family_of.items()
+                }
+                admin_numbers = self.single_number
             else:
-                for aid, pids in self.ranked.items():
-                    for pid in pids:
-                        self.pair_number[aid, pid] = seeded_number(seed, aid, pid)
+                for aid, pid in pairs:
+                    number = seeded_number(seed, aid, pid)
+                    self.pair_number[aid, pid] = number
+                    f = family_of[aid]
+                    self.pair_family[aid, pid] = (
+                        seeded_number(seed, FAMILY + f, pid) if f else number
+                    )
+                admin_numbers = {aid: seeded_number(seed, aid) for aid in self.applicants}
+        self.has_lottery = True
         if not self.multiple:
-            order = sorted(self.single_number, key=lambda aid: (self.single_number[aid], aid))
+            order = sorted(
+                self.single_number,
+                key=lambda aid: (self.single_family[aid], self.single_number[aid], aid),
+            )
             self.single_rank = {aid: rank for rank, aid in enumerate(order, start=1)}
+            self.admin_rank = self.single_rank
         else:
-            by_program: dict[str, list[tuple[int, str]]] = {pid: [] for pid in self.programs}
+            by_program: dict[str, list[tuple[int, int, str]]] = {pid: [] for pid in self.programs}
             for (aid, pid), number in self.pair_number.items():
-                by_program[pid].append((number, aid))
+                by_program[pid].append((self.pair_family[aid, pid], number, aid))
             self.pair_rank = {}
             for pid, entries in by_program.items():
-                for rank, (_, aid) in enumerate(sorted(entries), start=1):
+                for rank, (_, _, aid) in enumerate(sorted(entries), start=1):
                     self.pair_rank[aid, pid] = rank
+            # The zone guarantee goes by the applicant-wide number (docs/seat-policy.md).
+            order = sorted(admin_numbers, key=lambda aid: (admin_numbers[aid], aid))
+            self.admin_rank = {aid: rank for rank, aid in enumerate(order, start=1)}
 
     def number(self, aid: str, pid: str) -> int:
         return self.pair_number[aid, pid] if self.multiple else self.single_number[aid]
 
+    def family_number(self, aid: str, pid: str) -> int:
+        return self.pair_family[aid, pid] if self.multiple else self.single_family[aid]
+
     def rank(self, aid: str, pid: str) -> int:
         return self.pair_rank[aid, pid] if self.multiple else self.single_rank[aid]
 
-    def priority(self, aid: str, pid: str) -> tuple[int, str]:
-        """(value, label) of an applicant at a program, from priorities.csv or the policy."""
-        if (aid, pid) in self.explicit:
-            value = self.explicit[aid, pid]
-            return value, f"explicit:{value}"
+    def meets(self, aid: str, pid: str, criterion: str) -> bool:
+        """Whether a criterion of the policy (or a reserve category) holds at a pair."""
+        met = self._met.get((aid, pid, criterion))
+        if met is None:
+            met = self._met[aid, pid, criterion] = self._meets(aid, pid, criterion)
+        return met
+
+    def _meets(self, aid: str, pid: str, criterion: str) -> bool:
         applicant, program = self.applicants[aid], self.programs[pid]
         school = program["school_id"]
-        met = {
-            "continuing": applicant["current_school_id"] == school,
-            "sibling": school in applicant["sibling_school_ids"],
-            "zone": bool(applicant["zone"]) and applicant["zone"] in program["zones"],
-            "staff": applicant["staff_school_id"] == school,
-        }
+        if criterion == "continuing":
+            return applicant["current_school_id"] == school
+        if criterion == "sibling":
+            return school in applicant["sibling_school_ids"]
+        if criterion == "zone":
+            return bool(applicant["zone"]) and applicant["zone"] in program["zones"]
+        if criterion == "staff":
+            return applicant["staff_school_id"] == school
+        if criterion.startswith("tag:"):
+            return criterion.removeprefix("tag:") in applicant["tags"]
+        if criterion.startswith("proximity:"):
+            where = (applicant["latitude"], applicant["longitude"])
+            there = (program["latitude"], program["longitude"])
+            if None in where or None in there:
+                return False
+            miles = float(criterion.removeprefix("proximity:"))
+            return great_circle_miles(*where, *there) <= miles
+        if criterion == SIBLING_OFFERED:
+            return self.offered(aid, pid)
+        raise ValueError(f"unknown criterion {criterion!r}")  # pragma: no cover
+
+    def offered(self, aid: str, pid: str) -> bool:
+        """``sibling_offered``: a linked family member (not the applicant) is placed by the
+        match at the program's school. For a member of a family that had not settled when
+        the engine stopped, the value the results show is accepted (see the module notes)."""
+        known = self._offered.get((aid, pid))
+        if known is not None:
+            return known
+        family = self.applicants[aid]["family_id"]
+        school = self.programs[pid]["school_id"]
+        value = family is not None and any(
+            member != aid
+            and member in self.matched_at
+            and self.programs[self.matched_at[member]]["school_id"] == school
+            for member in self.families[family]
+        )
+        if aid in self.unsettled:
+            labels = {v: self._tier_priority(aid, pid, v)[1] for v in (True, False)}
+            shown = self.shown_priority.get((aid, pid))
+            if labels[True] != labels[False] and shown in labels.values():
+                self.checks["unsettled_priorities"] += 1
+                value = shown == labels[True]
+            else:  # no priority shows which reading the engine used
+                self._offer_unknown.add((aid, pid))
+        self._offered[aid, pid] = value
+        return value
+
+    def member(self, aid: str, pid: str, category: str) -> bool:
+        """Whether the applicant belongs to a reserve category at the program (for
+        ``sibling_offered`` of an unsettled family, the reading settled on, if any)."""
+        if category == SIBLING_OFFERED and (aid, pid) in self._offer_reading:
+            return self._offer_reading[aid, pid]
+        return self.meets(aid, pid, category)
+
+    def _tier_priority(self, aid: str, pid: str, offered: bool | None = None) -> tuple[int, str]:
         for value, tier in enumerate(self.tiers, start=1):
-            if all(met[criterion] for criterion in tier):
+            if all(
+                offered if c == SIBLING_OFFERED and offered is not None else self.meets(aid, pid, c)
+                for c in tier
+            ):
                 return value, self.tier_names[value - 1]
         return len(self.tiers) + 1, "general"
+
+    def priority(self, aid: str, pid: str) -> tuple[int, str]:
+        """(value, label) of an applicant at a program: ``guaranteed`` (0) at their
+        guaranteed program, else from priorities.csv, else from the policy's tiers."""
+        known = self._priorities.get((aid, pid))
+        if known is None:
+            if self.applicants[aid]["guarantee"] == pid:
+                known = (0, GUARANTEED)
+            elif (aid, pid) in self.explicit:
+                value = self.explicit[aid, pid]
+                known = (value, f"explicit:{value}")
+            else:
+                known = self._tier_priority(aid, pid)
+            self._priorities[aid, pid] = known
+        return known
 
     def key(self, aid: str, pid: str) -> OrderKey:
         """The applicant's place in the program's order (computed once per pair)."""
         key = self._keys.get((aid, pid))
         if key is None:
             value, label = self.priority(aid, pid)
-            key = self._keys[aid, pid] = OrderKey(value, self.number(aid, pid), aid, label)
+            key = self._keys[aid, pid] = OrderKey(
+                value, self.family_number(aid, pid), self.number(aid, pid), aid, label
+            )
         return key
+
+    def categories(self, aid: str, pid: str):
+        """The reserve categories at the program whose slots take the applicant as a
+        member: all of them for an applicant guaranteed the program."""
+        if self.applicants[aid]["guarantee"] == pid:
+            return EVERY_CATEGORY
+        return frozenset(c for c, _ in self.reserves[pid] if self.member(aid, pid, c))
 
     # --------------------------------------------------------------- placements
 
+    def _read_placements(self, rows: list[dict[str, str]]) -> None:
+        """The claimed placement: each applicant's status and program (known ones only)."""
+        self.status: dict[str, str] = {}
+        self.placed_at: dict[str, str | None] = {}  # any status; None if unplaced
+        for row in rows:
+            aid, pid, status = row["applicant_id"], row["program_id"], row["status"]
+            if aid not in self.applicants or aid in self.status:
+                continue
+            self.status[aid] = status
+            known = status in STATUSES and status != UNPLACED and pid in self.programs
+            self.placed_at[aid] = pid if known else None
+            if known and status in MATCHED:
+                self.matched_at[aid] = pid
+
     def _check_placements(self, rows: list[dict[str, str]]) -> None:
-        """Read the claimed placement and check every row's cells against the inputs."""
-        self.placed_at: dict[str, str | None] = {}  # applicant -> program (known programs only)
+        """Check every row's cells against the inputs."""
+        seen: set[str] = set()
         ids = [row["applicant_id"] for row in rows]
         if any(b <= a for a, b in zip(ids, ids[1:], strict=False)):
             self.fail("row-order", "placements.csv is not sorted by applicant_id (each once)")
@@ -688,13 +1171,13 @@ class _Checker:
                     "unknown-applicant", "placements.csv has a row for an unknown applicant", aid
                 )
                 continue
-            if aid in self.placed_at:
+            if aid in seen:
                 self.fail("each-applicant-once", "placements.csv has more than one row", aid)
                 continue
-            self.placed_at[aid] = None
+            seen.add(aid)
             self._check_placement_row(aid, row)
         for aid in self.applicants:
-            if aid not in self.placed_at:
+            if aid not in seen:
                 self.fail("each-applicant-once", "placements.csv has no row", aid)
                 self.placed_at[aid] = None
         self.checks["placed"] = sum(pid is not None for pid in self.placed_at.values())
@@ -702,127 +1185,416 @@ class _Checker:
     def _check_placement_row(self, aid: str, row: dict[str, str]) -> None:
         applicant = self.applicants[aid]
         expect = {"grade": applicant["grade"]}
-        pid = row["program_id"]
-        ranked_pid = None
-        if row["status"] == "placed":
-            if pid not in self.programs:
-                self.fail("unranked-placement", f'placed at unknown program "{pid}"', aid, pid)
-            else:
-                self.placed_at[aid] = pid
-                expect["school_id"] = self.programs[pid]["school_id"]
-                if pid not in self.choice_rank[aid]:
+        pid, status = row["program_id"], row["status"]
+        pair = None  # the program whose pair (choice or guarantee) the applicant holds
+        if status not in STATUSES:
+            self.fail(
+                "placement-details",
+                f"status is {status!r}, not one of {', '.join(STATUSES)}",
+                aid,
+            )
+        elif status == UNPLACED:
+            expect.update(program_id="", school_id="", choice_rank="", priority="", seat="")
+        elif pid not in self.programs:
+            self.fail("unranked-placement", f'{status} at unknown program "{pid}"', aid, pid)
+        else:
+            program = self.programs[pid]
+            expect["school_id"] = program["school_id"]
+            ranked = pid in self.choice_rank[aid]
+            expect["choice_rank"] = str(self.choice_rank[aid][pid]) if ranked else ""
+            guarantee = applicant["guarantee"]
+            if status == PLACED and not ranked:
+                why = (
+                    " (it is their guaranteed program, which they did not rank: the status "
+                    "should be guaranteed)"
+                    if pid == guarantee
+                    else ""
+                )
+                self.fail(
+                    "unranked-placement",
+                    f"placed at a program the applicant did not rank{why}",
+                    aid,
+                    pid,
+                )
+            elif status == GUARANTEED and pid != guarantee:
+                self.fail(
+                    "unranked-placement",
+                    "status guaranteed, but this is not the applicant's guaranteed program",
+                    aid,
+                    pid,
+                )
+            elif status == GUARANTEED and ranked:
+                self.fail(
+                    "placement-details",
+                    "status guaranteed, but the applicant ranked their guaranteed program: "
+                    "the status should be placed",
+                    aid,
+                    pid,
+                )
+            elif status in MATCHED:
+                pair = pid
+            if not self.eligible(aid, pid):
+                self.fail(
+                    "eligibility",
+                    f"{status} at a program that requires the tag(s) "
+                    f"{', '.join(sorted(program['requires_tags'] - applicant['tags']))}, which "
+                    "the applicant lacks",
+                    aid,
+                    pid,
+                )
+            if status == ADMINISTRATIVE:
+                expect.update(priority="", seat=OPEN)
+                pair = pid if ranked else None
+            elif pair is not None:
+                self.checks["priorities"] += 1
+                _, label = self.priority(aid, pid)
+                if row["priority"] != label:
                     self.fail(
-                        "unranked-placement",
-                        "placed at a program the applicant did not rank",
+                        "priority-label",
+                        f"placements.csv shows priority {row['priority']!r}; "
+                        f"the policy gives {label!r}",
                         aid,
                         pid,
                     )
-                else:
-                    ranked_pid = pid
-                    expect["choice_rank"] = str(self.choice_rank[aid][pid])
-        elif row["status"] == "unplaced":
-            expect.update(program_id="", school_id="", choice_rank="", priority="")
-        else:
-            self.fail(
-                "placement-details", f"status is {row['status']!r}, not placed or unplaced", aid
-            )
         for column, value in expect.items():
             if row[column] != value:
                 self.fail(
-                    "placement-details",
+                    "placement-details" if column != "seat" else "seat-label",
                     f"placements.csv shows {column} {row[column]!r}; expected {value!r}",
                     aid,
                     pid or None,
                 )
-        if ranked_pid is not None:
-            self.checks["priorities"] += 1
-            _, label = self.priority(aid, ranked_pid)
-            if row["priority"] != label:
-                self.fail(
-                    "priority-label",
-                    f"placements.csv shows priority {row['priority']!r}; "
-                    f"the policy gives {label!r}",
-                    aid,
-                    ranked_pid,
-                )
-        if not self.has_lottery:
-            return
+        if self.has_lottery:
+            self._check_placement_numbers(aid, row, pair)
+
+    def _check_placement_numbers(self, aid: str, row: dict[str, str], pair: str | None) -> None:
+        linked = self.applicants[aid]["family_id"] is not None
         if not self.multiple:
             number, rank = str(self.single_number[aid]), str(self.single_rank[aid])
-        elif ranked_pid is not None:
-            number, rank = str(self.number(aid, ranked_pid)), str(self.rank(aid, ranked_pid))
+            family = str(self.single_family[aid]) if linked else ""
+        elif pair is not None and pair in self.prefs[aid]:
+            number, rank = str(self.number(aid, pair)), str(self.rank(aid, pair))
+            family = str(self.family_number(aid, pair)) if linked else ""
         else:
-            number, rank = "", ""
+            number = rank = family = ""
         self.checks["lottery_numbers"] += 1
-        if row["lottery_number"] != number:
-            self.fail(
-                "lottery-number",
-                f"placements.csv shows lottery number {row['lottery_number']!r}; recomputed "
-                f"from the {self.lottery}: {number!r}",
-                aid,
-                ranked_pid,
-            )
+        for column, value in (("lottery_number", number), ("family_lottery_number", family)):
+            if row[column] != value:
+                self.fail(
+                    "lottery-number",
+                    f"placements.csv shows {column} {row[column]!r}; recomputed from the "
+                    f"{self.lottery}: {value!r}",
+                    aid,
+                    pair,
+                )
         if row["lottery_rank"] != rank:
             self.fail(
                 "lottery-rank",
                 f"placements.csv shows lottery rank {row['lottery_rank']!r}; recomputed: {rank!r}",
                 aid,
-                ranked_pid,
+                pair,
             )
+
+    def _check_guarantees(self) -> None:
+        """Each guaranteed applicant is placed by the match at the guaranteed program or at
+        a program they ranked above it."""
+        for aid, applicant in self.applicants.items():
+            guarantee = applicant["guarantee"]
+            if guarantee is None:
+                continue
+            self.checks["guarantees"] += 1
+            got = self.matched_at.get(aid)
+            ranks = self.choice_rank[aid]
+            if got == guarantee or (
+                got in ranks and ranks[got] < ranks.get(guarantee, len(ranks) + 1)
+            ):
+                continue
+            at = self.placed_at.get(aid)
+            where = f"{self.status.get(aid)} at {at}" if at else "unplaced"
+            self.fail(
+                "guarantee",
+                f"is guaranteed program {guarantee} but is {where}",
+                aid,
+                guarantee,
+            )
+
+    # --------------------------------------------------------------- capacity and seats
 
     def _check_capacity(self) -> None:
         self.placed_count: Counter[str] = Counter(p for p in self.placed_at.values() if p)
+        self.match_count: Counter[str] = Counter(self.matched_at.values())
+        self.admin_count: Counter[str] = Counter(
+            p for a, p in self.placed_at.items() if p and self.status.get(a) == ADMINISTRATIVE
+        )
         for pid, count in sorted(self.placed_count.items()):
-            seats = self.programs[pid]["seats"]
-            if count > seats:
+            capacity = self.programs[pid]["capacity"]
+            if count > capacity:
                 self.fail(
                     "capacity",
-                    f"{count} applicants are placed here but it has {seats} seats",
+                    f"{count} applicants are placed here but it offers {capacity} seats in this "
+                    "run (offer_target minus held_seats)",
                     None,
                     pid,
                 )
-        # Admitted applicants: those placed at a program they ranked (others are violations).
+        # Admitted by the match: through a pair it may hold (other rows are violations).
         self.admitted: dict[str, list[str]] = {pid: [] for pid in self.programs}
-        for aid, pid in self.placed_at.items():
-            if pid is not None and pid in self.choice_rank[aid]:
+        for aid, pid in self.matched_at.items():
+            if pid in self.prefs[aid] and self.eligible(aid, pid):
                 self.admitted[pid].append(aid)
 
-    def preferred(self, aid: str) -> list[str]:
-        """Programs the applicant ranked above their placement (all, if not placed at one)."""
-        pids = self.ranked[aid]
-        pid = self.placed_at.get(aid)
-        if pid is not None and pid in self.choice_rank[aid]:
-            return pids[: self.choice_rank[aid][pid] - 1]
-        return pids
+    def fill_slots(self, pid: str, members: list) -> list[str | None]:
+        """A program with reserves chooses from applicants listed best first, with the
+        categories each belongs to there (docs/seat-policy.md): its slots, in precedence
+        order, each go to the best applicant left that the slot takes. Returns the slot
+        each applicant gets (a category, or ``OPEN``), None for those it does not take.
 
-    def _derive_waitlists(self) -> None:
-        self.waitlist: dict[str, list[str]] = {pid: [] for pid in self.programs}
-        for aid in self.applicants:
-            for pid in self.preferred(aid):
-                self.waitlist[pid].append(aid)
+        Within a run of ``n`` slots for category ``c`` that is: the first ``n`` members
+        of ``c`` left, and if fewer are left, the best others left (``unfilled = "open"``)
+        or nobody (``"empty"``); a run of open slots takes the first ``n`` left.
+        """
+        left = list(range(len(members)))
+        slot: list[str | None] = [None] * len(members)
+        for category, count in self.slot_runs[pid]:
+            if not left:
+                break
+            if category == OPEN:
+                takers = left[:count]
+            else:
+                takers = [i for i in left if category in members[i]][:count]
+                if len(takers) < count and self.unfilled == "open":
+                    chosen = set(takers)
+                    takers += [i for i in left if i not in chosen][: count - len(takers)]
+            for i in takers:
+                slot[i] = category
+            taken = set(takers)
+            left = [i for i in left if i not in taken]
+        return slot
+
+    def _ordered(self, pid: str) -> list[tuple[OrderKey, str]]:
+        """The program's admitted applicants in its order, with their keys."""
+        return sorted((self.key(aid, pid), aid) for aid in self.admitted[pid])
+
+    def _settle_readings(self, rows: list[dict[str, str]]) -> None:
+        """Members of unsettled families at a program with a ``sibling_offered`` reserve,
+        where no priority shows whether the engine's last run counted them in it: take
+        the first reading (starting from the final placements') under which the program's
+        seats and choices agree with the results; if none does, the final placements'."""
+        seat_shown: dict[str, str] = {}
+        for row in rows:
+            seat_shown.setdefault(row["applicant_id"], row["seat"])
+        for pid, runs in self.reserves.items():
+            if SIBLING_OFFERED not in {category for category, _ in runs}:
+                continue
+            involved = self.admitted[pid] + self.waitlist[pid]
+            unknown = [aid for aid in involved if self._reading_unknown(aid, pid)]
+            if not unknown:
+                continue
+            self.checks["unsettled_memberships"] += len(unknown)
+            final = [self.offered(aid, pid) for aid in unknown]
+            # Every reading of up to 10 of them (the rest as the final placements say).
+            for flips in itertools.product((False, True), repeat=min(len(unknown), 10)):
+                for aid, value, flip in zip(unknown, final, flips, strict=False):
+                    self._offer_reading[aid, pid] = value != flip
+                if self._slots_agree(pid, seat_shown):
+                    break
+            else:
+                for aid in unknown:
+                    del self._offer_reading[aid, pid]
+
+    def _reading_unknown(self, aid: str, pid: str) -> bool:
+        """Whether nothing settles if the engine counted a member of an unsettled family
+        in the program's sibling_offered reserve (no priority shows it, no reading taken)."""
+        if aid not in self.unsettled:
+            return False
+        self.offered(aid, pid)  # notes whether a priority shows the reading
+        return (aid, pid) in self._offer_unknown and (aid, pid) not in self._offer_reading
+
+    def _slots_agree(self, pid: str, seat_shown: dict[str, str]) -> bool:
+        """Whether the program's slots, filled from its admitted applicants, take each of
+        them with the seat shown, and would not take anyone on its waitlist."""
+        ordered = self._ordered(pid)
+        members = [self.categories(aid, pid) for _, aid in ordered]
+        slots = self.fill_slots(pid, members)
+        for (_, aid), slot in zip(ordered, slots, strict=True):
+            real = slot not in (None, OPEN) and self.member(aid, pid, slot)
+            if slot is None or seat_shown.get(aid) != (slot if real else OPEN):
+                return False
+        keys = [key for key, _ in ordered]
+        for aid in self.waitlist[pid]:
+            place = bisect.bisect_left(keys, self.key(aid, pid))
+            chosen = [*members[:place], self.categories(aid, pid), *members[place:]]
+            if self.fill_slots(pid, chosen)[place] is not None:
+                return False
+        return True
+
+    def _check_seats(self, rows: list[dict[str, str]]) -> None:
+        """Recompute every match placement's seat: ``open`` at a program without reserves;
+        at one with reserves, the category of the slot the program's choice from its
+        admitted applicants gives them, if they belong to it, else ``open``."""
+        self.free = {
+            pid: program["capacity"] - self.match_count[pid]
+            for pid, program in self.programs.items()
+        }
+        for pid, admitted in self.admitted.items():
+            if pid not in self.reserves:
+                self.seat_of.update(dict.fromkeys(admitted, OPEN))
+                continue
+            ordered = [aid for _, aid in self._ordered(pid)]
+            slots = self.fill_slots(pid, [self.categories(aid, pid) for aid in ordered])
+            if self.unfilled == "empty":  # reserved seats no member took stay empty
+                open_seats = sum(n for category, n in self.slot_runs[pid] if category == OPEN)
+                self.free[pid] = open_seats - slots.count(OPEN)
+            for aid, slot in zip(ordered, slots, strict=True):
+                if slot is None:
+                    if len(ordered) <= self.programs[pid]["capacity"]:
+                        self.fail(
+                            "capacity",
+                            "holds this applicant, but its reserved and open seats, filled in "
+                            "precedence order from the applicants it admitted, would not take "
+                            f'them (unfilled = "{self.unfilled}")',
+                            aid,
+                            pid,
+                        )
+                    continue
+                real = slot != OPEN and self.member(aid, pid, slot)
+                self.seat_of[aid] = slot if real else OPEN
+        for row in rows:
+            aid = row["applicant_id"]
+            seat = self.seat_of.get(aid) if self.status.get(aid) in MATCHED else None
+            if seat is not None and row["seat"] != seat:
+                self.fail(
+                    "seat-label",
+                    f"placements.csv shows seat {row['seat']!r}; recomputed: {seat!r}",
+                    aid,
+                    self.matched_at.get(aid),
+                )
+
+    # --------------------------------------------------------------- zone guarantee
+
+    def _check_administrative(self, manifest: dict) -> None:
+        """Recompute the zone guarantee (docs/seat-policy.md) from the match placements and
+        compare it with the administrative rows and the manifest's unserved list. Its
+        seats are those still free after the match: with ``unfilled = "empty"``, reserved
+        seats no member took stay empty and are not free."""
+        serving: dict[tuple[str, str], list[str]] = {}
+        for pid, program in sorted(self.programs.items()):
+            for zone in program["administrative_zones"]:
+                serving.setdefault((program["grade"], zone), []).append(pid)
+        open_seats = dict(self.free)
+        owed = [
+            aid
+            for aid, a in self.applicants.items()
+            if aid not in self.matched_at
+            and a["accepts_administrative"]
+            and (a["grade"], a["zone"]) in serving
+        ]
+        owed.sort(key=self.admin_rank.__getitem__)
+        expected: dict[str, tuple[str, str]] = {}
+        unserved: list[str] = []
+        for aid in owed:
+            a = self.applicants[aid]
+            candidates = [
+                p
+                for p in serving[a["grade"], a["zone"]]
+                if open_seats[p] > 0 and self.eligible(aid, p)
+            ]
+            if not candidates:
+                unserved.append(aid)
+                continue
+            ranked = [p for p in self.ranked[aid] if p in candidates]
+            if ranked:
+                chosen, why = ranked[0], "the one they ranked highest"
+            else:
+                chosen = min(candidates, key=lambda p: (-open_seats[p], p))
+                why = "the one with the most free seats left (ties: lowest program_id)"
+            expected[aid] = (chosen, why)
+            open_seats[chosen] -= 1
+        actual = {
+            aid: pid
+            for aid, pid in self.placed_at.items()
+            if pid and self.status.get(aid) == ADMINISTRATIVE
+        }
+        for aid in sorted(set(expected) | set(actual)):
+            got = actual.get(aid)
+            want, why = expected.get(aid, (None, ""))
+            if got == want:
+                continue
+            if want is None:
+                reason = (
+                    "it could not serve them (no program of their zone had a seat left that "
+                    "they may be considered at)"
+                    if aid in unserved
+                    else "they are not owed it (placed by the match, no listed zone for their "
+                    "grade, or accepts_administrative is false)"
+                )
+                message = f"administrative at {got}, but recomputed, the zone guarantee {reason}"
+            elif got is None:
+                message = (
+                    f"the zone guarantee assigns them to {want} ({why} of the programs of their "
+                    f"zone with a seat left), but placements.csv shows status "
+                    f"{self.status.get(aid, UNPLACED)!r}"
+                )
+            else:
+                message = (
+                    f"administrative at {got}, but the zone guarantee, in lottery order, gives "
+                    f"{want}: {why} of the programs of their zone with a seat left"
+                )
+            self.fail("administrative", message, aid, got or want)
+        recorded = manifest.get("administrative_unserved")
+        if recorded != unserved:
+            self.fail(
+                "administrative",
+                f"manifest.json administrative_unserved is {recorded!r}; recomputed, in lottery "
+                f"order: {unserved!r}",
+            )
+        self.admin_unserved = unserved
+        self.checks["administrative_owed"] = len(owed)
+        self.checks["administrative"] = len(expected)
+        self.checks["administrative_unserved"] = len(unserved)
 
     # --------------------------------------------------------------- stability
+
+    def _derive_waitlists(self) -> None:
+        """Each applicant's eligible ranked programs above the one they hold (all of them
+        if they hold none they ranked), and so each program's waitlist."""
+        self.preferred: dict[str, list[str]] = {}
+        self.waitlist: dict[str, list[str]] = {pid: [] for pid in self.programs}
+        for aid, pids in self.ranked.items():
+            pid = self.placed_at.get(aid)
+            rank = self.choice_rank[aid].get(pid) if pid else None
+            above = pids[: rank - 1] if rank else pids
+            self.preferred[aid] = [p for p in above if self.eligible(aid, p)]
+            for p in self.preferred[aid]:
+                self.waitlist[p].append(aid)
 
     def _check_stability(self) -> None:
         """No justified envy and no waste (Abdulkadiroglu & Sonmez 2003, Definition 1).
 
-        For every program an applicant ranked above their placement: the program must be
-        full, and everyone it admitted must come before the applicant in its order. It is
-        enough to compare with the admitted applicant it orders last.
+        For every program an applicant may be considered at and ranked above their
+        placement: a program without reserves must be full, and everyone it admitted must
+        come before the applicant in its order (it is enough to compare with the admitted
+        applicant it orders last). A program with reserves, choosing slot by slot from the
+        applicants it admitted plus this one, must not take them (Kominers & Sonmez 2016).
         """
         last: dict[str, OrderKey] = {}
         for pid, admitted in self.admitted.items():
-            if admitted:
+            if admitted and pid not in self.reserves:
                 last[pid] = max(self.key(aid, pid) for aid in admitted)
+        self._slot_order: dict[str, list[tuple[OrderKey, str]]] = {}
+        self._slot_members: dict[str, list] = {}
+        self._slot_limit: dict[tuple[str, object], int] = {}
         for aid in self.applicants:
-            for pid in self.preferred(aid):
+            for pid in self.preferred[aid]:
                 self.checks["preferred_pairs"] += 1
-                seats = self.programs[pid]["seats"]
-                if self.placed_count[pid] < seats:
+                if pid in self.reserves:
+                    self._check_slot_pair(aid, pid)
+                    continue
+                capacity = self.programs[pid]["capacity"]
+                if self.match_count[pid] < capacity:
                     self.fail(
                         "waste",
                         f"ranked this program above their placement, and it has "
-                        f"{seats - self.placed_count[pid]} open seat(s)",
+                        f"{capacity - self.match_count[pid]} open seat(s) after the match",
                         aid,
                         pid,
                     )
@@ -840,6 +1612,65 @@ class _Checker:
                         key=mine,
                         other_key=other,
                     )
+
+    def _check_slot_pair(self, aid: str, pid: str) -> None:
+        """(aid, pid) blocks if the program's choice from its admitted applicants plus
+        ``aid`` takes ``aid``. Whether it does depends only on where ``aid`` stands among
+        them and on the categories ``aid`` belongs to there, and moving ``aid`` up the
+        order never turns a yes into a no, so the last place that still gets a slot is
+        found once per set of categories, by bisection."""
+        if pid not in self._slot_order:
+            self._slot_order[pid] = self._ordered(pid)
+            self._slot_members[pid] = [self.categories(a, pid) for _, a in self._slot_order[pid]]
+        ordered, members = self._slot_order[pid], self._slot_members[pid]
+        mine, categories = self.key(aid, pid), self.categories(aid, pid)
+        place = bisect.bisect_left([k for k, _ in ordered], mine)
+
+        def taken_at(j: int) -> list[str | None]:
+            return self.fill_slots(pid, [*members[:j], categories, *members[j:]])
+
+        limit = self._slot_limit.get((pid, categories))
+        if limit is None:
+            low, high = -1, len(members)  # taken at place <= limit, not at place > limit
+            while low < high:
+                middle = (low + high + 1) // 2
+                if taken_at(middle)[middle] is not None:
+                    low = middle
+                else:
+                    high = middle - 1
+            limit = self._slot_limit[pid, categories] = low
+        if place > limit:
+            return
+        slots = taken_at(place)
+        given_up = [
+            ordered[k if k < place else k - 1]
+            for k, slot in enumerate(slots)
+            if slot is None and k != place
+        ]
+        what = "an open seat" if slots[place] == OPEN else f"a seat reserved for {slots[place]}"
+        if not given_up:
+            self.fail(
+                "waste",
+                f"ranked this program above their placement, and choosing slot by slot from the "
+                f"applicants it admitted plus them, it takes them without giving anyone up "
+                f"({what}; {self.programs[pid]['capacity'] - self.match_count[pid]} seat(s) "
+                "left after the match)",
+                aid,
+                pid,
+            )
+            return
+        other, other_id = given_up[0]
+        self.fail(
+            "justified-envy",
+            f"ranked this program above their placement, but choosing slot by slot from the "
+            f"applicants it admitted plus them, it takes them and gives up {other_id} "
+            f"({what}): ({mine.describe()}) against ({other.describe()})",
+            aid,
+            pid,
+            other_applicant_id=other_id,
+            key=mine,
+            other_key=other,
+        )
 
     # --------------------------------------------------------------- waitlists
 
@@ -885,11 +1716,18 @@ class _Checker:
                 continue
             seen.add(aid)
             if aid not in expected:
-                why = (
-                    "did not rank this program"
-                    if aid not in self.choice_rank or pid not in self.choice_rank[aid]
-                    else "is placed at this program or one they ranked higher"
-                )
+                if aid in self.choice_rank and pid in self.choice_rank[aid]:
+                    if not self.eligible(aid, pid):
+                        self.fail(
+                            "eligibility",
+                            "on this waitlist, but lacks a tag the program requires",
+                            aid,
+                            pid,
+                        )
+                        continue
+                    why = "is placed at this program or one they ranked higher"
+                else:
+                    why = "did not rank this program"
                 self.fail("waitlist-extra", f"on this waitlist but {why}", aid, pid)
                 continue
             self._check_waitlist_row(aid, pid, row)
@@ -968,20 +1806,29 @@ class _Checker:
                 continue
             seen.add(pid)
             program = self.programs[pid]
-            seats, placed = program["seats"], self.placed_count[pid]
+            capacity, placed = program["capacity"], self.placed_count[pid]
+            counts = {
+                "seats": program["seats"],
+                "held_seats": program["held_seats"],
+                "offered_seats": capacity,
+                "applicants": applicants[pid],
+                "first_choice_applicants": first_choice[pid],
+                "placed": placed,
+                "administrative": self.admin_count[pid],
+                "open_seats": capacity - placed,
+                "waitlisted": len(self.waitlist[pid]),
+                "reserved_seats": sum(n for _, n in self.reserves.get(pid, [])),
+            }
+            if self.has_lottery:
+                counts["reserved_filled"] = sum(
+                    self.seat_of.get(aid, OPEN) != OPEN for aid in self.admitted[pid]
+                )
             expected = {
                 "summary-details": {
                     column: program[column]
                     for column in ("school_id", "school_name", "sector", "grade")
                 },
-                "summary-counts": {
-                    "seats": seats,
-                    "applicants": applicants[pid],
-                    "first_choice_applicants": first_choice[pid],
-                    "placed": placed,
-                    "open_seats": seats - placed,
-                    "waitlisted": len(self.waitlist[pid]),
-                },
+                "summary-counts": counts,
             }
             if self.has_lottery:
                 expected["cutoff"] = self.cutoff(pid)
@@ -1000,10 +1847,12 @@ class _Checker:
                 self.fail("each-program-once", "programs_summary.csv has no row", None, pid)
 
     def cutoff(self, pid: str) -> dict[str, str]:
-        """The program's cutoff columns: its last admitted applicant, blank if not full."""
-        seats, admitted = self.programs[pid]["seats"], self.admitted[pid]
-        if seats > 0 and self.placed_count[pid] >= seats and admitted:
-            last = max(self.key(aid, pid) for aid in admitted)
+        """The program's cutoff columns: the last applicant the match admitted to an open
+        seat (every seat is open without reserves); blank if the match did not fill it."""
+        capacity = self.programs[pid]["capacity"]
+        holders = [aid for aid in self.admitted[pid] if self.seat_of.get(aid) == OPEN]
+        if capacity > 0 and self.match_count[pid] >= capacity and holders:
+            last = max(self.key(aid, pid) for aid in holders)
             return {
                 "cutoff_priority": last.label,
                 "cutoff_lottery_rank": str(self.rank(last.applicant_id, pid)),
@@ -1040,9 +1889,14 @@ class _Checker:
             seen.add(key)
             self.checks["choice_rows"] += 1
             pid = pids[rank - 1]
-            placed = self.placed_at.get(aid)
-            waitlisted = pid in self.preferred(aid)
-            result = "placed" if placed == pid else "waitlisted" if waitlisted else "not_considered"
+            waitlisted = pid in self.preferred[aid]
+            if self.placed_at.get(aid) == pid:
+                result = "placed"
+            elif not self.eligible(aid, pid):
+                result = "ineligible"
+                self.checks["ineligible_choices"] += 1
+            else:
+                result = "waitlisted" if waitlisted else "not_considered"
             expected = {"program_id": pid, "result": result, "priority": self.priority(aid, pid)[1]}
             if self.has_lottery:
                 expected["waitlist_position"] = str(positions[aid, pid]) if waitlisted else ""
@@ -1063,25 +1917,174 @@ class _Checker:
                         "choice-results", f"choice_results.csv has no row for rank {rank}", aid, pid
                     )
 
+    # --------------------------------------------------------------- reserves
+
+    def _match_without_reserves(self) -> dict[str, str]:
+        """Applicant-proposing deferred acceptance (Gale & Shapley 1962) with the same
+        priorities, lottery and eligibility as the run, every program taking its offered
+        seats in its normal order: the match reserve_report.csv compares with."""
+        position: dict[tuple[str, str], int] = {}
+        lists: dict[str, list[str]] = {}
+        at: dict[str, list[OrderKey]] = {pid: [] for pid in self.programs}
+        for aid, pids in self.prefs.items():
+            lists[aid] = [pid for pid in pids if self.eligible(aid, pid)]
+            for pid in lists[aid]:
+                at[pid].append(self.key(aid, pid))
+        for pid, keys in at.items():
+            for index, key in enumerate(sorted(keys)):
+                position[key.applicant_id, pid] = index
+        held: dict[str, list[tuple[int, str]]] = {pid: [] for pid in self.programs}
+        following = dict.fromkeys(self.prefs, 0)
+        for first in self.prefs:
+            aid: str | None = first
+            while aid is not None and following[aid] < len(lists[aid]):
+                pid = lists[aid][following[aid]]
+                heap, mine = held[pid], position[aid, pid]
+                if len(heap) < self.programs[pid]["capacity"]:
+                    heapq.heappush(heap, (-mine, aid))
+                    aid = None
+                elif heap and -heap[0][0] > mine:
+                    _, aid = heapq.heapreplace(heap, (-mine, aid))
+                    following[aid] += 1
+                else:
+                    following[aid] += 1
+        return {aid: pid for pid, heap in held.items() for _, aid in heap}
+
+    def _check_reserve_report(self, rows: list[dict[str, str]]) -> None:
+        """One row per reserve (program, category), in that order, re-derived: the seats,
+        who holds them, the category's applicants and, against the match recomputed
+        without reserves, who was admitted only with or only without them."""
+        without = self._match_without_reserves() if self.reserves and self.has_lottery else {}
+        ranked_by: dict[str, list[str]] = {pid: [] for pid in self.reserves}
+        for aid, pids in self.ranked.items():
+            for pid in pids:
+                if pid in ranked_by and self.eligible(aid, pid):
+                    ranked_by[pid].append(aid)
+        # column -> the values accepted: one, or a range where members of unsettled
+        # families may or may not belong to a sibling_offered category (see _settle_readings)
+        expected: dict[tuple[str, str], dict[str, tuple[int, int] | str]] = {}
+        for pid, runs in self.reserves.items():
+            admitted = set(self.admitted[pid])
+            admitted_without = {aid for aid, p in without.items() if p == pid}
+            for category, seats in runs:
+                values: dict[str, tuple[int, int] | str] = {
+                    "school_id": self.programs[pid]["school_id"],
+                    "reserved_seats": str(seats),
+                }
+                if self.has_lottery:
+                    unknown = {
+                        aid
+                        for aid in ranked_by[pid]
+                        if category == SIBLING_OFFERED and self._reading_unknown(aid, pid)
+                    }
+                    members = {
+                        aid
+                        for aid in ranked_by[pid]
+                        if aid not in unknown and self.member(aid, pid, category)
+                    }
+                    for column, among in (
+                        ("category_applicants", set(ranked_by[pid])),
+                        ("category_admitted", admitted),
+                        ("category_admitted_without_reserves", admitted_without),
+                    ):
+                        values[column] = (len(members & among), len((members | unknown) & among))
+                    values.update(
+                        filled_by_category=str(
+                            sum(self.seat_of.get(a) == category for a in admitted)
+                        ),
+                        admitted_only_with_reserves=str(len(admitted - admitted_without)),
+                        admitted_only_without_reserves=str(len(admitted_without - admitted)),
+                    )
+                expected[pid, category] = values
+        keys = [(row["program_id"], row["category"]) for row in rows]
+        if any(b <= a for a, b in zip(keys, keys[1:], strict=False)):
+            self.fail("row-order", "reserve_report.csv is not sorted by program_id, then category")
+        seen: set[tuple[str, str]] = set()
+        for row, key in zip(rows, keys, strict=True):
+            pid, category = key
+            if key not in expected or key in seen:
+                what = "a second row" if key in seen else "a row for no reserve in reserves.csv"
+                self.fail(
+                    "reserve-report", f"reserve_report.csv has {what} ({category})", None, pid
+                )
+                continue
+            seen.add(key)
+            self.checks["reserve_rows"] += 1
+            for column, value in expected[key].items():
+                if isinstance(value, str):
+                    accepted, wanted = row[column] == value, repr(value)
+                else:
+                    low, high = value
+                    shown = int(row[column]) if row[column].isdigit() else -1
+                    accepted = low <= shown <= high
+                    wanted = repr(str(low)) if low == high else f"{low} to {high}"
+                if not accepted:
+                    self.fail(
+                        "reserve-report",
+                        f"reserve_report.csv shows {column} {row[column]!r} for {category}; "
+                        f"expected {wanted}",
+                        None,
+                        pid,
+                    )
+        for pid, category in expected:
+            if (pid, category) not in seen:
+                self.fail(
+                    "reserve-report", f"reserve_report.csv has no row for {category}", None, pid
+                )
+
+    # --------------------------------------------------------------- manifest
+
     def _check_manifest_counts(self, manifest: dict) -> None:
         recorded = _section(manifest, "counts")
-        placed = sum(self.placed_count.values())
+        placed = sum(1 for pid in self.placed_at.values() if pid)
+        statuses = Counter(self.status.get(aid) for aid, pid in self.placed_at.items() if pid)
         expected = {
+            "administrative": statuses[ADMINISTRATIVE],
             "applicants": len(self.applicants),
             "applicants_without_choices": sum(not p for p in self.ranked.values()),
             "choices": sum(len(p) for p in self.ranked.values()),
+            "held_seats": sum(p["held_seats"] for p in self.programs.values()),
+            "ineligible_choices": sum(
+                not self.eligible(aid, pid) for aid, pids in self.ranked.items() for pid in pids
+            ),
+            "offered_seats": sum(p["capacity"] for p in self.programs.values()),
             "placed": placed,
+            "placed_by_guarantee": statuses[GUARANTEED],
             "placed_first_choice": sum(
-                1 for aid, pid in self.placed_at.items() if pid and self.ranked[aid][:1] == [pid]
+                1 for aid, pid in self.matched_at.items() if self.ranked[aid][:1] == [pid]
             ),
             "programs": len(self.programs),
             "seats": sum(p["seats"] for p in self.programs.values()),
             "unplaced": len(self.applicants) - placed,
             "waitlist_entries": sum(len(w) for w in self.waitlist.values()),
         }
+        if hasattr(self, "admin_unserved"):
+            expected["administrative_unserved"] = len(self.admin_unserved)
         for name, value in expected.items():
             if recorded.get(name) != value:
                 self.fail(
                     "summary-counts",
                     f"manifest.json counts.{name} is {recorded.get(name)!r}; expected {value}",
                 )
+
+    def _note_unsettled(self) -> None:
+        if not self.unsettled:
+            return
+        families = ", ".join(self.unsettled_families)
+        count = self.checks.get("unsettled_priorities", 0)
+        n = _plural(count, "priority", "priorities")
+        self.notes.append(
+            f"manifest.json says linked families did not settle (families.converged is false; "
+            f"unsettled: {families}). The engine's last run worked out their members' "
+            "sibling_offered from the previous run's placements, which the results do not "
+            f"keep, so {n} of theirs that depend on it {'was' if count == 1 else 'were'} "
+            "accepted either way, as choice_results.csv shows them, and everything else "
+            "(stability included) was checked against them."
+            + (
+                f" Their membership of a sibling_offered reserve, which no priority shows, was "
+                f"accepted either way where the program's seats and choices agree with it "
+                f"({_plural(self.checks['unsettled_memberships'], 'case')})."
+                if self.checks.get("unsettled_memberships")
+                else ""
+            )
+        )

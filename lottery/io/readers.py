@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -793,11 +794,8 @@ def _reserves(table: Table, programs: Programs, log: ProblemLog) -> Reserves:
                     f'"{seats_text[row]}" is not a whole number of seats',
                 )
         elif share_text[row]:
-            try:
-                share = float(share_text[row])
-            except ValueError:
-                share = -1.0
-            if not 0.0 <= share <= 1.0:
+            share = _decimal(share_text[row])
+            if share is None or not 0 <= share <= 1:
                 log.add(
                     table.name,
                     int(table.lines[row]),
@@ -805,8 +803,8 @@ def _reserves(table: Table, programs: Programs, log: ProblemLog) -> Reserves:
                     f'"{share_text[row]}" is not a share from 0 to 1 (such as 0.25)',
                 )
             else:
-                # Rounded down; the small tolerance keeps 0.3 of 10 at 3 despite binary floats.
-                seats[row] = int(np.floor(share * capacity[row] + 1e-9))
+                # Exact decimal arithmetic: 0.3 of 10 seats is 3, never 2.9999...
+                seats[row] = int(share * int(capacity[row]))  # int() rounds down here
     known = program >= 0
     pairs = pd.DataFrame({"p": program, "c": category})
     repeated = known & pairs.duplicated(keep="first").to_numpy()
@@ -841,6 +839,13 @@ def _reserves(table: Table, programs: Programs, log: ProblemLog) -> Reserves:
         seats=seats[keep][order],
         line=table.lines[keep][order],
     )
+
+
+def _decimal(text: str) -> Decimal | None:
+    """A plain decimal number such as 0.25, or None."""
+    if not re.fullmatch(r"[0-9]*\.?[0-9]+", text):
+        return None
+    return Decimal(text)
 
 
 def _warn_unused_tags(policy, programs: Programs, applicants: Applicants, reserves, log) -> None:
