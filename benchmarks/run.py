@@ -7,7 +7,9 @@ this one process, so ratios between rows are meaningful even on a noisy shared m
 Stages, each timed separately:
 - read+validate: ``read_input_folder`` (CSV parsing and every check)
 - priorities+lottery: ``build_market`` (priorities, SHA-256 lottery numbers, program orders)
-- match: ``deferred_acceptance`` (after its one-time compilation)
+- match: deferred acceptance (after its one-time compilation); for a city with the seat
+  policy, every run of it for linked families, the zone guarantee and the rerun without
+  reserves (``lottery.engine.match`` minus writing the tables)
 - results+write: ``build_results`` and ``write_output_folder``
 - whole CLI: ``lottery run`` in a fresh process, from CSV to every output, with its peak
   memory (max resident set size).
@@ -34,18 +36,20 @@ from pathlib import Path
 import numpy as np
 
 from lottery import __version__
+from lottery.assignment import administrative_assignment, assign_seats, match_with_families
 from lottery.engine import run_lottery
 from lottery.io.readers import read_input_folder
 from lottery.io.writers import write_output_folder
 from lottery.letters import generate_letters
 from lottery.market import build_market
 from lottery.matching import deferred_acceptance, program_order
-from lottery.results import build_results
+from lottery.results import Outcome, build_results
 from lottery.synth import generate_city
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "work"
 SEED = "benchmark-seed"
+SEAT_POLICY = HERE.parent / "examples" / "city" / "policy.toml"
 
 
 def timed(function, repeats: int):
@@ -58,22 +62,26 @@ def timed(function, repeats: int):
     return statistics.median(times), result
 
 
-def city_folder(applicants: int, choices: int) -> Path:
-    folder = WORK / f"city-{applicants}-{choices}"
+def city_folder(applicants: int, choices: int, seat_policy: bool = False) -> Path:
+    kind = "-seat-policy" if seat_policy else ""
+    folder = WORK / f"city-{applicants}-{choices}{kind}"
     if not (folder / "choices.csv").exists():
         schools = max(12, applicants // 250)
         print(f"generating {folder.name} ({schools} schools)", file=sys.stderr)
         shutil.rmtree(folder, ignore_errors=True)
         # The plain city (no reserves, guarantees or families): the same cities as earlier
-        # results, and a market the matching package solves the same way.
+        # results, and a market the matching package solves the same way. The seat-policy
+        # city adds them all, with the example city's policy (sibling_offered, tag:frl).
         generate_city(
             folder,
             applicants=applicants,
             schools=schools,
             max_choices=choices,
             seed=7,
-            seat_policy=False,
+            seat_policy=seat_policy,
         )
+        if seat_policy:
+            shutil.copy(SEAT_POLICY, folder / "policy.toml")
     return folder
 
 
@@ -109,26 +117,36 @@ def cli_run(folder: Path, out: Path) -> tuple[float, float]:
     return seconds, peak / 1024
 
 
-def bench_city(applicants: int, choices: int, repeats: int) -> dict:
-    folder = city_folder(applicants, choices)
-    row = {"applicants": applicants, "choices": choices}
+def bench_city(applicants: int, choices: int, repeats: int, seat_policy: bool = False) -> dict:
+    folder = city_folder(applicants, choices, seat_policy)
+    row = {"applicants": applicants, "choices": choices, "seat_policy": seat_policy}
     row["read_validate"], city = timed(lambda: read_input_folder(folder), repeats)
     row["pairs"] = len(city.choices)
     row["programs"] = len(city.programs)
     row["priorities_lottery"], market = timed(lambda: build_market(city, SEED), repeats)
-    arrays = (market.choice_offsets, market.choice_program, market.choice_rank, market.capacity)
-    deferred_acceptance(*arrays)
-    row["match"], placed = timed(lambda: deferred_acceptance(*arrays), max(repeats, 3))
+
+    def match():
+        final, placed, families = match_with_families(city, market)
+        seats = assign_seats(final, placed)
+        without = final.place(slots=False) if final.slots is not None else None
+        admin = administrative_assignment(city, final, seats)
+        return final, Outcome(placed, seats, admin, families, without)
+
+    match()
+    row["match"], (final, outcome) = timed(match, max(repeats, 3))
+    row["family_runs"] = outcome.families.iterations
     with tempfile.TemporaryDirectory(dir=WORK) as scratch:
 
         def results_and_write():
-            results = build_results(city, market, placed)
+            results = build_results(city, final, outcome)
             write_output_folder(
                 Path(scratch) / "out",
                 {
                     "placements.csv": results.placements,
                     "waitlists.csv": results.waitlists,
                     "programs_summary.csv": results.programs_summary,
+                    "choice_results.csv": results.choice_results,
+                    "reserve_report.csv": results.reserve_report,
                 },
                 {},
                 force=True,
@@ -267,13 +285,22 @@ def write_results(rows, kernel, package, repeats, letters=None) -> str:
         f"Medians of {repeats} runs (match: of at least 3), seconds. Synthetic cities from "
         "`lottery synth` (seed 7, 1 school per 250 applicants). Regenerate with `make bench`.",
         "",
-        "| applicants | choices (max) | pairs | read+validate | priorities+lottery | match "
-        "| results+write | whole `lottery run` | peak memory | placed | 1st choice |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "*plain*: `lottery synth --no-seat-policy` (the cities of earlier results; the speed "
+        "targets are measured on these). *seat policy*: `lottery synth` with reserves, "
+        "guarantees, families, eligibility and the zone guarantee, run with the example "
+        "city's policy.toml (tiers with sibling_offered and tag:frl); its match column "
+        "includes every run of the match that linked families needed (shown in brackets), "
+        "the zone guarantee and the rerun without reserves for reserve_report.csv.",
+        "",
+        "| city | applicants | choices (max) | pairs | read+validate | priorities+lottery "
+        "| match | results+write | whole `lottery run` | peak memory | placed | 1st choice |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
+        kind = f"seat policy ({r['family_runs']} runs)" if r["seat_policy"] else "plain"
         lines.append(
-            f"| {r['applicants']:,} | {r['choices']} | {r['pairs']:,} | {r['read_validate']:.2f} | "
+            f"| {kind} | {r['applicants']:,} | {r['choices']} | {r['pairs']:,} | "
+            f"{r['read_validate']:.2f} | "
             f"{r['priorities_lottery']:.2f} | {r['match']:.3f} | {r['results_write']:.2f} | "
             f"{r['cli']:.2f} | {r['peak_mib']:,.0f} MiB | {r['placed_share']:.1%} | "
             f"{r['first_choice_share']:.1%} |"
@@ -314,7 +341,7 @@ def write_results(rows, kernel, package, repeats, letters=None) -> str:
 
 def target_lines(rows, kernel, package) -> list[str]:
     """Each speed target with the measured figure and whether it is met."""
-    by_size = {r["applicants"]: r for r in rows}
+    by_size = {r["applicants"]: r for r in rows if not r["seat_policy"]}
     checks = []
     if (1_000_000, 12) in kernel:
         checks.append(("kernel, 1M x 12, <= 1.0 s", kernel[(1_000_000, 12)], 1.0, "s"))
@@ -352,9 +379,20 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
     parser.add_argument("--letters", type=int, default=25_000, help="0 to skip letters")
+    parser.add_argument(
+        "--seat-policy-sizes",
+        type=int,
+        nargs="*",
+        default=[100_000, 1_000_000],
+        help="sizes of the cities with reserves, guarantees and families",
+    )
     args = parser.parse_args()
     WORK.mkdir(exist_ok=True)
     rows = [bench_city(n, args.choices, args.repeats) for n in sorted(args.sizes)]
+    rows += [
+        bench_city(n, args.choices, 1 if n >= 1_000_000 else args.repeats, seat_policy=True)
+        for n in sorted(args.seat_policy_sizes)
+    ]
     kernel = {(1_000_000, 12): bench_kernel_uniform(1_000_000, 12, 8_000, 5)}
     package = bench_matching_package(city_folder(10_000, 10)) if 10_000 in args.sizes else None
     if package:

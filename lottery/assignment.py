@@ -10,7 +10,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lottery.market import Market, criteria_met, needed_criteria, with_family_offers
+from lottery.market import (
+    Market,
+    criteria_met,
+    needed_criteria,
+    offered_family_schools,
+    with_family_offers,
+)
 from lottery.matching import NOT_CHOSEN, OPEN_SLOT, UNPLACED, fill_slots
 from lottery.policy import SIBLING_OFFERED
 from lottery.records import CityInput
@@ -32,9 +38,13 @@ def match_with_families(
     """Deferred acceptance, rerun until ``sibling_offered`` and placements agree.
 
     Without ``sibling_offered`` in the policy (or without linked families) this is one
-    run. Otherwise each run recomputes the criterion from the previous run's placements;
-    it stops when a run changes no placement, or after ``families.max_iterations`` runs,
-    keeping the last run's result and naming the families still changing.
+    run. Otherwise each run takes ``sibling_offered`` from the previous run's placements;
+    where the two runs before it differ, from either of them. Twins who are each given
+    priority where the other was would otherwise swap schools forever; with both
+    schools open to both, they end up together. The result is accepted when a run whose
+    ``sibling_offered`` comes from the final placements alone changes nothing. After
+    ``families.max_iterations`` runs the last result is kept, naming the families still
+    changing.
     """
     placed = market.place()
     uses_offers = SIBLING_OFFERED in city.policy.criteria() | set(market.categories)
@@ -46,12 +56,17 @@ def match_with_families(
     known = criteria_met(
         city, market, market.choice_applicant, market.choice_program, settled, placed
     )
+    previous = placed
     for iteration in range(2, limit + 1):
-        market = with_family_offers(city, market, placed, known)
+        offers = offered_family_schools(city, market, placed)
+        exact = bool((previous == placed).all())
+        if not exact:
+            offers |= offered_family_schools(city, market, previous)
+        market = with_family_offers(city, market, placed, {**known, SIBLING_OFFERED: offers})
         again = market.place()
         changed = again != placed
-        placed = again
-        if not changed.any():
+        previous, placed = placed, again
+        if exact and not changed.any():
             return market, placed, FamilyOutcome(iteration, True, ())
     families = city.applicants.family_id[changed & market.linked]
     return market, placed, FamilyOutcome(limit, False, tuple(sorted(set(families.tolist()))))
