@@ -46,7 +46,7 @@ import pandas as pd
 
 from lottery.errors import UsageError
 from lottery.io.readers import GRADES, read_input_folder
-from lottery.io.results_folder import RunOutputs, read_run_outputs
+from lottery.io.results_folder import COLUMNS, RESERVE_REPORT, RunOutputs, read_run_outputs
 from lottery.policy import GENERAL
 from lottery.records import CityInput
 
@@ -313,15 +313,8 @@ SUMMARY_COUNTS = (
     "reserved_seats",
     "reserved_filled",
 )
-RESERVE_COUNTS = (
-    "reserved_seats",
-    "filled_by_category",
-    "category_applicants",
-    "category_admitted",
-    "category_admitted_without_reserves",
-    "admitted_only_with_reserves",
-    "admitted_only_without_reserves",
-)
+# Every column of reserve_report.csv after program_id, school_id and category is a count.
+RESERVE_COUNTS = COLUMNS[RESERVE_REPORT][3:]
 
 
 def _numbers(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
