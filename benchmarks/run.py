@@ -86,14 +86,20 @@ def city_folder(applicants: int, choices: int, seat_policy: bool = False) -> Pat
 
 
 def cli_run(folder: Path, out: Path) -> tuple[float, float]:
-    """Wall seconds and peak MiB of a whole ``lottery run`` process."""
+    """Wall seconds and peak MiB of a whole ``lottery run`` process.
+
+    The peak is the process's own high-water mark (VmHWM). ``ru_maxrss`` would not do:
+    Linux carries the parent's high-water mark into a child at exec, and this benchmark
+    process holds a whole city in memory when it starts the child.
+    """
     probe = (
-        "import resource, sys\n"
+        "import sys\n"
         "from lottery.cli import cli\n"
         "try:\n"
         "    cli.main(sys.argv[1:], prog_name='lottery', standalone_mode=False)\n"
         "finally:\n"
-        "    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "    with open('/proc/self/status') as status:\n"
+        "        peak = next(l.split()[1] for l in status if l.startswith('VmHWM'))\n"
         "    print('PEAK_KIB', peak, file=sys.stderr)\n"
     )
     args = [

@@ -255,7 +255,9 @@ def _integers(table: Table, column: str, log: ProblemLog, minimum: int, what: st
         values[ok] = text[ok].astype(np.int64).to_numpy()
     blank = shown == ""
     log.add_rows(table, blank, column, "this cell must not be blank")
-    too_long = ~ok & text.str.fullmatch(r"[0-9]{10,}").to_numpy(dtype=bool)
+    too_long = np.zeros(len(text), dtype=bool)
+    if not ok.all():  # only cells that failed need a closer look (millions of ranks do not)
+        too_long[~ok] = text[~ok].str.fullmatch(r"[0-9]{10,}").to_numpy(dtype=bool)
     log.add_rows(table, too_long, column, lambda r: f'"{shown[r]}" is too large (at most 9 digits)')
     bad = (~ok & ~blank & ~too_long) | (ok & (values < minimum))
     log.add_rows(table, bad, column, lambda row: f'"{shown[row]}" is not {what}')
