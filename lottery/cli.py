@@ -19,6 +19,7 @@ from lottery.bundle import write_audit_bundle
 from lottery.engine import run_lottery, validate_input
 from lottery.errors import LotteryError
 from lottery.report import DEFAULT_THRESHOLD, write_report
+from lottery.rounds import run_round
 from lottery.seed import look_up_lottery_number, parse_commitment, seed_commitment
 from lottery.synth import generate_city
 from lottery.verify import VERIFICATION_FILE, certificate_lines, verify_outputs, write_verification
@@ -135,6 +136,68 @@ def run(
         seats += f" ({counts['offered_seats']} offered in this run)"
     click.echo(f"  seats:             {seats}")
     click.echo(f"  waitlist entries:  {counts['waitlist_entries']}")
+
+
+@cli.command("round")
+@click.argument("previous_dir", type=FOLDER)
+@click.option(
+    "--changes",
+    "changes_dir",
+    type=FOLDER,
+    required=True,
+    help="Folder with changes.csv (and applicants.csv / choices.csv for new or changed lists).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=FOLDER,
+    required=True,
+    help="Folder to write this round into (must be new or empty).",
+)
+@click.option(
+    "--inputs",
+    "input_dir",
+    type=FOLDER,
+    help="The round-1 input folder: needed only when PREVIOUS_DIR was written by `lottery run`.",
+)
+@click.option(
+    "--force", is_flag=True, help="Replace an output folder that already has files in it."
+)
+def round_command(
+    previous_dir: Path, changes_dir: Path, out_dir: Path, input_dir: Path | None, force: bool
+) -> None:
+    """Run a later round: accepts, declines, withdrawals, late applicants, seat changes and
+    transfers, starting from the results in PREVIOUS_DIR.
+
+    Everyone who holds a seat keeps it unless they decline or withdraw, and may move up
+    to a program they ranked higher; freed and added seats go down each program's order;
+    late applicants get lottery numbers from the same published seed. Writes every file
+    `lottery run` writes, plus moves.csv (who moved, and why) and offers.csv (the offers
+    to make), and keeps this round's input files in OUT_DIR/round-inputs so that the
+    next round needs only this folder. See docs/rounds.md.
+
+    \b
+    Example:
+      lottery round round-1 --inputs examples/city --changes june-changes --out round-2
+      lottery round round-2 --changes july-changes --out round-3
+    """
+    report = run_round(
+        previous_dir, changes_dir, out_dir, inputs_dir=input_dir, force=force, progress=_progress
+    )
+    counts, moves = report.counts, report.moves
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"Round {report.number} written to {report.out_dir}")
+    click.echo(f"  applicants:        {counts['applicants']}")
+    first = counts["placed_first_choice"]
+    click.echo(f"  placed:            {counts['placed']} ({first} at their first choice)")
+    click.echo(f"  unplaced:          {counts['unplaced']}")
+    click.echo(
+        f"  moves:             {moves['improved']} improved, {moves['new placement']} new "
+        f"placements, {moves['transfer']} transfers, {moves['declined']} declined, "
+        f"{moves['withdrawn']} withdrawn"
+    )
+    click.echo(f"  offers to make:    {report.offers} (offers.csv)")
 
 
 @cli.command()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from lottery import __version__
 from lottery.assignment import administrative_assignment, assign_seats, match_with_families
@@ -81,16 +82,21 @@ def run_lottery(
     progress("Matching (deferred acceptance)")
     market, results = match(city, market)
     progress("Writing the results")
-    tables = {
+    tables = output_tables(results)
+    manifest = run_manifest(city, market, results, seed_commitment)
+    write_output_folder(out_dir, tables, manifest, force)
+    return RunReport(Path(out_dir).resolve(), results.counts, run_warnings(city, results))
+
+
+def output_tables(results: Results) -> dict[str, pd.DataFrame]:
+    """The CSV files of a run, by file name."""
+    return {
         PLACEMENTS_FILE: results.placements,
         WAITLISTS_FILE: results.waitlists,
         SUMMARY_FILE: results.programs_summary,
         CHOICE_RESULTS_FILE: results.choice_results,
         RESERVE_REPORT_FILE: results.reserve_report,
     }
-    manifest = run_manifest(city, market, results, seed_commitment)
-    write_output_folder(out_dir, tables, manifest, force)
-    return RunReport(Path(out_dir).resolve(), results.counts, _run_warnings(city, results))
 
 
 def match(city: CityInput, market: Market) -> tuple[Market, Results]:
@@ -109,7 +115,8 @@ def match(city: CityInput, market: Market) -> tuple[Market, Results]:
     return market, build_results(city, market, outcome)
 
 
-def _run_warnings(city: CityInput, results: Results) -> tuple[str, ...]:
+def run_warnings(city: CityInput, results: Results) -> tuple[str, ...]:
+    """The warnings of a run: those of the input files, unsettled families, the zone guarantee."""
     warnings = list(city.warnings)
     families = results.families
     if not families.converged:
@@ -156,7 +163,7 @@ def run_manifest(
             "unsettled": list(results.families.unsettled),
         },
         "administrative_unserved": list(results.administrative_unserved),
-        "warnings": list(_run_warnings(city, results)),
+        "warnings": list(run_warnings(city, results)),
     }
 
 

@@ -136,6 +136,8 @@ def build_market(city: CityInput, seed: str | None) -> Market:
     )
     if applicant_own is not None:
         applicant_rank = lottery_ranks_by(applicant_family, applicant_own)
+        if city.lottery_reversed:
+            applicant_rank = n_applicants + 1 - applicant_rank
         pair_lottery_rank = applicant_rank[applicant]
     else:
         applicant_rank = None
@@ -143,6 +145,9 @@ def build_market(city: CityInput, seed: str | None) -> Market:
         pair_lottery_rank = np.empty(len(order), dtype=np.int64)
         first_of_program = np.searchsorted(program[order], program[order], side="left")
         pair_lottery_rank[order] = np.arange(len(order), dtype=np.int64) - first_of_program + 1
+        if city.lottery_reversed:
+            ranked_here = np.bincount(program, minlength=len(city.programs))[program]
+            pair_lottery_rank = ranked_here + 1 - pair_lottery_rank
     categories, slots = _slot_plan(city)
     market = Market(
         tiebreak=tiebreak,

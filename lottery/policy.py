@@ -150,6 +150,16 @@ class FamilyPolicy(BaseModel):
     max_iterations: int = Field(default=10, ge=2, le=100)
 
 
+class RoundsPolicy(BaseModel):
+    """Rounds after the main match (``lottery round``); see docs/rounds.md."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tiebreak: Literal["same", "reversed"] = "same"
+    accept_ends_waiting: bool = False
+    respond_by: str = ""
+
+
 class Policy(BaseModel):
     """Everything ``policy.toml`` can say; every field has a documented default."""
 
@@ -159,6 +169,7 @@ class Policy(BaseModel):
     lottery: LotteryPolicy = LotteryPolicy()
     reserves: ReservePolicy = ReservePolicy()
     families: FamilyPolicy = FamilyPolicy()
+    rounds: RoundsPolicy = RoundsPolicy()
 
     def criteria(self) -> set[str]:
         """Every criterion named in the priority tiers."""

@@ -131,5 +131,6 @@ class CityInput:
     explicit_priorities: ExplicitPriorities | None = None
     external_lottery: ExternalLottery | None = None
     reserves: Reserves | None = None
+    lottery_reversed: bool = False  # a later round under [rounds] tiebreak = "reversed"
     input_sha256: dict[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()

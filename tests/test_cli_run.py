@@ -172,6 +172,7 @@ def test_manifest_records_seed_policy_and_hashes_without_timestamps(invoke, city
         "lottery": {"tiebreak": "single"},
         "reserves": {"precedence": "reserved_first", "unfilled": "open"},
         "families": {"max_iterations": 10},
+        "rounds": {"tiebreak": "same", "accept_ends_waiting": False, "respond_by": ""},
     }
     assert manifest["engine"]["version"] == __version__
     assert manifest["inputs"] == {
@@ -518,6 +519,7 @@ def test_policy_file_sets_tiebreak_and_priority_order(invoke, city, tmp_path):
         "lottery": {"tiebreak": "multiple"},
         "reserves": {"precedence": "reserved_first", "unfilled": "open"},
         "families": {"max_iterations": 10},
+        "rounds": {"tiebreak": "same", "accept_ends_waiting": False, "respond_by": ""},
     }
     assert manifest["lottery"]["tiebreak"] == "multiple"
     assert manifest["seed"] == SEED

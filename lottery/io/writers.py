@@ -52,11 +52,14 @@ def write_output_folder(
     tables: dict[str, pd.DataFrame],
     manifest: dict,
     force: bool,
+    extra_files: dict[str, bytes] | None = None,
 ) -> dict[str, str]:
     """Write ``tables`` as CSV files plus ``manifest.json`` into ``out_dir`` atomically.
 
-    The manifest gains an ``outputs`` entry with the SHA-256 of every CSV written.
-    Returns that mapping.
+    ``extra_files`` (optional) maps paths relative to ``out_dir``, such as
+    ``round-inputs/programs.csv``, to bytes written as they are (subfolders are created).
+    The manifest gains an ``outputs`` entry with the SHA-256 of every file written, under
+    those names. Returns that mapping.
     """
     out_dir = Path(out_dir).resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -65,6 +68,11 @@ def write_output_folder(
         hashes = {}
         for name in sorted(tables):
             hashes[name] = write_csv(staging / name, tables[name])
+        for name in sorted(extra_files or {}):
+            path = staging / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(extra_files[name])
+            hashes[name] = file_sha256(path)
         manifest = {**manifest, "outputs": hashes}
         (staging / MANIFEST_FILE).write_bytes(manifest_bytes(manifest))
         _move_into_place(staging, out_dir, force)
