@@ -189,15 +189,18 @@ def administrative_order(city: CityInput, market: Market) -> np.ndarray:
 
     The single tie-break order where there is one; otherwise the applicant-wide number
     ``sha256("{seed}|{applicant_id}")``, or lottery.csv's applicant-wide rows (applicants
-    without one last, in applicant_id order).
+    without one last, in applicant_id order). In a later round with the lottery reversed
+    (``city.lottery_reversed``), this order too is reversed, as the single one is.
     """
     if market.applicant_lottery_rank is not None:
-        return market.applicant_lottery_rank
+        return market.applicant_lottery_rank  # reversed already, if it must be
     ids = city.applicants.id
     if city.external_lottery is None:
-        return lottery_ranks(lottery_numbers(lottery_key(market.seed, a) for a in ids.tolist()))
-    external = city.external_lottery
-    numbers = np.full(len(ids), np.iinfo(np.uint64).max, dtype=np.uint64)
-    wide = external.program < 0
-    numbers[external.applicant[wide]] = external.number[wide]
-    return lottery_ranks(numbers)
+        ranks = lottery_ranks(lottery_numbers(lottery_key(market.seed, a) for a in ids.tolist()))
+    else:
+        external = city.external_lottery
+        numbers = np.full(len(ids), np.iinfo(np.uint64).max, dtype=np.uint64)
+        wide = external.program < 0
+        numbers[external.applicant[wide]] = external.number[wide]
+        ranks = lottery_ranks(numbers)
+    return len(ids) + 1 - ranks if city.lottery_reversed else ranks

@@ -412,10 +412,15 @@ def audit(ctx: click.Context, out_dir: Path, input_dir: Path | None) -> None:
     anything differs. OUT_DIR may be an unpacked audit bundle; --inputs is then not
     needed.
 
+    OUT_DIR may also be the folder of a later round (`lottery round`): every round
+    from round 1 to it is then audited, each rerun from the round before; the folders
+    of all rounds must be in one folder, and --inputs is round 1's input folder.
+
     \b
     Example:
       lottery audit results --inputs examples/city
       lottery audit unpacked-bundle
+      lottery audit round-3 --inputs examples/city
     """
     report = audit_results(out_dir, input_dir, progress=_progress)
     for line in report.lines():

@@ -20,6 +20,11 @@ of docs/lottery-numbers.md and docs/seat-policy.md:
    ``lottery.csv`` when the manifest says ``external lottery``. A linked family's number
    uses ``family:{family_id}`` in place of the applicant ID (with ``lottery.csv``: the
    lowest number among the members). Lottery ranks are recomputed from those numbers.
+   In a later round run with ``[rounds] tiebreak = "reversed"`` (manifest
+   ``round.lottery_reversed``, which must agree with the round's ``policy.toml``), the
+   whole order is reversed: a single tie-break rank ``r`` of ``n`` becomes ``n + 1 - r``,
+   a rank at a program likewise with the ``n`` applicants ranked there, and the zone
+   guarantee's order too; the numbers themselves do not change.
 4. **Priorities** are recomputed from the policy: ``guaranteed`` (value 0) at an
    applicant's guaranteed program, else the 1-based position of the first tier
    (criteria joined with ``+``, all of which must hold) that an applicant meets at a
@@ -55,7 +60,9 @@ of docs/lottery-numbers.md and docs/seat-policy.md:
 
 A program orders its applicants by the key ``(priority value, family lottery number,
 lottery number at that program, applicant_id)``, lowest first; :class:`OrderKey` is that
-key (the family number is the applicant's own number outside a linked family). A program
+key (the family number is the applicant's own number outside a linked family). With the
+lottery reversed, the key is ``(priority value, reversed lottery rank)``: the rank decides
+every tie, so the order within a priority is exactly the other one turned around. A program
 with reserves chooses slot by slot (:meth:`_Checker.fill_slots`): its slots, in precedence
 order, each take the best applicant left that the slot accepts (an open slot anyone, a
 reserved slot a member of its category, or anyone if none is left and ``unfilled =
@@ -251,6 +258,7 @@ class OrderKey:
     """Where an applicant stands in one program's order; smaller comes first."""
 
     priority: int
+    reversed_rank: int  # with the lottery reversed: the reversed lottery rank; else 0
     family_number: int
     lottery_number: int
     applicant_id: str
@@ -262,19 +270,27 @@ class OrderKey:
             if self.family_number != self.lottery_number
             else ""
         )
+        reversed_rank = (
+            f"lottery rank {self.reversed_rank} (the lottery order reversed), "
+            if self.reversed_rank
+            else ""
+        )
         return (
-            f"priority {self.priority} ({self.label}), {family}lottery number "
+            f"priority {self.priority} ({self.label}), {reversed_rank}{family}lottery number "
             f"{self.lottery_number}, applicant {self.applicant_id}"
         )
 
     def to_dict(self) -> dict:
-        return {
+        record = {
             "applicant_id": self.applicant_id,
             "family_lottery_number": self.family_number,
             "lottery_number": self.lottery_number,
             "priority": self.priority,
             "priority_label": self.label,
         }
+        if self.reversed_rank:
+            record["reversed_lottery_rank"] = self.reversed_rank
+        return record
 
 
 @dataclass(frozen=True)
@@ -409,17 +425,21 @@ def certificate_lines(report: VerificationReport) -> list[str]:
         lines.append(
             f"{who} placed at the guaranteed program or at a program they ranked above it."
         )
+    reversed_ = bool(c.get("lottery_reversed"))
     if c.get("linked_applicants"):
         lines.append(
             f"The family lottery numbers of the {c['linked_applicants']} applicants in linked "
             "families were recomputed and match, and every program orders applicants of equal "
-            "priority by family number, then their own number, then applicant ID."
+            "priority by family number, then their own number, then applicant ID"
+            + (" (in this round, in the reverse of that order)." if reversed_ else ".")
         )
     order = (
         "priority, then family lottery number, own lottery number and applicant ID"
         if c.get("linked_applicants")
         else "priority, then lottery number, then applicant ID"
     )
+    if reversed_:
+        order = order.replace("priority, then ", "priority, then the reverse of: ")
     reserves = c.get("reserve_programs", 0)
     lines += [
         "No applicant lost a seat to someone with lower priority: in each of the "
@@ -529,6 +549,7 @@ class _Checker:
         self.notes: list[str] = []
         self.lottery = ""
         self.has_lottery = False
+        self.reversed = False  # a later round with [rounds] tiebreak = "reversed"
         self._keys: dict[tuple[str, str], OrderKey] = {}
         self._priorities: dict[tuple[str, str], tuple[int, str]] = {}
         self._met: dict[tuple[str, str, str], bool] = {}
@@ -812,6 +833,7 @@ class _Checker:
         ]
         self.tier_names = ["+".join(tier) for tier in self.tiers]
         self.policy_tiebreak = policy.lottery.tiebreak
+        self.rounds_tiebreak = policy.rounds.tiebreak
         self.precedence = policy.reserves.precedence
         self.unfilled = policy.reserves.unfilled
         self.max_iterations = int(policy.families.max_iterations)
@@ -883,6 +905,7 @@ class _Checker:
                     f"manifest.json records {label} {recorded.get(name)!r}; the input files "
                     f"give {value!r}",
                 )
+        self._check_round_record(manifest)
         policy = _section(manifest, "policy")
         expected_policy = {
             ("priority", "order"): self.tier_names,
@@ -900,6 +923,23 @@ class _Checker:
                     "manifest-record",
                     f"manifest.json records the {what} {shown!r}; policy.toml gives {value!r}",
                 )
+
+    def _check_round_record(self, manifest: dict) -> None:
+        """A later round (manifest ``round``) reverses the lottery exactly when the
+        round's policy says ``[rounds] tiebreak = "reversed"``; round 1 never does."""
+        if "round" not in manifest:
+            return
+        record = _section(manifest, "round")
+        shown = record.get("lottery_reversed")
+        self.reversed = shown is True
+        expected = self.rounds_tiebreak == "reversed"
+        if shown is not expected:
+            self.fail(
+                "manifest-record",
+                f"manifest.json records round.lottery_reversed {shown!r}; policy.toml gives "
+                f"[rounds] tiebreak {self.rounds_tiebreak!r}, so it must be "
+                f"{str(expected).lower()}",
+            )
 
     def _load_families(self, manifest: dict) -> None:
         """Check manifest.json ``families`` and note the members of unsettled families."""
@@ -1027,6 +1067,26 @@ class _Checker:
             # The zone guarantee goes by the applicant-wide number (docs/seat-policy.md).
             order = sorted(admin_numbers, key=lambda aid: (admin_numbers[aid], aid))
             self.admin_rank = {aid: rank for rank, aid in enumerate(order, start=1)}
+        if self.reversed:
+            self._reverse_ranks()
+
+    def _reverse_ranks(self) -> None:
+        """A later round with the lottery reversed: rank r of n becomes n + 1 - r, for
+        the single tie-break, at each program with a multiple one (n: the applicants
+        ranked there), and in the zone guarantee's order."""
+        # "seed ... (single tie-break)" -> "seed ... (single tie-break, the order reversed ...)"
+        self.lottery = self.lottery.removesuffix(")") + ", the order reversed in this round)"
+        self.checks["lottery_reversed"] = 1
+        n = len(self.applicants)
+        self.admin_rank = {aid: n + 1 - rank for aid, rank in self.admin_rank.items()}
+        if not self.multiple:
+            self.single_rank = {aid: n + 1 - rank for aid, rank in self.single_rank.items()}
+            self.admin_rank = self.single_rank
+        else:
+            ranked_at = Counter(pid for _, pid in self.pair_rank)
+            self.pair_rank = {
+                (aid, pid): ranked_at[pid] + 1 - rank for (aid, pid), rank in self.pair_rank.items()
+            }
 
     def number(self, aid: str, pid: str) -> int:
         return self.pair_number[aid, pid] if self.multiple else self.single_number[aid]
@@ -1131,7 +1191,12 @@ class _Checker:
         if key is None:
             value, label = self.priority(aid, pid)
             key = self._keys[aid, pid] = OrderKey(
-                value, self.family_number(aid, pid), self.number(aid, pid), aid, label
+                value,
+                self.rank(aid, pid) if self.reversed else 0,
+                self.family_number(aid, pid),
+                self.number(aid, pid),
+                aid,
+                label,
             )
         return key
 

@@ -10,8 +10,8 @@ there the lottery decides.
 
 The rules checked on random chains (hypothesis, and the example city's "summer"):
 stability of each round against its own input files (``lottery.verify`` on the round
-folder with ``round-inputs/`` as the input folder, and an independent check that also
-covers the reversed lottery), capacity, guarantees (nobody who stays loses a seat),
+folder with ``round-inputs/`` as the input folder, the reversed lottery included, and an
+independent check), capacity, guarantees (nobody who stays loses a seat),
 monotonicity (no active applicant gets a program ranked below their previous seat in
 their previous list), no waste of a vacated seat, the moves and offers files,
 reproducibility (same chain, same bytes) and charter/district relabelling.
@@ -430,6 +430,8 @@ def test_the_reversed_lottery_reverses_every_rank_in_later_rounds(make_city, tmp
         out = chain.round("decline,A4,OAK-K,,", "new_applicant,A9,,,", **late)
         results[tiebreak] = out
         assert independent_violations(out) == []
+        report = verify_outputs(out, out / "round-inputs")
+        assert report.passed, [v.render() for v in report.violations]
     same, reversed_ = results["same"], results["reversed"]
     ranks = {r["applicant_id"]: int(r["lottery_rank"]) for r in rows(same / "placements.csv")}
     flipped = {
@@ -445,6 +447,86 @@ def test_the_reversed_lottery_reverses_every_rank_in_later_rounds(make_city, tmp
     ]
     assert json.loads((reversed_ / "manifest.json").read_text())["round"]["lottery_reversed"]
     assert not json.loads((same / "manifest.json").read_text())["round"]["lottery_reversed"]
+
+
+ZONE_GUARANTEE_PROGRAMS = (
+    "program_id,school_id,school_name,sector,grade,seats,zones,administrative_zones\n"
+    "ELM-K,ELM,Elm Elementary,district,K,2,N;E,\n"
+    "OAK-K,OAK,Oak Charter Academy,charter,K,1,,\n"
+    "PINE-K,PINE,Pine Elementary,district,K,0,,N;S\n"
+    "ELM-1,ELM,Elm Elementary,district,1,2,N;E,\n"
+    "RIV-1,RIV,River School,charter,1,2,S,\n"
+)
+
+
+@pytest.mark.parametrize("lottery", ["single", "multiple"])
+@pytest.mark.parametrize("tiebreak", ["same", "reversed"])
+def test_verify_checks_the_reversed_order_and_the_zone_guarantee(
+    make_city, tmp_path, lottery, tiebreak
+):
+    """Round 2 opens one seat at PINE-K, which nobody ranks, for the zone guarantee: A2
+    (zone S) and the late A9 (zone N) are both without a seat, and the seat goes by the
+    applicant-wide lottery order, reversed with tiebreak = "reversed" (also with a
+    multiple tie-break). verify recomputes that order and every reversed rank."""
+    city = make_city(
+        f"{lottery}-{tiebreak}",
+        programs=ZONE_GUARANTEE_PROGRAMS,
+        policy=f'[lottery]\ntiebreak = "{lottery}"\n[rounds]\ntiebreak = "{tiebreak}"\n',
+    )
+    chain = Chain(tmp_path / f"{lottery}-{tiebreak}", city)
+    out = chain.round(
+        "new_applicant,A9,,,",
+        "seat_change,,PINE-K,1,",
+        applicants=new_applicant("A9"),
+        choices=choice_rows("A9,1,OAK-K"),
+    )
+    first, second = sorted(("A2", "A9"), key=lambda a: lottery_number(SEED, a))
+    served = second if tiebreak == "reversed" else first
+    placements = {r["applicant_id"]: r for r in rows(out / "placements.csv")}
+    assert placements[served]["status"] == "administrative"
+    assert placements[served]["program_id"] == "PINE-K"
+    assert {first, second} - {served} == {a for a, p in seats(out).items() if not p}
+    report = verify_outputs(out, out / "round-inputs")
+    assert report.passed, [v.render() for v in report.violations]
+    assert report.checks["administrative_owed"] == 2
+    order = ", the order reversed in this round" if tiebreak == "reversed" else ""
+    assert report.lottery == f'seed "{SEED}" ({lottery} tie-break{order})'
+
+
+@pytest.mark.parametrize("lottery", ["single", "multiple"])
+def test_verify_passes_a_reversed_round_of_the_example_city(tmp_path, lottery):
+    """Reserves, families, guarantees and required tags, with the lottery reversed."""
+    inputs = Path(shutil.copytree(EXAMPLE, tmp_path / "city"))
+    policy = (inputs / "policy.toml").read_text()
+    policy = policy.replace('tiebreak = "single"', f'tiebreak = "{lottery}"')
+    (inputs / "policy.toml").write_text(policy + '\n[rounds]\ntiebreak = "reversed"\n')
+    run_lottery(inputs, tmp_path / "round-1", SEED)
+    held = [r for r in rows(tmp_path / "round-1" / "placements.csv") if r["status"] == "placed"]
+    declines = [f"decline,{r['applicant_id']},{r['program_id']},," for r in held[::12]]
+    changes = write_changes(tmp_path / "changes", *declines)
+    out = tmp_path / "round-2"
+    run_round(tmp_path / "round-1", changes, out, inputs_dir=inputs)
+    report = verify_outputs(out, out / "round-inputs")
+    assert report.passed, [v.render() for v in report.violations]
+    assert json.loads((out / "manifest.json").read_text())["round"]["moves"]["improved"] > 0
+
+
+def test_verify_refuses_a_reversed_order_the_policy_does_not_give(make_city, tmp_path):
+    """round.lottery_reversed must agree with [rounds] tiebreak; flipping it in the
+    manifest is reported, and so are the ranks it would have explained."""
+    city = make_city(policy='[rounds]\ntiebreak = "reversed"\n')
+    chain = Chain(tmp_path, city)
+    out = chain.round("decline,A4,OAK-K,,")
+    manifest = out / "manifest.json"
+    manifest.write_text(
+        manifest.read_text().replace('"lottery_reversed": true', '"lottery_reversed": false')
+    )
+    report = verify_outputs(out, out / "round-inputs")
+    assert {"manifest-record", "lottery-rank"} <= report.rules()
+    assert (
+        "manifest.json records round.lottery_reversed False; policy.toml gives [rounds] "
+        "tiebreak 'reversed', so it must be true"
+    ) in [v.message for v in report.violations]
 
 
 def test_an_empty_changes_file_changes_nothing(chain):
@@ -1074,7 +1156,7 @@ def test_three_random_rounds_keep_every_rule(city, seed, reversed_):
             decided = random_changes(rng, outs[-1], previous_inputs, number, changes)
             out = tmp / f"round-{number}"
             run_round(outs[-1], changes, out, inputs_dir=inputs if number == 2 else None)
-            check_round(outs[-1], previous_inputs, out, **decided, verify=not reversed_)
+            check_round(outs[-1], previous_inputs, out, **decided, verify=True)
             outs.append(out)
             previous_inputs = out / "round-inputs"
 

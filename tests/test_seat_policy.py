@@ -14,12 +14,12 @@ import json
 import random
 from pathlib import Path
 
+from conftest import write_city
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lottery.engine import run_lottery
 from lottery.tiebreak import lottery_number
-from tests.conftest import write_city
 
 SEED = "seat-policy"
 
