@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 DEMO_OUT := demo-output
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench bench-rounds clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ lint: $(TEST_STAMP)
 bench: $(TEST_STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/run.py
+
+# Later rounds: a synthetic summer, tie-break "same" against "reversed" (benchmarks/ROUNDS.md).
+bench-rounds: $(STAMP)
+	$(BIN)/python benchmarks/rounds.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .ruff_cache .hypothesis

@@ -356,8 +356,14 @@ def round_input_files(state: State, changes: Changes) -> dict[str, bytes]:
     ids = city.applicants.id
     withdrawn = changes.having(WITHDRAW)
     declined = changes.having(DECLINE)
-    is_withdrawn = np.isin(ids, list(withdrawn))
-    seat = np.where(np.isin(ids, list(withdrawn | declined)), -1, state.held)
+    # Set lookups: np.isin on object arrays compares every pair of IDs.
+    is_withdrawn = np.fromiter((i in withdrawn for i in ids.tolist()), dtype=bool, count=len(ids))
+    gives_up = withdrawn | declined
+    seat = np.where(
+        np.fromiter((i in gives_up for i in ids.tolist()), dtype=bool, count=len(ids)),
+        -1,
+        state.held,
+    )
     files = {PROGRAMS_FILE: _csv(_programs(state, changes, seat), PROGRAM_COLUMNS)}
     files[APPLICANTS_FILE] = _csv(
         _applicants(state, changes, seat, is_withdrawn, declined), APPLICANT_COLUMNS

@@ -181,6 +181,9 @@ class _Checker:
         self.log = log
         self.state_index = pd.Index(city.applicants.id)
         self.program_index = pd.Index(self.programs.id)
+        # One dict lookup per event: a pandas lookup per event costs seconds at 50k.
+        self._state_position = {a: i for i, a in enumerate(city.applicants.id.tolist())}
+        self._program_position = {p: i for i, p in enumerate(self.programs.id.tolist())}
         self.first: dict[str, tuple[str, int]] = {}  # applicant -> (event, line)
         self.transfers: dict[str, list[str]] = {}
         self.transfer_line: dict[tuple[str, str], int] = {}
@@ -196,11 +199,10 @@ class _Checker:
 
     def state(self, applicant_id: str) -> int:
         """Index of an applicant of the previous round, or -1."""
-        found = self.state_index.get_indexer([applicant_id])[0]
-        return int(found)
+        return self._state_position.get(applicant_id, -1)
 
     def program(self, program_id: str) -> int:
-        return int(self.program_index.get_indexer([program_id])[0])
+        return self._program_position.get(program_id, -1)
 
     def add(self, name: str, line: int, column: str | None, message: str) -> None:
         self.log.add(name, line, column, message)
