@@ -51,29 +51,10 @@ from lottery import __version__
 from lottery.engine import run_lottery
 from lottery.errors import LotteryError, UsageError
 from lottery.io.changes import CHANGE_FILES
-from lottery.io.readers import (
-    APPLICANTS_FILE,
-    CHOICES_FILE,
-    LOTTERY_FILE,
-    PRIORITIES_FILE,
-    PROGRAMS_FILE,
-    RESERVES_FILE,
-)
+from lottery.io.readers import LOTTERY_FILE
 from lottery.io.tables import file_sha256
 from lottery.io.writers import MANIFEST_FILE, manifest_bytes
-from lottery.policy import POLICY_FILE
-from lottery.rounds import CHANGES_FOLDER, ROUND_INPUTS, run_round
-
-INPUT_FILES = (
-    PROGRAMS_FILE,
-    APPLICANTS_FILE,
-    CHOICES_FILE,
-    PRIORITIES_FILE,
-    LOTTERY_FILE,
-    RESERVES_FILE,
-    POLICY_FILE,
-)
-"""Every file a run reads from its input folder; other files there (a README) are ignored."""
+from lottery.rounds import CHANGES_FOLDER, INPUT_FILES, ROUND_INPUTS, run_round
 
 IGNORED_OUTPUTS = frozenset({"verification.json", "report.html", "report-public.html"})
 """Files a results folder may hold that the run itself did not write."""

@@ -88,6 +88,7 @@ INPUT_FILES = (
     RESERVES_FILE,
     POLICY_FILE,
 )
+"""Every file a run reads from its input folder; other files there (a README) are ignored."""
 
 IMPROVED = "improved"
 NEW_PLACEMENT = "new placement"
