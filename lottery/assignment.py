@@ -162,8 +162,9 @@ def administrative_assignment(city: CityInput, market: Market, seats: Seats) -> 
         for a in np.flatnonzero((seats.category == "") & applicants.accepts_administrative).tolist()
         if (applicants.grade[a], applicants.zone[a]) in serving
     ]
-    order = administrative_order(city, market)
-    owed.sort(key=order.__getitem__)
+    if owed:  # the order may hash every applicant's ID: only when someone is owed a seat
+        order = administrative_order(city, market)
+        owed.sort(key=order.__getitem__)
     required = programs.requires_tags
     unserved = []
     for a in owed:

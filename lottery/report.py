@@ -46,7 +46,13 @@ import pandas as pd
 
 from lottery.errors import UsageError
 from lottery.io.readers import GRADES, read_input_folder
-from lottery.io.results_folder import COLUMNS, RESERVE_REPORT, RunOutputs, read_run_outputs
+from lottery.io.results_folder import (
+    COLUMNS,
+    RESERVE_REPORT,
+    SUMMARY,
+    RunOutputs,
+    read_run_outputs,
+)
 from lottery.policy import GENERAL
 from lottery.records import CityInput
 
@@ -300,19 +306,8 @@ def _tier_order(labels: set[str], policy_order: Sequence[str]) -> list[str]:
     return sorted(labels, key=key)
 
 
-SUMMARY_COUNTS = (
-    "seats",
-    "held_seats",
-    "offered_seats",
-    "applicants",
-    "first_choice_applicants",
-    "placed",
-    "administrative",
-    "open_seats",
-    "waitlisted",
-    "reserved_seats",
-    "reserved_filled",
-)
+# The columns of programs_summary.csv from seats to reserved_filled are counts.
+SUMMARY_COUNTS = COLUMNS[SUMMARY][COLUMNS[SUMMARY].index("seats") : -2]
 # Every column of reserve_report.csv after program_id, school_id and category is a count.
 RESERVE_COUNTS = COLUMNS[RESERVE_REPORT][3:]
 
