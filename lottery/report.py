@@ -1255,6 +1255,8 @@ def _svg(draw, name: str, width: float, height: float) -> str:
     The hash salt fixes the IDs of clip paths (and keeps them apart between the charts
     of one page), the date is left out, and text is drawn as paths in the DejaVu Sans
     font that ships with matplotlib, so the bytes are the same on every machine.
+    Math text is off: school names, sectors and other text from the input files are
+    drawn as written, even with ``$`` signs in them (``$5 and $10 Academy``).
     """
     import matplotlib
     from matplotlib.figure import Figure as MplFigure
@@ -1268,6 +1270,7 @@ def _svg(draw, name: str, width: float, height: float) -> str:
         "axes.spines.right": False,
         "axes.titlesize": 10,
         "legend.frameon": False,
+        "text.parse_math": False,
     }
     with matplotlib.rc_context(style):
         figure = MplFigure(figsize=(width, height))
