@@ -28,8 +28,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import os
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +41,7 @@ from lottery.audit import (
     read_manifest,
 )
 from lottery.errors import InputError, Problem, UsageError
+from lottery.io.folders import check_can_write, staged_file
 from lottery.io.readers import APPLICANTS_FILE
 from lottery.io.writers import MANIFEST_FILE, manifest_bytes
 
@@ -111,6 +110,7 @@ def write_audit_bundle(out_dir: Path, input_dir: Path, bundle_path: Path) -> Bun
     out_dir, input_dir, bundle_path = Path(out_dir), Path(input_dir), Path(bundle_path)
     if bundle_path.exists():
         raise UsageError(f"{bundle_path} already exists; choose a new file name for the bundle.")
+    check_can_write(bundle_path)
     manifest = read_manifest(out_dir)
     if not input_dir.is_dir():
         raise UsageError(f"The input folder {input_dir} does not exist.")
@@ -208,21 +208,10 @@ def kept_columns(data: bytes) -> tuple[str, ...]:
 
 
 def _write_zip(path: Path, entries: dict[str, bytes]) -> None:
-    """Write a reproducible zip atomically: into a temporary file, then renamed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, staging = tempfile.mkstemp(prefix=f".{path.name}.partial-", dir=path.parent)
-    os.close(handle)
-    try:
-        with zipfile.ZipFile(staging, "w") as archive:
-            for name in sorted(entries):
-                info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = 0o644 << 16
-                archive.writestr(info, entries[name])
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(staging, 0o666 & ~umask)
-        os.replace(staging, path)
-    except BaseException:
-        Path(staging).unlink(missing_ok=True)
-        raise
+    """Write a reproducible zip atomically (never over an existing file)."""
+    with staged_file(path, overwrite=False) as staging, zipfile.ZipFile(staging, "w") as archive:
+        for name in sorted(entries):
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, entries[name])

@@ -7,6 +7,8 @@ usage, 1 for a matching error). Anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 from contextlib import ExitStack, nullcontext
 from pathlib import Path
@@ -17,7 +19,8 @@ from lottery import __version__
 from lottery.audit import audit_results
 from lottery.bundle import write_audit_bundle
 from lottery.engine import run_lottery, validate_input
-from lottery.errors import LotteryError
+from lottery.errors import LotteryError, UsageError
+from lottery.io.folders import check_can_write
 from lottery.report import DEFAULT_THRESHOLD, write_report
 from lottery.rounds import run_round
 from lottery.seed import look_up_lottery_number, parse_commitment, seed_commitment
@@ -432,8 +435,17 @@ def audit(ctx: click.Context, out_dir: Path, input_dir: Path | None) -> None:
 @cli.command()
 @click.argument("out_dir", type=FOLDER)
 @INPUTS_OPTION
+@click.option(
+    "--certificate",
+    "certificate_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to save the certificate as JSON [default: OUT_DIR/verification.json]; "
+    "use it when OUT_DIR is read-only.",
+)
 @click.pass_context
-def verify(ctx: click.Context, out_dir: Path, input_dir: Path) -> None:
+def verify(
+    ctx: click.Context, out_dir: Path, input_dir: Path, certificate_path: Path | None
+) -> None:
     """Check a finished lottery's results against the rules, applicant by applicant.
 
     An independent checker, written apart from the matcher, recomputes every lottery
@@ -447,11 +459,22 @@ def verify(ctx: click.Context, out_dir: Path, input_dir: Path) -> None:
     \b
     Example:
       lottery verify results --inputs examples/city
+      lottery verify /mnt/archive/results --inputs city --certificate verification.json
     """
+    path = certificate_path or Path(out_dir) / VERIFICATION_FILE
+    try:
+        check_can_write(path, option="--certificate FILE")
+    except UsageError as error:
+        if certificate_path is not None:
+            raise
+        # An auditor checking a read-only archive still gets the printed certificate.
+        click.echo(f"note: {error} The certificate is printed only.", err=True)
+        path = None
     report = verify_outputs(out_dir, input_dir)
-    write_verification(report, Path(out_dir) / VERIFICATION_FILE)
     for line in certificate_lines(report):
         click.echo(line)
+    if path is not None:
+        write_verification(report, path)
     if not report.passed:
         ctx.exit(1)
 
@@ -473,8 +496,17 @@ def verify(ctx: click.Context, out_dir: Path, input_dir: Path) -> None:
     help="A folder of edited letter templates (en.html, es.html, ...); languages it lacks "
     "use the shipped ones.",
 )
+@click.option(
+    "--letters-dir",
+    type=FOLDER,
+    help="Where to write the letters [default: OUT_DIR/letters]; use it when OUT_DIR is read-only.",
+)
 def letters(
-    out_dir: Path, input_dir: Path, config_path: Path | None, templates_dir: Path | None
+    out_dir: Path,
+    input_dir: Path,
+    config_path: Path | None,
+    templates_dir: Path | None,
+    letters_dir: Path | None,
 ) -> None:
     """Write a placement letter for every applicant, as PDF and HTML.
 
@@ -510,7 +542,13 @@ def letters(
             bar.update(done - bar.pos)
 
         summary = generate_letters(
-            out_dir, input_dir, config_path, templates_dir, progress=progress
+            out_dir,
+            input_dir,
+            config_path,
+            templates_dir,
+            progress=progress,
+            letters_dir=letters_dir,
+            say=_progress,
         )
     for warning in summary.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -539,7 +577,15 @@ def letters(
     show_default=True,
     help="With --public: counts below this are shown as <N.",
 )
-def report(out_dir: Path, input_dir: Path, public: bool, threshold: int) -> None:
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to write the page [default: OUT_DIR/report.html, or report-public.html "
+    "with --public]; use it when OUT_DIR is read-only.",
+)
+def report(
+    out_dir: Path, input_dir: Path, public: bool, threshold: int, output: Path | None
+) -> None:
     """Write OUT_DIR/report.html: the results for the office, its board and the public.
 
     One self-contained page (it opens offline and prints well) with charts: which
@@ -554,7 +600,7 @@ def report(out_dir: Path, input_dir: Path, public: bool, threshold: int) -> None
       lottery report results --inputs examples/city
       lottery report results --inputs examples/city --public
     """
-    path = write_report(out_dir, input_dir, public=public, threshold=threshold)
+    path = write_report(out_dir, input_dir, public=public, threshold=threshold, output=output)
     click.echo(f"Report written to {path}")
 
 
@@ -582,6 +628,26 @@ def audit_bundle(out_dir: Path, bundle_path: Path, input_dir: Path) -> None:
     click.echo("Unpack it and run `lottery audit FOLDER` to check it.")
 
 
+def _stop_cleanly(signum: int, _frame) -> None:
+    """Turn SIGTERM and SIGHUP into an exception, so that unfinished files are removed as
+    after Ctrl-C; worker processes (letters) just end."""
+    signal.signal(signum, signal.SIG_DFL)  # a second signal ends the process at once
+    if os.getpid() != _MAIN_PID:
+        os.kill(os.getpid(), signum)
+        return
+    name = signal.Signals(signum).name
+    click.echo(f"Stopped by {name}: unfinished files are removed; nothing was written.", err=True)
+    raise SystemExit(128 + signum)
+
+
+_MAIN_PID = os.getpid()
+
+
 def main() -> None:
     """Console-script entry point."""
+    global _MAIN_PID
+    _MAIN_PID = os.getpid()
+    for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if signum is not None:
+            signal.signal(signum, _stop_cleanly)
     sys.exit(cli.main(prog_name="lottery"))

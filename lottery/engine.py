@@ -72,7 +72,7 @@ def run_lottery(
     :class:`~lottery.errors.UsageError` for a refused output folder, a missing seed or a
     seed that does not match its commitment; in every case nothing is written.
     """
-    check_output_folder(out_dir, input_dir, force)
+    check_output_folder(out_dir, input_dir, force, say=progress)
     check_seed(seed, (Path(input_dir) / LOTTERY_FILE).is_file())
     seed_commitment = check_seed_commitment(seed, seed_commitment)
     progress("Reading and checking the input files")
@@ -84,7 +84,7 @@ def run_lottery(
     progress("Writing the results")
     tables = output_tables(results)
     manifest = run_manifest(city, market, results, seed_commitment)
-    write_output_folder(out_dir, tables, manifest, force)
+    write_output_folder(out_dir, tables, manifest, force, say=progress)
     return RunReport(Path(out_dir).resolve(), results.counts, run_warnings(city, results))
 
 

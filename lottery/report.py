@@ -33,7 +33,6 @@ and fixed IDs, and the page holds no time or path.
 from __future__ import annotations
 
 import io
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -45,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from lottery.errors import UsageError
+from lottery.io.folders import check_can_write, write_file_atomically
 from lottery.io.readers import GRADES, read_input_folder
 from lottery.io.results_folder import (
     COLUMNS,
@@ -90,9 +90,14 @@ DEMAND_COLOUR = "#08519c"
 
 
 def write_report(
-    out_dir: Path, input_dir: Path, public: bool = False, threshold: int = DEFAULT_THRESHOLD
+    out_dir: Path,
+    input_dir: Path,
+    public: bool = False,
+    threshold: int = DEFAULT_THRESHOLD,
+    output: Path | None = None,
 ) -> Path:
-    """Write ``report.html`` into the results folder ``out_dir``; return its path.
+    """Write ``report.html`` into the results folder ``out_dir`` (or to ``output``, for a
+    read-only results folder); return its path.
 
     Parameters
     ----------
@@ -116,23 +121,14 @@ def write_report(
     """
     if threshold < 1:
         raise UsageError(f"The threshold must be 1 or more, not {threshold}.")
+    default = Path(out_dir) / (PUBLIC_REPORT_FILE if public else REPORT_FILE)
+    path = Path(output) if output else default
+    check_can_write(path, option="--output")
     results = read_run_outputs(out_dir, input_dir)  # also checks the inputs are the run's
     city = read_input_folder(Path(input_dir))
     html = render_report(build_report(results, city, public=public, threshold=threshold))
-    path = Path(out_dir) / (PUBLIC_REPORT_FILE if public else REPORT_FILE)
-    _write_atomically(path, html.encode("utf-8"))
+    write_file_atomically(path, html.encode("utf-8"))
     return path
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write beside ``path`` and move into place, so a reader never sees half a page."""
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        partial.write_bytes(data)
-        os.replace(partial, path)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
 
 
 # ----------------------------------------------------------------------------- page model

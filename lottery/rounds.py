@@ -67,7 +67,7 @@ from lottery.io.readers import (
     read_input_folder,
 )
 from lottery.io.results_folder import read_run_outputs
-from lottery.io.tables import ProblemLog, file_sha256, read_table
+from lottery.io.tables import ProblemLog, file_sha256, read_table, spreadsheet_safe
 from lottery.io.writers import MANIFEST_FILE, check_output_folder, write_output_folder
 from lottery.market import EXTERNAL_LOTTERY, build_market
 from lottery.policy import POLICY_FILE
@@ -163,7 +163,7 @@ def run_round(
     """
     for folder in (previous_dir, changes_dir, inputs_dir):
         if folder is not None:
-            check_output_folder(out_dir, folder, force)
+            check_output_folder(out_dir, folder, force, say=progress)
     progress("Reading the previous round")
     state = read_state(previous_dir, inputs_dir)
     progress("Reading and checking the changes")
@@ -195,7 +195,7 @@ def run_round(
     }
     extra = {f"{ROUND_INPUTS}/{name}": data for name, data in files.items()}
     extra.update({f"{CHANGES_FOLDER}/{name}": data for name, data in changes.files.items()})
-    write_output_folder(out_dir, tables, manifest, force, extra_files=extra)
+    write_output_folder(out_dir, tables, manifest, force, extra_files=extra, say=progress)
     return RoundReport(
         Path(out_dir).resolve(),
         number,
@@ -587,7 +587,7 @@ def offers_table(city: CityInput, market, moves: pd.DataFrame) -> pd.DataFrame:
             "program_id": city.programs.id[program_sorted],
             "school_id": city.programs.school_id[program_sorted],
             "offer_order": np.arange(len(order), dtype=np.int64) - starts + 1,
-            "respond_by": city.policy.rounds.respond_by,
+            "respond_by": spreadsheet_safe(city.policy.rounds.respond_by),
         },
         columns=list(OFFERS_COLUMNS),
     )

@@ -93,7 +93,6 @@ from __future__ import annotations
 
 import math
 import os
-import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -102,6 +101,7 @@ import numpy as np
 import pandas as pd
 
 from lottery.errors import UsageError
+from lottery.io.folders import staged_folder
 from lottery.io.readers import (
     APPLICANTS_FILE,
     CHOICES_FILE,
@@ -111,7 +111,6 @@ from lottery.io.readers import (
     PROGRAMS_FILE,
     RESERVES_FILE,
 )
-from lottery.io.writers import staging_folder
 
 Progress = Callable[[int, int], None]
 
@@ -747,14 +746,10 @@ def generate_city(
 
     # Write beside the destination and move in only when complete: an interrupted run
     # never leaves half a city behind.
-    staging = staging_folder(out_dir.resolve())
-    try:
+    with staged_folder(out_dir.resolve(), merge=_replace_city_files) as staging:
         choices, seats, reserves = _write_city(
             staging, rng, city, programs, people, max_choices, progress, policy
         )
-        _move_into_place(staging, out_dir)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return SynthSummary(
         out_dir=out_dir,
         schools=schools,
@@ -861,11 +856,8 @@ def _check_out_dir(out_dir: Path, force: bool) -> None:
         )
 
 
-def _move_into_place(staging: Path, out_dir: Path) -> None:
-    """Make the finished files the city: rename the folder, or replace file by file."""
-    if not out_dir.exists():
-        os.rename(staging, out_dir)
-        return
+def _replace_city_files(staging: Path, out_dir: Path) -> None:
+    """Make the finished files the city of an existing folder (--force), file by file."""
     for name in STALE_FILES:
         (out_dir / name).unlink(missing_ok=True)
     for name in CITY_FILES:

@@ -95,8 +95,9 @@ from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from pathlib import Path
 
 from lottery.errors import InputError
+from lottery.io.folders import write_file_atomically
 from lottery.io.readers import RESERVE_COLUMNS, RESERVES_FILE, read_input_folder
-from lottery.io.tables import ProblemLog, read_table
+from lottery.io.tables import ProblemLog, read_table, spreadsheet_safe
 
 VERIFICATION_FILE = "verification.json"
 MANIFEST_FILE = "manifest.json"
@@ -383,7 +384,7 @@ def verify_outputs(out_dir: Path, input_dir: Path) -> VerificationReport:
 def write_verification(report: VerificationReport, out_path: Path) -> None:
     """Write the report as stable JSON (sorted keys, no timestamps, final newline)."""
     text = json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    Path(out_path).write_bytes(text.encode("utf-8"))
+    write_file_atomically(Path(out_path), text.encode("utf-8"))
 
 
 def _plural(n: int, word: str, plural: str | None = None) -> str:
@@ -1890,8 +1891,12 @@ class _Checker:
                 )
             expected = {
                 "summary-details": {
-                    column: program[column]
-                    for column in ("school_id", "school_name", "sector", "grade")
+                    "school_id": program["school_id"],
+                    # Free text is written so that a spreadsheet cannot run it as a formula
+                    # (docs/outputs.md): the one rule shared with the writer, not a result.
+                    "school_name": spreadsheet_safe(program["school_name"]),
+                    "sector": spreadsheet_safe(program["sector"]),
+                    "grade": program["grade"],
                 },
                 "summary-counts": counts,
             }

@@ -224,14 +224,12 @@ def test_existing_output_folder_with_files_is_refused_and_left_untouched(invoke,
 
 def test_force_replaces_an_existing_output_folder(invoke, city, tmp_path):
     out = tmp_path / "results"
-    out.mkdir()
-    (out / "placements.csv").write_text("last year's results\n")
-    (out / "manifest.json").write_text("{}\n")
-    (out / "notes.txt").write_text("stale\n")
+    assert invoke("run", city.path, "--seed", "last year", "--out", out).exit_code == 0
+    before = (out / "placements.csv").read_bytes()
     result = invoke("run", city.path, "--seed", SEED, "--out", out, "--force")
     assert result.exit_code == 0, result.stderr
     assert {p.name for p in out.iterdir()} == OUTPUT_FILES
-    assert (out / "placements.csv").read_text().startswith("applicant_id,")
+    assert (out / "placements.csv").read_bytes() != before
     assert leftovers(tmp_path) == []
 
 
@@ -242,8 +240,9 @@ def test_force_refuses_a_folder_that_holds_no_lottery_results(invoke, city, tmp_
     result = invoke("run", city.path, "--seed", SEED, "--out", documents, "--force")
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
-        f"The output folder {documents} has files but no manifest.json, so it does not hold "
-        "lottery results; --force replaces only a results folder. Choose a new folder."
+        f"--force replaces only a folder of lottery results, and {documents} has no "
+        "manifest.json written by lottery. Nothing was replaced: choose a new folder for the "
+        "results."
     ]
     assert sorted(p.name for p in documents.iterdir()) == ["budget.xlsx"]
 
@@ -314,25 +313,27 @@ def fail_on_second_file(monkeypatch) -> None:
     monkeypatch.setattr(writers, "write_csv", write_csv)
 
 
-def test_a_failed_write_leaves_no_output_folder_behind(invoke, city, tmp_path, monkeypatch):
+def test_a_full_disk_is_a_plain_message_and_leaves_no_output_folder(
+    invoke, city, tmp_path, monkeypatch
+):
     fail_on_second_file(monkeypatch)
     out = tmp_path / "results"
-    with pytest.raises(OSError, match="No space left"):
-        invoke("run", city.path, "--seed", SEED, "--out", out)
+    result = invoke("run", city.path, "--seed", SEED, "--out", out)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1].startswith("The disk is full")
+    assert "nothing was written" in result.stderr
     assert not out.exists()
     assert leftovers(tmp_path) == []
 
 
 def test_a_failed_write_with_force_keeps_the_old_results(invoke, city, tmp_path, monkeypatch):
     out = tmp_path / "results"
-    out.mkdir()
-    (out / "placements.csv").write_text("last year's results\n")
-    (out / "manifest.json").write_text("{}\n")
+    assert invoke("run", city.path, "--seed", "last year", "--out", out).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
     fail_on_second_file(monkeypatch)
-    with pytest.raises(OSError, match="No space left"):
-        invoke("run", city.path, "--seed", SEED, "--out", out, "--force")
-    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "placements.csv"]
-    assert (out / "placements.csv").read_text() == "last year's results\n"
+    result = invoke("run", city.path, "--seed", SEED, "--out", out, "--force")
+    assert result.exit_code == 2
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert leftovers(tmp_path) == []
 
 

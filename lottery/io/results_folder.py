@@ -8,6 +8,7 @@ docs/outputs.md. Cells are read as text, exactly as written (blank cells stay ``
 
 from __future__ import annotations
 
+import csv
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +16,10 @@ from pathlib import Path
 import pandas as pd
 
 from lottery.errors import InputError, Problem, UsageError
+from lottery.io.folders import is_hidden_work, name_some
 from lottery.io.tables import file_sha256
-from lottery.io.writers import MANIFEST_FILE
+
+MANIFEST_FILE = "manifest.json"
 
 PLACEMENTS = "placements.csv"
 WAITLISTS = "waitlists.csv"
@@ -89,6 +92,113 @@ COLUMNS = {
         "admitted_only_without_reserves",
     ),
 }
+
+
+# Files that other commands add to a finished results folder, with the command that
+# writes each. They are not in the manifest (they come later), but they are ours.
+VERIFICATION = "verification.json"
+REPORT = "report.html"
+PUBLIC_REPORT = "report-public.html"
+LETTERS = "letters"
+MERGED_LETTERS = "all-letters.pdf"
+ADDED_BY_COMMANDS = {
+    VERIFICATION: "lottery verify",
+    REPORT: "lottery report",
+    PUBLIC_REPORT: "lottery report --public",
+    LETTERS: "lottery letters",
+}
+
+
+def check_replaceable(folder: Path) -> None:
+    """Refuse (UsageError) to replace ``folder`` unless it is provably lottery's own.
+
+    That is: its manifest.json was written by lottery, and every file in it is one the
+    manifest lists, one that ``verify``, ``report`` or ``letters`` adds, or an unfinished
+    file of ours. Anything else would be lost, so it is named in the message.
+    """
+    folder = Path(folder)
+    refuse = f"--force replaces only a folder of lottery results, and {folder} "
+    manifest = _lottery_manifest(folder / MANIFEST_FILE)
+    if manifest is None:
+        raise UsageError(
+            refuse + f"has no {MANIFEST_FILE} written by lottery. Nothing was replaced: "
+            "choose a new folder for the results."
+        )
+    foreign = _foreign_entries(folder, set(manifest["outputs"]))
+    if foreign:
+        raise UsageError(
+            refuse + f"also holds files that lottery did not write, which would be lost: "
+            f"{name_some(foreign)}. Nothing was replaced: move them out, or choose a new folder."
+        )
+
+
+def _lottery_manifest(path: Path) -> dict | None:
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(manifest, dict):
+        return None
+    engine = manifest.get("engine")
+    if not (isinstance(engine, dict) and engine.get("name") == "lottery"):
+        return None
+    return manifest if isinstance(manifest.get("outputs"), dict) else None
+
+
+def _foreign_entries(folder: Path, outputs: set[str]) -> list[str]:
+    """Entries of ``folder`` (relative, folders ending in /) that lottery did not write."""
+    ours = {MANIFEST_FILE, *outputs}
+    ours_folders = {parent.as_posix() for name in ours for parent in Path(name).parents}
+    applicants = None
+    foreign = []
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if (
+            name in ours
+            or is_hidden_work(path)
+            or any(is_hidden_work(parent) for parent in path.relative_to(folder).parents)
+        ):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            if name in ours_folders or name == LETTERS:
+                continue
+            if not any(path.iterdir()):
+                foreign.append(name + "/")
+            continue
+        if name in ADDED_BY_COMMANDS and _written_by_lottery(path):
+            continue
+        if name.startswith(LETTERS + "/"):
+            if applicants is None:
+                applicants = _applicant_ids(folder / PLACEMENTS)
+            if _is_letter(name.removeprefix(LETTERS + "/"), applicants):
+                continue
+        foreign.append(name)
+    return foreign
+
+
+def _written_by_lottery(path: Path) -> bool:
+    try:
+        head = path.read_bytes()[:4096].decode("utf-8", "replace")
+    except OSError:
+        return False
+    if path.name == VERIFICATION:
+        return head.startswith("{") and '"checks"' in head
+    return '<meta name="generator" content="lottery">' in head
+
+
+def _applicant_ids(placements: Path) -> set[str]:
+    try:
+        with placements.open(encoding="utf-8", newline="") as handle:
+            return {row[0] for row in csv.reader(handle) if row}
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return set()
+
+
+def _is_letter(name: str, applicants: set[str]) -> bool:
+    stem, dot, extension = name.rpartition(".")
+    return name == MERGED_LETTERS or (
+        dot == "." and extension in ("pdf", "html") and stem in applicants
+    )
 
 
 @dataclass(frozen=True, eq=False)

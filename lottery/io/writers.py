@@ -1,30 +1,37 @@
 """Writing a run's outputs: all of them, or none.
 
-Files are written into a hidden temporary folder beside the destination and moved into
-place only when every file is complete, so a crash or a full disk never leaves a
-half-written results folder. An existing folder with files in it is replaced only when
-the person running the lottery asked for it (``--force``).
+Files are written into a hidden partial folder beside the destination and moved into
+place only when every file is complete (:mod:`lottery.io.folders`), so a crash, a
+``kill`` or a full disk never leaves a half-written results folder. An existing folder
+with files in it is replaced only when the person running the lottery asked for it
+(``--force``), and only if it is provably a lottery results folder
+(:func:`~lottery.io.results_folder.check_replaceable`).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from lottery.errors import UsageError
+from lottery.io.folders import Say, check_can_write, remove_stale, staged_folder
+from lottery.io.results_folder import MANIFEST_FILE, check_replaceable
 from lottery.io.tables import file_sha256
 
-MANIFEST_FILE = "manifest.json"
+__all__ = ["MANIFEST_FILE", "check_output_folder", "write_output_folder"]
+
 CSV_CHUNK_ROWS = 1_000_000
 
 
-def check_output_folder(out_dir: Path, input_dir: Path, force: bool) -> None:
-    """Refuse an output folder that would overwrite results or inputs; call before any work."""
+def _quiet(_: str) -> None:
+    pass
+
+
+def check_output_folder(out_dir: Path, input_dir: Path, force: bool, say: Say = _quiet) -> None:
+    """Refuse an output folder that would overwrite results or inputs, or that could not
+    be written; call before any work. Removes what a stopped earlier run left behind."""
     out_dir, input_dir = Path(out_dir).resolve(), Path(input_dir).resolve()
     if out_dir == input_dir or out_dir in input_dir.parents:
         raise UsageError(
@@ -33,18 +40,15 @@ def check_output_folder(out_dir: Path, input_dir: Path, force: bool) -> None:
         )
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"The output path {out_dir} is a file, not a folder.")
+    remove_stale(out_dir, say)
     if out_dir.is_dir() and any(out_dir.iterdir()):
         if not force:
             raise UsageError(
                 f"The output folder {out_dir} already has files in it. Results are never "
                 "overwritten silently: choose a new folder, or add --force to replace it."
             )
-        if not (out_dir / MANIFEST_FILE).is_file():
-            # --force replaces a whole folder: only ever one that a lottery run wrote.
-            raise UsageError(
-                f"The output folder {out_dir} has files but no {MANIFEST_FILE}, so it does not "
-                "hold lottery results; --force replaces only a results folder. Choose a new folder."
-            )
+        check_replaceable(out_dir)
+    check_can_write(out_dir)
 
 
 def write_output_folder(
@@ -53,6 +57,7 @@ def write_output_folder(
     manifest: dict,
     force: bool,
     extra_files: dict[str, bytes] | None = None,
+    say: Say = _quiet,
 ) -> dict[str, str]:
     """Write ``tables`` as CSV files plus ``manifest.json`` into ``out_dir`` atomically.
 
@@ -61,10 +66,8 @@ def write_output_folder(
     The manifest gains an ``outputs`` entry with the SHA-256 of every file written, under
     those names. Returns that mapping.
     """
-    out_dir = Path(out_dir).resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = staging_folder(out_dir)
-    try:
+    replaceable = check_replaceable if force else None
+    with staged_folder(Path(out_dir).resolve(), replaceable, say) as staging:
         hashes = {}
         for name in sorted(tables):
             hashes[name] = write_csv(staging / name, tables[name])
@@ -75,24 +78,7 @@ def write_output_folder(
             hashes[name] = file_sha256(path)
         manifest = {**manifest, "outputs": hashes}
         (staging / MANIFEST_FILE).write_bytes(manifest_bytes(manifest))
-        _move_into_place(staging, out_dir, force)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return hashes
-
-
-def staging_folder(out_dir: Path) -> Path:
-    """A new hidden folder beside ``out_dir`` to write into, with ordinary permissions.
-
-    ``mkdtemp`` makes folders only their owner can open; results are for colleagues too.
-    """
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    staging.chmod(0o777 & ~umask)
-    return staging
 
 
 def write_csv(path: Path, table: pd.DataFrame) -> str:
@@ -110,18 +96,3 @@ def manifest_bytes(manifest: dict) -> bytes:
     return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode(
         "utf-8"
     )
-
-
-def _move_into_place(staging: Path, out_dir: Path, force: bool) -> None:
-    if not out_dir.exists():
-        os.rename(staging, out_dir)
-        return
-    if any(out_dir.iterdir()) and not force:
-        # Someone wrote there while we worked: still never overwrite silently.
-        raise UsageError(
-            f"The output folder {out_dir} gained files while the lottery ran; nothing was replaced."
-        )
-    retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.replaced-", dir=out_dir.parent))
-    os.rename(out_dir, retired / "old")
-    os.rename(staging, out_dir)
-    shutil.rmtree(retired, ignore_errors=True)

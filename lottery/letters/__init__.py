@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -34,9 +33,9 @@ import jinja2
 from pypdf import PdfReader, PdfWriter
 
 from lottery.errors import InputError, Problem, UsageError
+from lottery.io.folders import Say, check_can_write, is_hidden_work, name_some, staged_folder
 from lottery.io.readers import read_input_folder
 from lottery.io.results_folder import read_run_outputs
-from lottery.io.writers import staging_folder
 from lottery.letters.config import CONFIG_FILE, LettersConfig, load_letters_config
 from lottery.letters.model import Letter, build_letters
 from lottery.letters.render import (
@@ -74,6 +73,10 @@ class LettersSummary:
     warnings: tuple[str, ...]
 
 
+def _quiet(_: str) -> None:
+    pass
+
+
 def generate_letters(
     out_dir: Path,
     input_dir: Path,
@@ -81,6 +84,8 @@ def generate_letters(
     templates_dir: Path | None = None,
     progress: Progress | None = None,
     workers: int | None = None,
+    letters_dir: Path | None = None,
+    say: Say = _quiet,
 ) -> LettersSummary:
     """Write a letter for every applicant of the run in ``out_dir`` into ``out_dir/letters``.
 
@@ -88,7 +93,9 @@ def generate_letters(
     ``templates_dir`` holds edited templates (``en.html``, ``es.html``, ...); languages it
     lacks use the shipped templates. ``progress(done, total)`` is called as letters are
     finished. ``workers`` processes render them (default: the CPUs available, at most 4;
-    small runs use one).
+    small runs use one). ``letters_dir`` writes the letters elsewhere than
+    ``out_dir/letters`` (for a read-only results folder); ``say`` is told when an
+    unfinished letters folder left by a stopped run is removed.
 
     Raises :class:`~lottery.errors.InputError` for a bad ``letters.toml`` or template and
     :class:`~lottery.errors.UsageError` for a results folder that is not complete and
@@ -118,36 +125,33 @@ def generate_letters(
             f"no {CONFIG_FILE} (in {input_dir} or given with --config): the letters name no "
             "office, contact details, response deadline or way to accept"
         )
-    final = out_dir / LETTERS_DIR
-    if final.exists() and not _is_letters_folder(final):
-        raise UsageError(
-            f"{final} exists but does not hold letters written by lottery letters; "
-            "move it away first."
+    final = Path(letters_dir) if letters_dir is not None else out_dir / LETTERS_DIR
+
+    def check_replaceable(folder: Path) -> None:
+        _check_letters_folder(folder, letters)
+
+    if final.exists():
+        check_replaceable(final)
+    check_can_write(final, option="--letters-dir")
+    staged = staged_folder(final, check_replaceable, say)
+    with staged as staging, tempfile.TemporaryDirectory() as scratch:
+        fonts, missing = write_font_subsets(
+            _characters(letters, config, environment), Path(scratch)
         )
-    staging = staging_folder(final)
-    try:
-        with tempfile.TemporaryDirectory() as scratch:
-            fonts, missing = write_font_subsets(
-                _characters(letters, config, environment), Path(scratch)
+        if missing:
+            shown = " ".join(sorted(missing)[:10])
+            warnings.append(
+                f"the PDF font has no glyph for {len(missing)} character(s) in the letters "
+                f"({shown}); the PDFs show ? instead (the HTML letters are not affected)"
             )
-            if missing:
-                shown = " ".join(sorted(missing)[:10])
-                warnings.append(
-                    f"the PDF font has no glyph for {len(missing)} character(s) in the letters "
-                    f"({shown}); the PDFs show ? instead (the HTML letters are not affected)"
-                )
-            settings = RenderSettings(
-                templates_dir=str(templates_dir) if templates_dir else None,
-                fonts=fonts,
-                missing_characters=frozenset(missing),
-                config=config,
-                letters_dir=str(staging),
-            )
-            pages = _render(letters, settings, staging, progress, workers)
-        _replace(staging, final)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        settings = RenderSettings(
+            templates_dir=str(templates_dir) if templates_dir else None,
+            fonts=fonts,
+            missing_characters=frozenset(missing),
+            config=config,
+            letters_dir=str(staging),
+        )
+        pages = _render(letters, settings, staging, progress, workers)
     return LettersSummary(
         letters_dir=final,
         letters=len(letters),
@@ -259,15 +263,20 @@ def _check_file_names(letters: list[Letter]) -> None:
         )
 
 
-def _is_letters_folder(folder: Path) -> bool:
-    return folder.is_dir() and (not any(folder.iterdir()) or (folder / MERGED_FILE).is_file())
-
-
-def _replace(staging: Path, final: Path) -> None:
-    if final.exists():
-        retired = Path(tempfile.mkdtemp(prefix=f".{final.name}.replaced-", dir=final.parent))
-        os.rename(final, retired / "old")
-        os.rename(staging, final)
-        shutil.rmtree(retired, ignore_errors=True)
-    else:
-        os.rename(staging, final)
+def _check_letters_folder(folder: Path, letters: list[Letter]) -> None:
+    """Refuse to replace ``folder`` unless it holds only this run's letters."""
+    if not folder.is_dir():
+        raise UsageError(f"{folder} is a file, not a folder of letters; move it away first.")
+    names = {MERGED_FILE}
+    for letter in letters:
+        names.update((f"{letter.applicant_id}.pdf", f"{letter.applicant_id}.html"))
+    foreign = sorted(
+        entry.name
+        for entry in folder.iterdir()
+        if entry.name not in names and not is_hidden_work(entry)
+    )
+    if foreign:
+        raise UsageError(
+            f"{folder} holds files that are not letters of this run, which would be lost: "
+            f"{name_some(foreign)}. Nothing was replaced: move them out of {folder} first."
+        )
