@@ -316,6 +316,18 @@ def _numbers(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     return frame
 
 
+def _names_as_written(summary: pd.DataFrame, city: CityInput) -> pd.DataFrame:
+    """The summary with school names and sectors as programs.csv has them: the results
+    file puts a ``'`` before text that starts like a spreadsheet formula
+    (docs/outputs.md), which is not part of the name. The inputs are the run's own
+    (their checksums were checked)."""
+    ids = pd.Index(city.programs.id)
+    where = ids.get_indexer(summary["program_id"])
+    return summary.assign(
+        school_name=city.programs.school_name[where], sector=city.programs.sector[where]
+    )
+
+
 def gather_facts(results: RunOutputs, city: CityInput, public: bool = False) -> Facts:
     """Join the results with the inputs into per-applicant and per-choice rows.
 
@@ -324,6 +336,7 @@ def gather_facts(results: RunOutputs, city: CityInput, public: bool = False) -> 
     """
     placements = _numbers(results.placements, ["choice_rank", "lottery_rank"])
     summary = _numbers(results.programs_summary, [*SUMMARY_COUNTS, "cutoff_lottery_rank"])
+    summary = _names_as_written(summary, city)
     reserves = _numbers(results.reserve_report, RESERVE_COUNTS)
     waitlists = _numbers(results.waitlists, ["position", "choice_rank"])
     ids = pd.Index(city.applicants.id)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from lottery.assignment import OPEN_LABEL, Administrative, FamilyOutcome, Seats
+from lottery.io.tables import spreadsheet_safe
 from lottery.market import Market
 from lottery.matching import UNPLACED
 from lottery.records import CityInput
@@ -304,8 +305,9 @@ def _summary(
         {
             "program_id": programs.id,
             "school_id": programs.school_id,
-            "school_name": programs.school_name,
-            "sector": programs.sector,
+            # Free text from programs.csv, kept from running as a spreadsheet formula.
+            "school_name": [spreadsheet_safe(name) for name in programs.school_name],
+            "sector": [spreadsheet_safe(sector) for sector in programs.sector],
             "grade": programs.grade,
             "seats": programs.seats,
             "held_seats": programs.held_seats,

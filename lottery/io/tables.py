@@ -329,3 +329,29 @@ def _frame(rows, positions: dict[str, int], expected: tuple[str, ...], strip: bo
         else:
             data[column] = pd.Series([""] * len(rows), dtype=object)
     return pd.DataFrame(data)
+
+
+# ------------------------------------------------------------- free text in output files
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""How a cell starts when Excel or Google Sheets would run it as a formula (OWASP)."""
+
+
+def spreadsheet_safe(text: str) -> str:
+    """``text`` as written into a free-text cell of an output CSV file (a school name, a
+    sector): with a ``'`` in front when it starts like a formula (see ``FORMULA_STARTS``),
+    so that a spreadsheet shows it as text instead of running it ("CSV injection"; this is
+    OWASP's advice). Every other text is written as it is.
+
+    Text that already starts with ``'`` before such a character gets one more, so that
+    :func:`original_text` always gives back exactly what the office wrote.
+    """
+    return "'" + text if text.lstrip("'").startswith(FORMULA_STARTS) else text
+
+
+def original_text(cell: str) -> str:
+    """The text a free-text cell of an output CSV file stands for: the inverse of
+    :func:`spreadsheet_safe`, for showing the cell to people (letters, reports)."""
+    if cell.startswith("'") and cell[1:].lstrip("'").startswith(FORMULA_STARTS):
+        return cell[1:]
+    return cell
