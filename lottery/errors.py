@@ -14,7 +14,51 @@ else that escapes is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+SHOWN_LENGTH = 60
+"""A value quoted in a message is cut after this many characters."""
+
+UNSEEN_CHARACTERS = re.compile(
+    "[\x00-\x1f\x7f-\x9f"  # C0 and C1 control characters, with tab and line breaks
+    "\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff"  # invisible, or reorder text
+    "\u2028\u2029"  # line and paragraph separators
+    "\ud800-\udfff]"  # not text at all: bytes that were not valid UTF-8
+)
+"""Characters that do not show as themselves when printed: ``shown`` writes them as
+escapes."""
+_NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def shown(value: object) -> str:
+    r"""``value`` (from a file or the command line) as a message quotes it.
+
+    Characters that would not show, or would show as something else, are written as
+    escapes, so that ``\x00S001-6`` (a NUL, then ``S001-6``) does not pass for
+    ``S001-6``: ``\t`` for a tab, ``\xff`` for a byte that is not UTF-8. A value longer
+    than ``SHOWN_LENGTH`` characters is cut, with its length, so that one bad cell cannot
+    flood the screen: ``AAA…AAA… (10,485,760 characters)``. Quotes around the value
+    are the caller's.
+
+    >>> print(shown("\x00S001-6"))
+    \x00S001-6
+    """
+    text = value if isinstance(value, str) else str(value)
+    head = text[:SHOWN_LENGTH]
+    escaped = UNSEEN_CHARACTERS.sub(lambda found: _escape(found.group()), head)
+    if len(text) > SHOWN_LENGTH:
+        escaped += f"… ({len(text):,} characters)"
+    return escaped
+
+
+def _escape(character: str) -> str:
+    if character in _NAMED:
+        return _NAMED[character]
+    code = ord(character)
+    if 0xDC80 <= code <= 0xDCFF:  # how Python keeps a byte that is not UTF-8
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 @dataclass(frozen=True)

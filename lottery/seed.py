@@ -22,7 +22,7 @@ import re
 import shlex
 from dataclasses import dataclass
 
-from lottery.errors import UsageError
+from lottery.errors import UNSEEN_CHARACTERS, UsageError, shown
 from lottery.io.readers import APPLICANT_ID, CODE
 from lottery.tiebreak import lottery_key, lottery_number
 
@@ -35,7 +35,7 @@ def seed_commitment(seed: str) -> str:
     >>> seed_commitment("2026-spring")[:16]
     '7b76738218424149'
     """
-    _check_not_blank(seed)
+    check_seed_text(seed)
     return hashlib.sha256(seed.encode("utf-8")).hexdigest()
 
 
@@ -47,18 +47,21 @@ def parse_commitment(text: str) -> str:
     value = text.strip().lower()
     if not COMMITMENT.fullmatch(value):
         raise UsageError(
-            f'"{text}" is not a seed commitment: it must be the 64 hexadecimal digits '
+            f'"{shown(text)}" is not a seed commitment: it must be the 64 hexadecimal digits '
             "that `lottery seed commit SEED` printed."
         )
     return value
 
 
 def check_seed_commitment(seed: str | None, commitment: str | None) -> str | None:
-    """Refuse a seed whose SHA-256 is not ``commitment``; return the commitment (lowercase).
+    """Refuse a seed that cannot be typed again (:func:`check_seed_text`), or whose SHA-256
+    is not ``commitment``; return the commitment (lowercase).
 
     ``None`` (no commitment given) is allowed and returned. A commitment without a seed
     (the numbers come from lottery.csv) is refused, since there is nothing to check.
     """
+    if seed is not None:
+        check_seed_text(seed)
     if commitment is None:
         return None
     expected = parse_commitment(commitment)
@@ -71,7 +74,7 @@ def check_seed_commitment(seed: str | None, commitment: str | None) -> str | Non
     if actual != expected:
         raise UsageError(
             f"The seed does not match the published commitment: the SHA-256 of the seed "
-            f"{seed!r} is {actual}, but the commitment is {expected}. Check the seed for "
+            f'"{shown(seed)}" is {actual}, but the commitment is {expected}. Check the seed for '
             "typing mistakes (capital letters, spaces); nothing was run."
         )
     return expected
@@ -113,14 +116,14 @@ def look_up_lottery_number(
     spelled as the input files allow, so that a typing mistake is caught here rather
     than giving a number nobody has.
     """
-    _check_not_blank(seed)
+    check_seed_text(seed)
     if not re.fullmatch(APPLICANT_ID, applicant_id):
         raise UsageError(
-            f'"{applicant_id}" is not an applicant ID (letters, digits, "-" and "_" only, '
+            f'"{shown(applicant_id)}" is not an applicant ID (letters, digits, "-" and "_" only, '
             "as in applicants.csv)."
         )
     if program_id is not None and not re.fullmatch(CODE, program_id):
-        raise UsageError(f'"{program_id}" is not a program ID (as in programs.csv).')
+        raise UsageError(f'"{shown(program_id)}" is not a program ID (as in programs.csv).')
     text = lottery_key(seed, applicant_id, program_id)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     number = lottery_number(seed, applicant_id, program_id)
@@ -128,6 +131,30 @@ def look_up_lottery_number(
     return LotteryNumberLookup(seed, applicant_id, program_id, text, digest, digest[:16], number)
 
 
-def _check_not_blank(seed: str) -> None:
+def check_seed_text(seed: str) -> None:
+    """Refuse a seed that an auditor could not type again exactly (UsageError).
+
+    Every command that takes a seed checks it here: ``run`` (through
+    :func:`check_seed_commitment`), ``seed commit`` and ``lookup``. The seed must not be
+    empty; it must be text, since its UTF-8 bytes are what is hashed (a terminal or
+    script can pass bytes that are not UTF-8, which Python keeps as lone surrogates); and
+    it must not hold control characters (NUL, tab, line breaks, ...) or invisible ones,
+    which nobody can read off a published seed (docs/lottery-numbers.md).
+    """
     if not seed.strip():
         raise UsageError("The seed must not be empty: pass the seed that was announced publicly.")
+    try:
+        seed.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError(
+            f'The seed must be text (valid UTF-8), but "{shown(seed)}" holds bytes that are '
+            "not: type the seed as letters, digits and punctuation, or check the encoding of "
+            "the script that passes it."
+        ) from None
+    found = UNSEEN_CHARACTERS.search(seed)
+    if found:
+        raise UsageError(
+            f'The seed "{shown(seed)}" holds a control or invisible character '
+            f"({shown(found.group())}); a seed must be text that anyone can read and type "
+            "again exactly, such as 2026-spring."
+        )

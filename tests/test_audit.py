@@ -274,7 +274,7 @@ def test_run_with_another_seed_than_committed_is_refused_before_any_work(invoke,
     actual = hashlib.sha256(b"2026-Spring").hexdigest()
     assert result.stderr == (
         f"The seed does not match the published commitment: the SHA-256 of the seed "
-        f"'2026-Spring' is {actual}, but the commitment is {COMMITMENT}. Check the seed for "
+        f'"2026-Spring" is {actual}, but the commitment is {COMMITMENT}. Check the seed for '
         "typing mistakes (capital letters, spaces); nothing was run.\n"
     )
     assert not out.exists()
