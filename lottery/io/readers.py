@@ -782,7 +782,11 @@ def _reserves(table: Table, programs: Programs, log: ProblemLog) -> Reserves:
     neither = (seats_text == "") & (share_text == "")
     log.add_rows(table, both, "share", "give seats or share, not both")
     log.add_rows(table, neither, "seats", "give the number of reserved seats, or a share")
-    capacity = programs.capacity[np.maximum(program, 0)]
+    known = program >= 0
+    # Rows naming an unknown program (reported above) reserve nothing; indexing with a
+    # placeholder would fail when programs.csv has no rows at all.
+    capacity = np.zeros(len(table), dtype=np.int64)
+    capacity[known] = programs.capacity[program[known]]
     seats = np.zeros(len(table), dtype=np.int64)
     for row in range(len(table)):
         if seats_text[row]:
@@ -807,7 +811,6 @@ def _reserves(table: Table, programs: Programs, log: ProblemLog) -> Reserves:
             else:
                 # Exact decimal arithmetic: 0.3 of 10 seats is 3, never 2.9999...
                 seats[row] = int(share * int(capacity[row]))  # int() rounds down here
-    known = program >= 0
     pairs = pd.DataFrame({"p": program, "c": category})
     repeated = known & pairs.duplicated(keep="first").to_numpy()
     log.add_rows(

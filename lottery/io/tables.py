@@ -18,6 +18,7 @@ import csv
 import difflib
 import hashlib
 import io
+import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +33,34 @@ EXAMPLES_PER_CHECK = 50
 """At most this many rows are listed for one kind of problem in one column."""
 
 MAX_PROBLEMS_SHOWN = 200
+
+FREE_TEXT_COLUMNS = frozenset(
+    ("first_name", "last_name", "guardian_name", "address", "school_name", "sector", "note")
+)
+"""Columns of free text, where a quoted cell may hold a line break (an address on two lines)."""
+
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+"""Characters refused in every cell: C0 and C1 controls (NUL, escape, ...) and the Unicode
+line and paragraph separators. They are invisible in a spreadsheet, and printed raw they
+would garble messages, letters and terminals. Tab is allowed (it prints as a space); line
+breaks only in ``FREE_TEXT_COLUMNS``."""
+
+LINE_BREAKS = re.compile("[\n\r]")
+_UNUSUAL = re.compile(f"{CONTROL_CHARACTERS.pattern}|{LINE_BREAKS.pattern}|\t")
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters, line breaks and tabs written as escapes (``\\x00``),
+    so that a message quoting it stays on one line and shows what is there."""
+    return _UNUSUAL.sub(lambda found: _escape(found.group()), text)
+
+
+def _escape(character: str) -> str:
+    if character in _ESCAPES:
+        return _ESCAPES[character]
+    code = ord(character)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 class ProblemLog:
@@ -129,9 +158,48 @@ def read_table(
     blank = _blank_rows(frame)
     _check_unnamed_columns_are_empty(rows, header, lines, name, log)
     frame = frame.loc[~blank].reset_index(drop=True)
-    return Table(
+    table = Table(
         name, frame, np.asarray(lines, dtype=np.int64)[~blank], hashlib.sha256(raw).hexdigest()
     )
+    _refuse_control_characters(table, text, log)
+    return table
+
+
+def _refuse_control_characters(table: Table, text: str, log: ProblemLog) -> None:
+    """Report every cell with a control character (or a line break outside free text).
+
+    Such a cell is kept escaped (``A\\x001``), so that the other checks that quote it
+    print one readable line; the file has a problem anyway, so nothing runs on it.
+    """
+    unprintable = CONTROL_CHARACTERS.search(text) is not None
+    if not unprintable and '"' not in text:
+        return  # the common case: no control character, and no quoted line break
+    for column in table.frame.columns:
+        pattern = CONTROL_CHARACTERS
+        if column not in FREE_TEXT_COLUMNS:
+            pattern = re.compile(f"{CONTROL_CHARACTERS.pattern}|{LINE_BREAKS.pattern}")
+        elif not unprintable:
+            continue
+        values = table.frame[column]
+        bad = values.str.contains(pattern, regex=True).to_numpy(dtype=bool)
+        if not bad.any():
+            continue
+        shown = values.to_numpy(dtype=object)
+
+        def message(row: int, shown=shown, pattern=pattern) -> str:
+            character = pattern.search(shown[row]).group()
+            if LINE_BREAKS.fullmatch(character):
+                return (
+                    f"contains a line break ({_escape(character)}); only names, addresses and "
+                    "notes may hold line breaks"
+                )
+            return (
+                f"contains a control character ({_escape(character)}), which cannot be "
+                "printed; delete it (it often comes with text copied from another program)"
+            )
+
+        log.add_rows(table, bad, column, message)
+        table.frame.loc[bad, column] = [printable(value) for value in shown[bad].tolist()]
 
 
 def _may_have_padding(text: str) -> bool:
@@ -172,7 +240,7 @@ def _check_unnamed_columns_are_empty(rows, header, lines, name, log) -> None:
                 int(lines[filled[0]]),
                 None,
                 f"column {position + 1} has no name in the header row but has values "
-                f'(such as "{values[filled[0]]}"); give it a name or delete it',
+                f'(such as "{printable(values[filled[0]])}"); give it a name or delete it',
             )
 
 
@@ -287,7 +355,7 @@ def _check_header(header, required, optional, name, log) -> dict[str, int] | Non
     positions: dict[str, int] = {}
     usable = True
     for position, raw_name in enumerate(header):
-        column = raw_name.strip().lstrip("\ufeff").lower()
+        column = printable(raw_name.strip().lstrip("\ufeff").lower())
         if not column:
             continue  # checked against its cells in _check_unnamed_columns_are_empty
         if column not in known:
@@ -298,7 +366,7 @@ def _check_header(header, required, optional, name, log) -> dict[str, int] | Non
                 name,
                 1,
                 column,
-                f'unknown column "{raw_name.strip()}" ({hint}expected: {expected})',
+                f'unknown column "{printable(raw_name.strip())}" ({hint}expected: {expected})',
             )
         elif column in positions:
             log.add(name, 1, column, "this column appears twice in the header row")
