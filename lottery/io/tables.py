@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lottery.errors import InputError, Problem
+from lottery.errors import InputError, Problem, shown
 
 EXAMPLES_PER_CHECK = 50
 """At most this many rows are listed for one kind of problem in one column."""
@@ -46,21 +46,6 @@ would garble messages, letters and terminals. Tab is allowed (it prints as a spa
 breaks only in ``FREE_TEXT_COLUMNS``."""
 
 LINE_BREAKS = re.compile("[\n\r]")
-_UNUSUAL = re.compile(f"{CONTROL_CHARACTERS.pattern}|{LINE_BREAKS.pattern}|\t")
-_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def printable(text: str) -> str:
-    """``text`` with control characters, line breaks and tabs written as escapes (``\\x00``),
-    so that a message quoting it stays on one line and shows what is there."""
-    return _UNUSUAL.sub(lambda found: _escape(found.group()), text)
-
-
-def _escape(character: str) -> str:
-    if character in _ESCAPES:
-        return _ESCAPES[character]
-    code = ord(character)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 class ProblemLog:
@@ -168,8 +153,9 @@ def read_table(
 def _refuse_control_characters(table: Table, text: str, log: ProblemLog) -> None:
     """Report every cell with a control character (or a line break outside free text).
 
-    Such a cell is kept escaped (``A\\x001``), so that the other checks that quote it
-    print one readable line; the file has a problem anyway, so nothing runs on it.
+    Such a cell is kept as ``errors.shown`` writes it (``A\\x001``), so that the other
+    checks that quote it print one readable line; the file has a problem anyway, so
+    nothing runs on it.
     """
     unprintable = CONTROL_CHARACTERS.search(text) is not None
     if not unprintable and '"' not in text:
@@ -184,22 +170,22 @@ def _refuse_control_characters(table: Table, text: str, log: ProblemLog) -> None
         bad = values.str.contains(pattern, regex=True).to_numpy(dtype=bool)
         if not bad.any():
             continue
-        shown = values.to_numpy(dtype=object)
+        cells = values.to_numpy(dtype=object)
 
-        def message(row: int, shown=shown, pattern=pattern) -> str:
-            character = pattern.search(shown[row]).group()
+        def message(row: int, cells=cells, pattern=pattern) -> str:
+            character = pattern.search(cells[row]).group()
             if LINE_BREAKS.fullmatch(character):
                 return (
-                    f"contains a line break ({_escape(character)}); only names, addresses and "
+                    f"contains a line break ({shown(character)}); only names, addresses and "
                     "notes may hold line breaks"
                 )
             return (
-                f"contains a control character ({_escape(character)}), which cannot be "
+                f"contains a control character ({shown(character)}), which cannot be "
                 "printed; delete it (it often comes with text copied from another program)"
             )
 
         log.add_rows(table, bad, column, message)
-        table.frame.loc[bad, column] = [printable(value) for value in shown[bad].tolist()]
+        table.frame.loc[bad, column] = [shown(value) for value in cells[bad].tolist()]
 
 
 def _may_have_padding(text: str) -> bool:
@@ -240,7 +226,7 @@ def _check_unnamed_columns_are_empty(rows, header, lines, name, log) -> None:
                 int(lines[filled[0]]),
                 None,
                 f"column {position + 1} has no name in the header row but has values "
-                f'(such as "{printable(values[filled[0]])}"); give it a name or delete it',
+                f'(such as "{shown(values[filled[0]])}"); give it a name or delete it',
             )
 
 
@@ -355,7 +341,7 @@ def _check_header(header, required, optional, name, log) -> dict[str, int] | Non
     positions: dict[str, int] = {}
     usable = True
     for position, raw_name in enumerate(header):
-        column = printable(raw_name.strip().lstrip("\ufeff").lower())
+        column = shown(raw_name.strip().lstrip("\ufeff").lower())
         if not column:
             continue  # checked against its cells in _check_unnamed_columns_are_empty
         if column not in known:
@@ -366,7 +352,7 @@ def _check_header(header, required, optional, name, log) -> dict[str, int] | Non
                 name,
                 1,
                 column,
-                f'unknown column "{printable(raw_name.strip())}" ({hint}expected: {expected})',
+                f'unknown column "{shown(raw_name.strip())}" ({hint}expected: {expected})',
             )
         elif column in positions:
             log.add(name, 1, column, "this column appears twice in the header row")
