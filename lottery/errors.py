@@ -31,23 +31,23 @@ escapes."""
 _NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
-def shown(value: object) -> str:
+def shown(value: object, limit: int | None = SHOWN_LENGTH) -> str:
     r"""``value`` (from a file or the command line) as a message quotes it.
 
     Characters that would not show, or would show as something else, are written as
     escapes, so that ``\x00S001-6`` (a NUL, then ``S001-6``) does not pass for
     ``S001-6``: ``\t`` for a tab, ``\xff`` for a byte that is not UTF-8. A value longer
-    than ``SHOWN_LENGTH`` characters is cut, with its length, so that one bad cell cannot
-    flood the screen: ``AAA…AAA… (10,485,760 characters)``. Quotes around the value
-    are the caller's.
+    than ``limit`` characters is cut, with its length, so that one bad cell cannot flood
+    the screen: ``AAA…AAA… (10,485,760 characters)``; ``limit=None`` never cuts. Quotes
+    around the value are the caller's.
 
     >>> print(shown("\x00S001-6"))
     \x00S001-6
     """
     text = value if isinstance(value, str) else str(value)
-    head = text[:SHOWN_LENGTH]
+    head = text if limit is None else text[:limit]
     escaped = UNSEEN_CHARACTERS.sub(lambda found: _escape(found.group()), head)
-    if len(text) > SHOWN_LENGTH:
+    if len(head) < len(text):
         escaped += f"… ({len(text):,} characters)"
     return escaped
 

@@ -1,6 +1,8 @@
 """The lottery policy: priority tiers and tie-breaking, read from ``policy.toml``.
 
-The same policy applies to every program, charter or district alike.
+The same policy applies to every program, charter or district alike. The models are
+strict: a value of the wrong type (``max_iterations = "5"``, ``accept_ends_waiting =
+"yes"``) is a problem in policy.toml, never quietly converted.
 """
 
 from __future__ import annotations
@@ -81,14 +83,17 @@ def tier_criteria(tier: str) -> tuple[str, ...]:
 class PriorityPolicy(BaseModel):
     """Priority tiers, highest first. A pair's priority is the first tier it satisfies."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     order: tuple[str, ...] = DEFAULT_PRIORITY_ORDER
 
     @field_validator("order", mode="before")
     @classmethod
     def _a_list(cls, order):
-        if isinstance(order, str):
+        # TOML has lists, not tuples: the strict model takes the list's items as they are.
+        if isinstance(order, list):
+            return tuple(order)
+        if not isinstance(order, tuple):
             raise ValueError(
                 'must be a list of tiers in brackets, such as ["continuing", "sibling", "zone"]'
             )
@@ -128,7 +133,7 @@ class PriorityPolicy(BaseModel):
 class LotteryPolicy(BaseModel):
     """How ties within a priority tier are broken."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     tiebreak: Literal["single", "multiple"] = "single"
 
@@ -136,7 +141,7 @@ class LotteryPolicy(BaseModel):
 class ReservePolicy(BaseModel):
     """How programs with reserved seats (reserves.csv) fill them; see docs/seat-policy.md."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     precedence: Literal["reserved_first", "open_first"] = "reserved_first"
     unfilled: Literal["open", "empty"] = "open"
@@ -145,7 +150,7 @@ class ReservePolicy(BaseModel):
 class FamilyPolicy(BaseModel):
     """Families applying together: how often the match may be rerun for sibling_offered."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     max_iterations: int = Field(default=10, ge=2, le=100)
 
@@ -153,7 +158,7 @@ class FamilyPolicy(BaseModel):
 class RoundsPolicy(BaseModel):
     """Rounds after the main match (``lottery round``); see docs/rounds.md."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     tiebreak: Literal["same", "reversed"] = "same"
     accept_ends_waiting: bool = False
@@ -163,7 +168,7 @@ class RoundsPolicy(BaseModel):
 class Policy(BaseModel):
     """Everything ``policy.toml`` can say; every field has a documented default."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     priority: PriorityPolicy = PriorityPolicy()
     lottery: LotteryPolicy = LotteryPolicy()

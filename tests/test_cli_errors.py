@@ -215,7 +215,7 @@ CASES = [
     Case(
         "unknown-policy-tiebreak",
         lambda c: c.write("policy", '[lottery]\ntiebreak = "double"\n'),
-        ["policy.toml:2: lottery.tiebreak: must be one of 'single' or 'multiple', not 'double'"],
+        ['policy.toml:2: lottery.tiebreak: must be "single" or "multiple", not "double"'],
     ),
     Case(
         "row-with-too-many-cells",

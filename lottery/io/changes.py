@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lottery.errors import InputError, Problem, UsageError
+from lottery.errors import InputError, Problem, UsageError, shown
 from lottery.io.readers import (
     APPLICANT_COLUMNS,
     APPLICANTS_FILE,
@@ -254,7 +254,7 @@ class _Checker:
                     CHANGES_FILE,
                     line,
                     "event",
-                    f'unknown event "{raw}" (events: {", ".join(EVENTS)})',
+                    f'unknown event "{shown(raw)}" (events: {", ".join(EVENTS)})',
                 )
                 continue
             if event != SEAT_CHANGE and value:
@@ -277,7 +277,8 @@ class _Checker:
                         CHANGES_FILE,
                         line,
                         "event",
-                        f'applicant "{applicant_id}" already has an event on line {earlier_line} '
+                        f'applicant "{shown(applicant_id)}" already has an event on line '
+                        f"{earlier_line} "
                         f"({earlier}); give each applicant one event (only transfer_request "
                         "may repeat)",
                     )
@@ -302,13 +303,15 @@ class _Checker:
                     CHANGES_FILE,
                     line,
                     "applicant_id",
-                    f'applicant "{applicant_id}" has no row in {APPLICANTS_FILE} of the changes '
-                    "folder",
+                    f'applicant "{shown(applicant_id)}" has no row in {APPLICANTS_FILE} of the '
+                    "changes folder",
                 )
             self.blank_program(line, event, program_id)
             return
         if a < 0:
-            self.add(CHANGES_FILE, line, "applicant_id", f'unknown applicant "{applicant_id}"')
+            self.add(
+                CHANGES_FILE, line, "applicant_id", f'unknown applicant "{shown(applicant_id)}"'
+            )
             return
         holds = self.held[a] >= 0
         if event in (ACCEPT, DECLINE):
@@ -351,7 +354,7 @@ class _Checker:
     def known_program(self, line: int, program_id: str) -> int:
         p = self.program(program_id)
         if p < 0:
-            self.add(CHANGES_FILE, line, "program_id", f'unknown program "{program_id}"')
+            self.add(CHANGES_FILE, line, "program_id", f'unknown program "{shown(program_id)}"')
         return p
 
     def is_held(self, line: int, a: int, applicant_id: str, program_id: str) -> None:
@@ -435,7 +438,10 @@ class _Checker:
             )
         elif not re.fullmatch(r"[0-9]{1,9}", value):
             self.add(
-                CHANGES_FILE, line, "value", f'"{value}" is not a whole number of seats (0 or more)'
+                CHANGES_FILE,
+                line,
+                "value",
+                f'"{shown(value)}" is not a whole number of seats (0 or more)',
             )
         else:
             self.seats[program_id] = (int(value), line)
@@ -721,7 +727,9 @@ class _Checker:
             if not applicant_id:
                 self.add(LOTTERY_FILE, line, "applicant_id", "this cell must not be blank")
             elif applicant_id not in roster:
-                self.add(LOTTERY_FILE, line, "applicant_id", f'unknown applicant "{applicant_id}"')
+                self.add(
+                    LOTTERY_FILE, line, "applicant_id", f'unknown applicant "{shown(applicant_id)}"'
+                )
             elif self.first.get(applicant_id, ("", 0))[0] == WITHDRAW:
                 self.add(
                     LOTTERY_FILE,
@@ -743,13 +751,13 @@ class _Checker:
                 self.numbered.add(applicant_id)
                 self.new_numbers.add((applicant_id, program_id))
             if program_id and self.program(program_id) < 0:
-                self.add(LOTTERY_FILE, line, "program_id", f'unknown program "{program_id}"')
+                self.add(LOTTERY_FILE, line, "program_id", f'unknown program "{shown(program_id)}"')
             if not re.fullmatch(r"[0-9]{1,20}", number) or int(number) > MAX_LOTTERY_NUMBER:
                 self.add(
                     LOTTERY_FILE,
                     line,
                     "lottery_number",
-                    f'"{number}" is not a lottery number (a whole number from 0 to '
+                    f'"{shown(number)}" is not a lottery number (a whole number from 0 to '
                     f"{MAX_LOTTERY_NUMBER})",
                 )
         return table.frame

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lottery.errors import InputError, Problem
+from lottery.errors import InputError, Problem, shown
 from lottery.io.tables import ProblemLog, Table, file_sha256, read_table
 from lottery.keys import contains_sorted, pair_keys
 from lottery.policy import POLICY_FILE, TAG, TAG_PREFIX, criterion_problem, load_policy
@@ -190,7 +190,7 @@ def _pattern(table: Table, column: str, pattern: str, what: str, log: ProblemLog
     else:
         log.add_rows(table, values == "", column, "this cell must not be blank")
         bad &= values != ""
-    log.add_rows(table, bad, column, lambda row: f'"{values[row]}" is not a valid {what}')
+    log.add_rows(table, bad, column, lambda row: f'"{shown(values[row])}" is not a valid {what}')
     return values
 
 
@@ -214,7 +214,7 @@ def _unique(table: Table, values: np.ndarray, column: str, what: str, log: Probl
             repeated,
             column,
             lambda row: (
-                f'duplicate {what} "{values[row]}" (first on line {first_line[values[row]]})'
+                f'duplicate {what} "{shown(values[row])}" (first on line {first_line[values[row]]})'
             ),
         )
 
@@ -224,22 +224,22 @@ def _grades(table: Table, log: ProblemLog) -> np.ndarray:
     numeric = raw.str.fullmatch(r"0*[0-9]{1,2}")
     grades = raw.where(~numeric, raw.str.lstrip("0").replace("", "0")).to_numpy(dtype=object)
     bad = ~np.isin(grades, GRADES)
-    shown = table.column("grade")
+    cells = table.column("grade")
     log.add_rows(
         table,
         bad,
         "grade",
-        lambda row: f'"{shown[row]}" is not a grade (use PK, K or 1 to 12)',
+        lambda row: f'"{shown(cells[row])}" is not a grade (use PK, K or 1 to 12)',
     )
     return grades
 
 
 def _integers(table: Table, column: str, log: ProblemLog, minimum: int, what: str) -> np.ndarray:
     text = table.frame[column]
-    shown = text.to_numpy(dtype=object)
-    digits = "".join(shown.tolist())
+    cells = text.to_numpy(dtype=object)
+    digits = "".join(cells.tolist())
     values = None
-    if digits.isascii() and digits.isdigit() and not (shown == "").any():
+    if digits.isascii() and digits.isdigit() and not (cells == "").any():
         # Fast path: every cell is digits only. int64 parsing refuses overflow.
         try:
             values = text.astype(np.int64).to_numpy(copy=True)
@@ -253,14 +253,16 @@ def _integers(table: Table, column: str, log: ProblemLog, minimum: int, what: st
         ok = text.str.fullmatch(r"[0-9]{1,9}").to_numpy(dtype=bool)
         values = np.zeros(len(text), dtype=np.int64)
         values[ok] = text[ok].astype(np.int64).to_numpy()
-    blank = shown == ""
+    blank = cells == ""
     log.add_rows(table, blank, column, "this cell must not be blank")
     too_long = np.zeros(len(text), dtype=bool)
     if not ok.all():  # only cells that failed need a closer look (millions of ranks do not)
         too_long[~ok] = text[~ok].str.fullmatch(r"[0-9]{10,}").to_numpy(dtype=bool)
-    log.add_rows(table, too_long, column, lambda r: f'"{shown[r]}" is too large (at most 9 digits)')
+    log.add_rows(
+        table, too_long, column, lambda r: f'"{shown(cells[r])}" is too large (at most 9 digits)'
+    )
     bad = (~ok & ~blank & ~too_long) | (ok & (values < minimum))
-    log.add_rows(table, bad, column, lambda row: f'"{shown[row]}" is not {what}')
+    log.add_rows(table, bad, column, lambda row: f'"{shown(cells[row])}" is not {what}')
     return values
 
 
@@ -294,7 +296,7 @@ def _lookup(table, column, ids: np.ndarray, what: str, log: ProblemLog) -> np.nd
     found = pd.Index(ids[first]).get_indexer(values)
     index = np.append(np.flatnonzero(first), -1)[found]
     unknown = (index < 0) & (values != "")
-    log.add_rows(table, unknown, column, lambda row: f'unknown {what} "{values[row]}"')
+    log.add_rows(table, unknown, column, lambda row: f'unknown {what} "{shown(values[row])}"')
     return index.astype(np.int64)
 
 
@@ -392,7 +394,7 @@ def _applicants(table: Table, programs: Programs | None, log: ProblemLog) -> App
         table,
         bad_language,
         "language",
-        lambda r: f'"{language[r]}" is not a language code such as en or es',
+        lambda r: f'"{shown(language[r])}" is not a language code such as en or es',
     )
     if programs is not None:
         _warn_unknown_references(table, zone, school_columns, siblings, programs, log)
@@ -437,20 +439,20 @@ def _warn_unknown_references(
     if unknown_zones:
         log.warn(
             f"{table.name}: {len(unknown_zones)} zone code(s) are not served by any program "
-            f'(for example "{unknown_zones[0]}"); those applicants get no zone priority'
+            f'(for example "{shown(unknown_zones[0])}"); those applicants get no zone priority'
         )
     for column, values in school_columns.items():
         unknown = sorted({s for s in values if s and s not in known_schools})
         if unknown:
             log.warn(
                 f"{table.name}: {column} names {len(unknown)} school(s) with no program in "
-                f'{PROGRAMS_FILE} (for example "{unknown[0]}")'
+                f'{PROGRAMS_FILE} (for example "{shown(unknown[0])}")'
             )
     unknown_siblings = sorted({s for items in siblings for s in items if s not in known_schools})
     if unknown_siblings:
         log.warn(
             f"{table.name}: sibling_school_ids names {len(unknown_siblings)} school(s) with no "
-            f'program in {PROGRAMS_FILE} (for example "{unknown_siblings[0]}")'
+            f'program in {PROGRAMS_FILE} (for example "{shown(unknown_siblings[0])}")'
         )
 
 
@@ -591,13 +593,14 @@ def _external_lottery(table, programs, applicants, choices, log) -> ExternalLott
         fits = np.array([v <= MAX_LOTTERY_NUMBER for v in as_int], dtype=bool)
         ok[np.flatnonzero(ok)[~fits]] = False
         numbers[ok] = np.array([v for v, f in zip(as_int, fits, strict=True) if f], dtype=np.uint64)
-    shown = text.to_numpy(dtype=object)
+    cells = text.to_numpy(dtype=object)
     log.add_rows(
         table,
         ~ok,
         "lottery_number",
         lambda r: (
-            f'"{shown[r]}" is not a lottery number (a whole number from 0 to {MAX_LOTTERY_NUMBER})'
+            f'"{shown(cells[r])}" is not a lottery number (a whole number from 0 to '
+            f"{MAX_LOTTERY_NUMBER})"
         ),
     )
     pairs = pd.DataFrame({"a": applicant, "p": program})
@@ -675,7 +678,7 @@ def _optional_count(table: Table, column: str, log: ProblemLog, default: np.ndar
         table,
         given & ~ok,
         column,
-        lambda r: f'"{text[r]}" is not a whole number of seats (0 or more)',
+        lambda r: f'"{shown(text[r])}" is not a whole number of seats (0 or more)',
     )
     values = np.asarray(default, dtype=np.int64).copy()
     values[given & ok] = [int(v) for v in text[given & ok].tolist()]
@@ -687,8 +690,8 @@ def _optional_bool(table: Table, column: str, log: ProblemLog) -> np.ndarray:
     text = pd.Series(table.column(column)).str.lower()
     false = text.isin(FALSE_WORDS).to_numpy(dtype=bool)
     bad = ~(text.isin(TRUE_WORDS) | false | (text == "")).to_numpy(dtype=bool)
-    shown = table.column(column)
-    log.add_rows(table, bad, column, lambda r: f'"{shown[r]}" is not true or false')
+    cells = table.column(column)
+    log.add_rows(table, bad, column, lambda r: f'"{shown(cells[r])}" is not true or false')
     return ~false
 
 
@@ -707,7 +710,8 @@ def _coordinates(table: Table, log: ProblemLog) -> tuple[np.ndarray, np.ndarray]
             bad,
             column,
             lambda r, text=text, limit=limit, column=column: (
-                f'"{text[r]}" is not a {column} in decimal degrees (from -{limit:g} to {limit:g})'
+                f'"{shown(text[r])}" is not a {column} in decimal degrees '
+                f"(from -{limit:g} to {limit:g})"
             ),
         )
         number[~given | bad] = np.nan
@@ -797,7 +801,7 @@ def _reserves(table: Table, programs: Programs, log: ProblemLog) -> Reserves:
                     table.name,
                     int(table.lines[row]),
                     "seats",
-                    f'"{seats_text[row]}" is not a whole number of seats',
+                    f'"{shown(seats_text[row])}" is not a whole number of seats',
                 )
         elif share_text[row]:
             share = _decimal(share_text[row])
@@ -806,7 +810,7 @@ def _reserves(table: Table, programs: Programs, log: ProblemLog) -> Reserves:
                     table.name,
                     int(table.lines[row]),
                     "share",
-                    f'"{share_text[row]}" is not a share from 0 to 1 (such as 0.25)',
+                    f'"{shown(share_text[row])}" is not a share from 0 to 1 (such as 0.25)',
                 )
             else:
                 # Exact decimal arithmetic: 0.3 of 10 seats is 3, never 2.9999...
@@ -814,7 +818,10 @@ def _reserves(table: Table, programs: Programs, log: ProblemLog) -> Reserves:
     pairs = pd.DataFrame({"p": program, "c": category})
     repeated = known & pairs.duplicated(keep="first").to_numpy()
     log.add_rows(
-        table, repeated, "category", lambda r: f'category "{category[r]}" is already reserved here'
+        table,
+        repeated,
+        "category",
+        lambda r: f'category "{shown(category[r])}" is already reserved here',
     )
     counted = known & ~repeated
     total = np.bincount(program[counted], weights=seats[counted], minlength=len(programs))
