@@ -24,6 +24,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass
 from io import BytesIO
 from multiprocessing import get_context
@@ -42,6 +43,8 @@ from lottery.letters.render import (
     WORDING,
     ChunkResult,
     RenderSettings,
+    TemplateNotReadable,
+    check_letter,
     init_worker,
     make_environment,
     pick_language,
@@ -117,7 +120,7 @@ def generate_letters(
     fallback = Counter(
         letter.language for letter in letters if pick_language(letter.language, available)[1]
     )
-    _check_templates(environment, used)
+    _check_templates(environment, used, letters, config)
 
     warnings = []
     if config_path is None:
@@ -209,14 +212,18 @@ def _results(
         yield from pool.map(render_chunk, jobs)
 
 
-def _check_templates(environment, used: Counter) -> None:
-    """Load every template that will be used, and check it defines all the wording."""
+def _check_templates(
+    environment, used: Counter, letters: list[Letter], config: LettersConfig
+) -> None:
+    """Load every template that will be used, check it defines all the wording, and word
+    a sample of the letters with it: a template that fails should fail before minutes
+    of rendering, and before any file is written."""
     problems = []
     for language in sorted(used):
         name = f"{language}.html"
         try:
             environment.get_template(name)
-        except jinja2.TemplateError as error:
+        except (jinja2.TemplateError, RecursionError) as error:
             problems.append(template_problem(error, name))
             continue
         source = environment.loader.get_source(environment, name)[0]
@@ -233,6 +240,34 @@ def _check_templates(environment, used: Counter) -> None:
             )
     if problems:
         raise InputError(problems)
+    languages = template_languages(environment)
+    failed: dict[str, Problem] = {}  # the first problem of each template is enough
+    loaded: dict = {}
+    for letter in _samples(letters, languages):
+        language = pick_language(letter.language, languages)[0]
+        if language not in failed:
+            problem = check_letter(environment, languages, loaded, config, letter)
+            if problem is not None:
+                failed[language] = problem
+    if failed:
+        raise InputError(list(failed.values()))
+
+
+def _samples(letters: list[Letter], languages: set[str]) -> list[Letter]:
+    """The first letter of each kind a template words differently: by template (and
+    whether it stands in for a language without one), status, results of the choices,
+    linked family and reserved seats."""
+    first: dict[tuple, Letter] = {}
+    for letter in letters:
+        kind = (
+            pick_language(letter.language, languages),
+            letter.status,
+            frozenset(choice.result for choice in letter.choices),
+            bool(letter.lottery.family_id),
+            any(choice.reserved_seats for choice in letter.choices),
+        )
+        first.setdefault(kind, letter)
+    return list(first.values())
 
 
 def _defines(source: str, name: str) -> bool:
@@ -251,7 +286,10 @@ def _characters(letters: list[Letter], config: LettersConfig, environment) -> se
     texts.append(config.model_dump_json())
     texts += [letter.lottery.seed for letter in letters[:1]]
     for name in environment.list_templates():
-        texts.append(environment.loader.get_source(environment, name)[0])
+        # A file that is not text is no template (an image, say); one a letter uses has
+        # been refused by _check_templates.
+        with suppress(TemplateNotReadable):
+            texts.append(environment.loader.get_source(environment, name)[0])
     return set("".join(texts))
 
 

@@ -16,6 +16,7 @@ render them (:func:`render_chunk`).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -89,11 +90,40 @@ WORDED_STATUSES = (GUARANTEED, ADMINISTRATIVE)
 # ----------------------------------------------------------------------------- templates
 
 
+class TemplateNotReadable(jinja2.TemplateError):
+    """A template file that cannot be read as text (not UTF-8, or not readable at all)."""
+
+    def __init__(self, filename: str, message: str):
+        super().__init__(message)
+        self.filename = filename
+        self.lineno = None
+
+
+class _TextLoader(jinja2.FileSystemLoader):
+    """Templates as UTF-8 text (a byte-order mark is allowed); anything else is a
+    :class:`TemplateNotReadable`, so that the person who saved it learns how to fix it."""
+
+    def __init__(self, folder: Path):
+        super().__init__(str(folder), encoding="utf-8-sig")
+
+    def get_source(self, environment, template):
+        try:
+            return super().get_source(environment, template)
+        except jinja2.TemplateNotFound:
+            raise  # an OSError too, but the next folder may have it
+        except UnicodeDecodeError as error:
+            message = f"the file is not UTF-8 text (byte {error.start + 1}); save it as UTF-8"
+            raise TemplateNotReadable(template, message) from None
+        except OSError as error:
+            message = f"the file cannot be read ({error.strerror or error})"
+            raise TemplateNotReadable(template, message) from None
+
+
 def make_environment(templates_dir: Path | None) -> jinja2.Environment:
     """Templates from ``templates_dir`` first, then the shipped ones."""
-    loaders = [jinja2.FileSystemLoader(str(SHIPPED_TEMPLATES))]
+    loaders = [_TextLoader(SHIPPED_TEMPLATES)]
     if templates_dir is not None:
-        loaders.insert(0, jinja2.FileSystemLoader(str(templates_dir)))
+        loaders.insert(0, _TextLoader(Path(templates_dir)))
     return jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
@@ -158,11 +188,62 @@ class Wording:
         return " ".join(text.split())
 
 
-def template_problem(error: jinja2.TemplateError, fallback_file: str) -> Problem:
-    """A template error as ``file:line: message``."""
+def template_problem(error: Exception, fallback_file: str, letter: Letter | None = None) -> Problem:
+    """An error raised by a template, as ``file:line: message``.
+
+    Syntax errors know their file and line; errors while rendering (an undefined name,
+    a division by zero) are placed at the innermost template line of their traceback,
+    and a template that calls itself without end at the lines that repeat. ``letter``
+    names the letter being written.
+    """
+    if isinstance(error, TemplateNotReadable):
+        return Problem(Path(error.filename).name, None, None, str(error))
     file = getattr(error, "filename", None) or fallback_file
     line = getattr(error, "lineno", None)
-    return Problem(Path(file).name, line, None, f"template error: {error.message or error}")
+    places = _template_places(error.__traceback__)
+    counts = Counter(places)
+    repeated = max(counts.values(), default=0)
+    if isinstance(error, RecursionError) and repeated > 1:
+        cycle = sorted(place for place, count in counts.items() if count == repeated)
+        file, line = cycle[0]
+        message = (
+            "the template calls itself without end (a template that includes or extends "
+            "itself, or a macro that calls itself)"
+        )
+        if len(cycle) > 1:
+            message += ", going round " + " and ".join(
+                f"{Path(name).name} line {number}" for name, number in cycle
+            )
+    elif isinstance(error, RecursionError):  # Jinja reads blocks within blocks recursively
+        if places:
+            file, line = places[-1]
+        message = "the template has blocks nested too deeply (hundreds of levels) to be read"
+    else:
+        if line is None and places:
+            file, line = places[-1]
+        if isinstance(error, jinja2.TemplateNotFound):
+            message = f'there is no template "{error.name}"'
+        elif isinstance(error, jinja2.TemplateError):
+            message = str(error.message or error)
+        else:
+            message = str(error) or type(error).__name__
+    if letter is not None:
+        message += f" (in the letter of {letter.applicant_id})"
+    return Problem(Path(file).name, line, None, f"template error: {message}")
+
+
+def _template_places(trace) -> list[tuple[str, int]]:
+    """The template file and line of each template frame of a traceback, outermost first."""
+    places = []
+    while trace is not None:
+        names = trace.tb_frame.f_globals
+        template = names.get("__jinja_template__")
+        if template is not None and template.filename:
+            places.append((template.filename, template.get_corresponding_lineno(trace.tb_lineno)))
+        elif "__jinja_exception__" in names:  # a frame Jinja has already rewritten
+            places.append((trace.tb_frame.f_code.co_filename, trace.tb_lineno))
+        trace = trace.tb_next
+    return places
 
 
 # ----------------------------------------------------------------------------- fonts
@@ -255,11 +336,13 @@ def render_chunk(job: tuple[int, list[Letter]]) -> ChunkResult:
                 return ChunkResult(index, b"", (), (problem.file, problem.line, problem.message))
             first = pdf.pages_count
             layout_letter(pdf, wording, letter, fallback, _worker["unsupported"])
-        except jinja2.TemplateError as error:
-            problem = template_problem(error, f"{letter.language}.html")
-            return ChunkResult(index, b"", (), (problem.file, problem.line, problem.message))
         except InputError as error:
             problem = error.problems[0]
+            return ChunkResult(index, b"", (), (problem.file, problem.line, problem.message))
+        except Exception as error:  # whatever an edited template raises
+            # The problem goes back as plain data: an exception from a worker process
+            # would arrive as a traceback, and Jinja's errors do not all pickle.
+            problem = template_problem(error, f"{letter.language}.html", letter)
             return ChunkResult(index, b"", (), (problem.file, problem.line, problem.message))
         (folder / f"{letter.applicant_id}.html").write_text(html, encoding="utf-8")
         pages.append(pdf.pages_count - first)
@@ -272,12 +355,25 @@ def render_template(letter: Letter) -> tuple[Wording, str, bool]:
     """Render one letter's template: its wording for the PDF, its HTML, and whether the
     family's language had no template (English is used)."""
     settings: RenderSettings = _worker["settings"]
-    language, fallback = pick_language(letter.language, _worker["languages"])
-    template = _worker["templates"].get(language)
+    return render_with(
+        _worker["environment"], _worker["languages"], _worker["templates"], settings.config, letter
+    )
+
+
+def render_with(
+    environment: jinja2.Environment,
+    languages: set[str],
+    templates: dict,
+    config: LettersConfig,
+    letter: Letter,
+) -> tuple[Wording, str, bool]:
+    """:func:`render_template` with the environment, languages, cache of loaded templates
+    and configuration given rather than those of the worker process."""
+    language, fallback = pick_language(letter.language, languages)
+    template = templates.get(language)
     if template is None:
-        template = _worker["environment"].get_template(f"{language}.html")
-        _worker["templates"][language] = template
-    config = settings.config
+        template = environment.get_template(f"{language}.html")
+        templates[language] = template
     module = template.make_module(
         {
             "letter": letter,
@@ -378,18 +474,22 @@ class _Page:
         return width
 
     def wrap(self, text: str, width: float) -> list[str]:
-        """Greedy word wrap; a word wider than the line is cut where it must be."""
+        """Greedy word wrap; a word wider than the line starts a new line and is cut where
+        it must be."""
         text = text.translate(self.unsupported)
         lines, line, used = [], [], 0.0
         space = self.width_of(" ")
         for word in text.split():
             w = self.width_of(word)
-            while w > width and not line:
-                cut = len(word)
-                while cut > 1 and self.width_of(word[:cut]) > width:
-                    cut -= 1
-                lines.append(word[:cut])
-                word = word[cut:]
+            if w > width:
+                if line:
+                    lines.append(" ".join(line))
+                    line, used = [], 0.0
+                cut = self.fitting_length(word, width)
+                while cut < len(word):
+                    lines.append(word[:cut])
+                    word = word[cut:]
+                    cut = self.fitting_length(word, width)
                 w = self.width_of(word)
             if line and used + space + w > width:
                 lines.append(" ".join(line))
@@ -399,6 +499,37 @@ class _Page:
         if line:
             lines.append(" ".join(line))
         return lines
+
+    def fitting_length(self, word: str, width: float) -> int:
+        """How many characters of ``word`` fit in ``width`` (at least one, so that a cut
+        word always moves on).
+
+        Found by doubling, then halving, the length tried: a few measurements of short
+        starts of the word. (Trying one character less at a time measured the whole
+        word once per character: minutes for a word of 10,000 characters.)
+        """
+
+        def fits(length: int) -> bool:
+            return self.width_of(word[:length]) <= width
+
+        fitting, too_long = 0, len(word) + 1
+        length = 1
+        while length < len(word):
+            if not fits(length):
+                too_long = length
+                break
+            fitting, length = length, 2 * length
+        else:
+            if fits(len(word)):
+                return len(word)
+            too_long = len(word)
+        while too_long - fitting > 1:
+            middle = (fitting + too_long) // 2
+            if fits(middle):
+                fitting = middle
+            else:
+                too_long = middle
+        return max(fitting, 1)
 
     def paragraph(
         self,
@@ -485,36 +616,37 @@ class _Page:
         self.y += 2.0
 
 
-def layout_letter(
-    pdf: FPDF,
-    t: Wording,
-    letter: Letter,
-    fallback: bool,
-    unsupported: dict | None = None,
-) -> None:
-    """Lay one letter out on new pages of ``pdf``, from its wording ``t``."""
-    page = _Page(pdf, unsupported or {}, _worker.setdefault("widths", {}))
-    page.new_page()
-    first = pdf.page
-    page.paragraph(t("office_name"), size=13, style="B", after=1.0)
-    page.paragraph(t("contact_line"), size=8, color=GRAY, after=1.5)
-    page.rule(GRAY)
-    # The address sits where the window of a #10 or DL envelope shows it.
-    page.y = max(page.y + 6.0, 40.0)
-    page.paragraph(letter.guardian_name, after=0.3)
-    page.paragraph(letter.address, after=0.3)
-    page.y = max(page.y + 6.0, 56.0)
+def letter_texts(t: Wording, letter: Letter, fallback: bool) -> dict:
+    """Every text of the PDF letter but its page footers, from its wording ``t``.
+
+    Worded before anything is drawn, so that :func:`check_letter` runs the very same
+    wording as the layout.
+    """
+    texts = {
+        name: t(name)
+        for name in (
+            "office_name",
+            "contact_line",
+            "subject",
+            "greeting",
+            "intro",
+            "outcome",
+            "heading_lottery",
+            "lottery",
+            "lottery_check",
+            "heading_next",
+            "next_steps",
+            "waitlist_note",
+            "questions",
+            "closing",
+        )
+    }
     if fallback:
-        page.paragraph(t("translation_note"), size=9, style="B", after=2.5)
-    page.paragraph(t("subject"), size=12, style="B", after=3.0)
-    page.paragraph(t("greeting"), after=2.0)
-    page.paragraph(t("intro"), after=2.5)
-    page.paragraph(t("outcome"), size=10.5, style="B", after=3.5, shade=True)
+        texts["translation_note"] = t("translation_note")
     if letter.choices:
-        page.keep(30.0)
-        page.paragraph(t("heading_choices"), size=11, style="B", after=1.0)
-        header = [t(name) for name in CHOICE_COLUMNS]
-        rows = [
+        texts["heading_choices"] = t("heading_choices")
+        texts["header"] = [t(name) for name in CHOICE_COLUMNS]
+        texts["rows"] = [
             [
                 str(c.rank),
                 t("school", c),
@@ -525,22 +657,77 @@ def layout_letter(
             ]
             for c in letter.choices
         ]
-        page.table(header, rows)
-        page.paragraph(t("choices_explained"), size=8, color=GRAY, after=2.0)
+        texts["choices_explained"] = t("choices_explained")
+    return texts
+
+
+def check_letter(
+    environment: jinja2.Environment,
+    languages: set[str],
+    templates: dict,
+    config: LettersConfig,
+    letter: Letter,
+) -> Problem | None:
+    """Word ``letter`` as :func:`render_chunk` would, without drawing it: the problem
+    its template has, or ``None``. Run on a few letters before any file is written."""
+    try:
+        wording, _, fallback = render_with(environment, languages, templates, config, letter)
+        problem = status_problem(letter, wording)
+        if problem is None:
+            letter_texts(wording, letter, fallback)
+            wording("page", 1, 1)
+        return problem
+    except InputError as error:
+        return error.problems[0]
+    except Exception as error:  # whatever an edited template raises
+        return template_problem(error, f"{letter.language}.html", letter)
+
+
+def layout_letter(
+    pdf: FPDF,
+    t: Wording,
+    letter: Letter,
+    fallback: bool,
+    unsupported: dict | None = None,
+) -> None:
+    """Lay one letter out on new pages of ``pdf``, from its wording ``t``."""
+    texts = letter_texts(t, letter, fallback)
+    page = _Page(pdf, unsupported or {}, _worker.setdefault("widths", {}))
+    page.new_page()
+    first = pdf.page
+    page.paragraph(texts["office_name"], size=13, style="B", after=1.0)
+    page.paragraph(texts["contact_line"], size=8, color=GRAY, after=1.5)
+    page.rule(GRAY)
+    # The address sits where the window of a #10 or DL envelope shows it.
+    page.y = max(page.y + 6.0, 40.0)
+    page.paragraph(letter.guardian_name, after=0.3)
+    page.paragraph(letter.address, after=0.3)
+    page.y = max(page.y + 6.0, 56.0)
+    if fallback:
+        page.paragraph(texts["translation_note"], size=9, style="B", after=2.5)
+    page.paragraph(texts["subject"], size=12, style="B", after=3.0)
+    page.paragraph(texts["greeting"], after=2.0)
+    page.paragraph(texts["intro"], after=2.5)
+    page.paragraph(texts["outcome"], size=10.5, style="B", after=3.5, shade=True)
+    if letter.choices:
+        page.keep(30.0)
+        page.paragraph(texts["heading_choices"], size=11, style="B", after=1.0)
+        page.table(texts["header"], texts["rows"])
+        page.paragraph(texts["choices_explained"], size=8, color=GRAY, after=2.0)
     for heading, paragraphs in (
         ("heading_lottery", [("lottery", 9.5, None), ("lottery_check", 8.0, GRAY)]),
         ("heading_next", [("next_steps", 9.5, None), ("waitlist_note", 9.5, None)]),
     ):
         page.keep(20.0)
-        page.paragraph(t(heading), size=11, style="B", before=1.0, after=1.0)
+        page.paragraph(texts[heading], size=11, style="B", before=1.0, after=1.0)
         for name, size, color in paragraphs:
-            page.paragraph(t(name), size=size, color=color, after=2.0)
+            page.paragraph(texts[name], size=size, color=color, after=2.0)
     # "Questions?", the closing and the office's name stay together.
-    questions = t("questions")
+    questions = texts["questions"]
     page.keep(page.height_of(questions) + 3.0 + 2 * 9.5 * LINE + 1.0)
     page.paragraph(questions, after=3.0)
-    page.paragraph(t("closing"), after=1.0)
-    page.paragraph(t("office_name"))
+    page.paragraph(texts["closing"], after=1.0)
+    page.paragraph(texts["office_name"])
     last = pdf.page
     page.font("", 7.5)
     pdf.set_text_color(*GRAY)
