@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 DEMO_OUT := demo-output
 
-.PHONY: demo test lint bench bench-rounds clean
+.PHONY: demo test fuzz lint bench bench-rounds clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ demo: $(STAMP)
 test: $(TEST_STAMP)
 	$(BIN)/ruff check lottery tests benchmarks
 	$(BIN)/python -m pytest
+
+# Thousands of broken input files per command instead of the few dozen of `make test`.
+fuzz: $(TEST_STAMP)
+	LOTTERY_FUZZ=long $(BIN)/python -m pytest tests/test_fuzz.py
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check lottery tests benchmarks
