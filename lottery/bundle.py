@@ -41,7 +41,7 @@ from lottery.audit import (
     read_manifest,
 )
 from lottery.errors import InputError, Problem, UsageError
-from lottery.io.folders import check_can_write, staged_file
+from lottery.io.folders import Say, check_can_write, say_nothing, staged_file
 from lottery.io.readers import APPLICANTS_FILE
 from lottery.io.writers import MANIFEST_FILE, manifest_bytes
 
@@ -100,7 +100,9 @@ class BundleReport:
     """Personal columns of applicants.csv kept because placements depend on them."""
 
 
-def write_audit_bundle(out_dir: Path, input_dir: Path, bundle_path: Path) -> BundleReport:
+def write_audit_bundle(
+    out_dir: Path, input_dir: Path, bundle_path: Path, say: Say = say_nothing
+) -> BundleReport:
     """Write the audit bundle of the results in ``out_dir`` to ``bundle_path`` (a new zip).
 
     The input files must be exactly those the run used (their SHA-256 must match the
@@ -159,7 +161,7 @@ def write_audit_bundle(out_dir: Path, input_dir: Path, bundle_path: Path) -> Bun
         placeholder=PLACEHOLDER,
         kept=KEPT_NOTE.format(columns=", ".join(kept)) if kept else "",
     ).encode("utf-8")
-    _write_zip(bundle_path, entries)
+    _write_zip(bundle_path, entries, say)
     return BundleReport(
         bundle_path, tuple(sorted(entries)), tuple(columns), redacted_rows, tuple(kept)
     )
@@ -207,9 +209,12 @@ def kept_columns(data: bytes) -> tuple[str, ...]:
     )
 
 
-def _write_zip(path: Path, entries: dict[str, bytes]) -> None:
+def _write_zip(path: Path, entries: dict[str, bytes], say: Say) -> None:
     """Write a reproducible zip atomically (never over an existing file)."""
-    with staged_file(path, overwrite=False) as staging, zipfile.ZipFile(staging, "w") as archive:
+    with (
+        staged_file(path, overwrite=False, say=say) as staging,
+        zipfile.ZipFile(staging, "w") as archive,
+    ):
         for name in sorted(entries):
             info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED

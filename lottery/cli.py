@@ -7,6 +7,7 @@ usage, 1 for a matching error). Anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import sys
@@ -20,7 +21,7 @@ from lottery.audit import audit_results
 from lottery.bundle import write_audit_bundle
 from lottery.engine import run_lottery, validate_input
 from lottery.errors import LotteryError, UsageError
-from lottery.io.folders import check_can_write
+from lottery.io.folders import check_can_write, undo_unfinished_work
 from lottery.report import DEFAULT_THRESHOLD, write_report
 from lottery.rounds import run_round
 from lottery.seed import look_up_lottery_number, parse_commitment, seed_commitment
@@ -310,6 +311,7 @@ def synth(
             grades=grades.split(",") if grades else None,
             seat_policy=seat_policy,
             progress=(lambda done, _total: bar.update(done - bar.pos)) if show_bar else None,
+            say=_progress,
         )
     click.echo(f"Synthetic city written to {summary.out_dir}")
     click.echo(
@@ -620,7 +622,7 @@ def audit_bundle(out_dir: Path, bundle_path: Path, input_dir: Path) -> None:
     Example:
       lottery audit-bundle results --inputs examples/city audit-2026.zip
     """
-    report = write_audit_bundle(out_dir, input_dir, bundle_path)
+    report = write_audit_bundle(out_dir, input_dir, bundle_path, say=_progress)
     click.echo(f"Audit bundle written to {report.path}")
     click.echo(f"  files:     {len(report.entries)}")
     redacted = ", ".join(report.redacted_columns) or "(none)"
@@ -629,15 +631,23 @@ def audit_bundle(out_dir: Path, bundle_path: Path, input_dir: Path) -> None:
 
 
 def _stop_cleanly(signum: int, _frame) -> None:
-    """Turn SIGTERM and SIGHUP into an exception, so that unfinished files are removed as
-    after Ctrl-C; worker processes (letters) just end."""
+    """On SIGTERM, SIGHUP or Ctrl-C: remove unfinished files and end at once.
+
+    Nothing is raised: an exception raised from a signal handler can land in a callback
+    from compiled code (numba), where Python ignores it and the command carries on.
+    Worker processes (letters) just end; the main process stops them.
+    """
     signal.signal(signum, signal.SIG_DFL)  # a second signal ends the process at once
     if os.getpid() != _MAIN_PID:
         os.kill(os.getpid(), signum)
         return
-    name = signal.Signals(signum).name
+    for child in multiprocessing.active_children():
+        child.kill()
+    undo_unfinished_work()
+    name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
     click.echo(f"Stopped by {name}: unfinished files are removed; nothing was written.", err=True)
-    raise SystemExit(128 + signum)
+    sys.stderr.flush()
+    os._exit(128 + signum)
 
 
 _MAIN_PID = os.getpid()
@@ -647,7 +657,7 @@ def main() -> None:
     """Console-script entry point."""
     global _MAIN_PID
     _MAIN_PID = os.getpid()
-    for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+    for signum in (signal.SIGTERM, signal.SIGINT, getattr(signal, "SIGHUP", None)):
         if signum is not None:
             signal.signal(signum, _stop_cleanly)
     sys.exit(cli.main(prog_name="lottery"))

@@ -101,7 +101,7 @@ import numpy as np
 import pandas as pd
 
 from lottery.errors import UsageError
-from lottery.io.folders import staged_folder
+from lottery.io.folders import Say, say_nothing, staged_folder
 from lottery.io.readers import (
     APPLICANTS_FILE,
     CHOICES_FILE,
@@ -675,6 +675,7 @@ def generate_city(
     seed: int = 0,
     progress: Progress | None = None,
     force: bool = False,
+    say: Say = say_nothing,
     grades: Sequence[str] | None = None,
     *,
     seat_policy: bool = True,
@@ -746,7 +747,8 @@ def generate_city(
 
     # Write beside the destination and move in only when complete: an interrupted run
     # never leaves half a city behind.
-    with staged_folder(out_dir.resolve(), merge=_replace_city_files) as staging:
+    staged = staged_folder(out_dir.resolve(), say=say, merge=_replace_city_files)
+    with staged as staging:
         choices, seats, reserves = _write_city(
             staging, rng, city, programs, people, max_choices, progress, policy
         )

@@ -23,7 +23,6 @@ import hashlib
 import os
 import shutil
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -45,15 +44,34 @@ _NAME_LIMIT = 255
 _SUFFIX_ROOM = len(".") + len(f".{REPLACED}-") + 8
 _SHORT_HASH = 10
 
-# A partial folder younger than this is never removed: its writer may have created it
-# an instant ago and not yet taken its lock.
-_GRACE_SECONDS = 5.0
-
 Say = Callable[[str], None]
 
+# What to undo if the process is stopped by a signal, newest last. The command line's
+# signal handler runs these and exits at once: an exception raised from a handler can
+# land in a callback from compiled code (numba), where Python ignores it.
+_UNDO: dict[int, Callable[[], None]] = {}
 
-def _quiet(_: str) -> None:
-    pass
+
+def say_nothing(_: str) -> None:
+    """The default ``say``: tell nobody."""
+
+
+def undo_unfinished_work() -> None:
+    """Remove every partial folder and file this process is writing, putting back any
+    old folder that was moved aside; for a signal handler, just before the process ends."""
+    for key in sorted(_UNDO, reverse=True):
+        with suppress(Exception):
+            _UNDO.pop(key)()
+
+
+@contextmanager
+def _undo_if_stopped(action: Callable[[], None]) -> Iterator[None]:
+    key = max(_UNDO, default=0) + 1
+    _UNDO[key] = action
+    try:
+        yield
+    finally:
+        _UNDO.pop(key, None)
 
 
 def hidden_prefix(dest: Path, kind: str) -> str:
@@ -87,7 +105,7 @@ def is_hidden_work(entry: Path) -> bool:
 def staged_folder(
     dest: Path,
     replaceable: Callable[[Path], None] | None = None,
-    say: Say = _quiet,
+    say: Say = say_nothing,
     merge: Callable[[Path, Path], None] | None = None,
 ) -> Iterator[Path]:
     """Yield a new, locked, hidden folder beside ``dest`` to write into.
@@ -103,10 +121,10 @@ def staged_folder(
     dest = Path(dest).absolute()
     remove_stale(dest, say)
     with _os_errors(dest):
-        staging = _make_hidden(dest, PARTIAL, folder=True)
-    lock = _lock(staging)
+        staging, lock = _make_locked(dest, PARTIAL, folder=True)
+    undo = _undo_if_stopped(lambda: shutil.rmtree(staging, ignore_errors=True))
     try:
-        with _os_errors(dest):
+        with undo, _os_errors(dest):
             yield staging
             if merge is not None and dest.is_dir() and any(dest.iterdir()):
                 merge(staging, dest)
@@ -119,16 +137,16 @@ def staged_folder(
 
 
 @contextmanager
-def staged_file(dest: Path, overwrite: bool = True, say: Say = _quiet) -> Iterator[Path]:
+def staged_file(dest: Path, overwrite: bool = True, say: Say = say_nothing) -> Iterator[Path]:
     """Yield a new, locked, hidden file path beside ``dest``; it becomes ``dest`` when the
     block ends normally. With ``overwrite`` False an existing ``dest`` is refused."""
     dest = Path(dest).absolute()
     remove_stale(dest, say)
     with _os_errors(dest):
-        staging = _make_hidden(dest, PARTIAL, folder=False)
-    lock = _lock(staging)
+        staging, lock = _make_locked(dest, PARTIAL, folder=False)
+    undo = _undo_if_stopped(lambda: staging.unlink(missing_ok=True))
     try:
-        with _os_errors(dest):
+        with undo, _os_errors(dest):
             yield staging
             if not overwrite and dest.exists():
                 raise UsageError(f"{dest} already exists; nothing was replaced.")
@@ -138,7 +156,7 @@ def staged_file(dest: Path, overwrite: bool = True, say: Say = _quiet) -> Iterat
         _unlock(lock)
 
 
-def write_file_atomically(dest: Path, data: bytes, say: Say = _quiet) -> None:
+def write_file_atomically(dest: Path, data: bytes, say: Say = say_nothing) -> None:
     """Write ``data`` to ``dest`` so that a reader sees the old file or the new, never half."""
     with staged_file(dest, say=say) as staging:
         staging.write_bytes(data)
@@ -147,23 +165,51 @@ def write_file_atomically(dest: Path, data: bytes, say: Say = _quiet) -> None:
 def check_can_write(dest: Path, option: str | None = None) -> None:
     """Refuse early, before any long work, if ``dest`` could not be written later.
 
-    Creates and removes a partial folder beside ``dest``: that is exactly what writing
-    will need (a writable parent folder, a name that is not too long). ``option`` names
-    the command-line option that writes elsewhere, for the message.
+    Creates and removes a partial folder beside ``dest`` (or in the nearest folder that
+    exists, without creating any): that is exactly what writing will need, a writable
+    folder and a name that is not too long. ``option`` names the command-line option that
+    writes elsewhere, for the message.
     """
     dest = Path(dest).absolute()
-    elsewhere = f" Write elsewhere with {option}." if option else ""
-    if len(dest.name.encode("utf-8", "surrogateescape")) > _NAME_LIMIT:
-        raise UsageError(
-            f"The name {dest.name[:40]}... is {len(dest.name)} characters long; file and "
-            f"folder names can be at most {_NAME_LIMIT}.{elsewhere}"
-        )
+    check_name_length(dest, option)
+    existing = dest.parent
+    while not existing.is_dir() and existing != existing.parent:
+        existing = existing.parent
     try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        probe = _make_hidden(dest, PARTIAL, folder=True)
+        probe = Path(tempfile.mkdtemp(prefix=hidden_prefix(dest, PARTIAL), dir=existing))
     except OSError as error:
-        raise UsageError(f"{_describe(error, dest)}{elsewhere}") from None
+        raise UsageError(f"{_describe(error, dest)}{_elsewhere(option)}") from None
     probe.rmdir()
+
+
+def check_name_length(dest: Path, option: str | None = None) -> None:
+    """Refuse a file or folder name longer than file systems allow."""
+    size = len(dest.name.encode("utf-8", "surrogateescape"))
+    if size > _NAME_LIMIT:
+        raise UsageError(
+            f"The name {dest.name[:40]}... is {size} characters long; file and folder "
+            f"names can be at most {_NAME_LIMIT}.{_elsewhere(option)}"
+        )
+
+
+def _elsewhere(option: str | None) -> str:
+    return f" Write elsewhere with {option}." if option else ""
+
+
+def _make_locked(dest: Path, kind: str, folder: bool) -> tuple[Path, int | None]:
+    """A new hidden folder or file beside ``dest``, and the lock this process holds on it.
+
+    Between making it and locking it, another command cleaning up may lock it first
+    (it looks abandoned): then that one removes it, and this one makes another.
+    """
+    while True:
+        path = _make_hidden(dest, kind, folder)
+        try:
+            return path, _lock(path)
+        except BlockingIOError:
+            continue
+        except FileNotFoundError:
+            continue
 
 
 def _make_hidden(dest: Path, kind: str, folder: bool) -> Path:
@@ -199,12 +245,18 @@ def _move_folder_into_place(
         # Someone wrote there while we worked: still never overwrite silently.
         raise UsageError(f"{dest} gained files while this command ran; nothing was replaced.")
     replaceable(dest)
-    retired = _make_hidden(dest, REPLACED, folder=True)
-    lock = _lock(retired)
-    try:
-        os.rename(dest, retired / "old")
-        os.rename(staging, dest)
+    retired, lock = _make_locked(dest, REPLACED, folder=True)
+
+    def put_back() -> None:
+        if not dest.exists() and (retired / "old").is_dir():
+            os.rename(retired / "old", dest)
         shutil.rmtree(retired, ignore_errors=True)
+
+    try:
+        with _undo_if_stopped(put_back):
+            os.rename(dest, retired / "old")
+            os.rename(staging, dest)
+            shutil.rmtree(retired, ignore_errors=True)
     finally:
         _unlock(lock)
 
@@ -212,7 +264,7 @@ def _move_folder_into_place(
 # ----------------------------------------------------------------------------- stale work
 
 
-def remove_stale(dest: Path, say: Say = _quiet) -> list[Path]:
+def remove_stale(dest: Path, say: Say = say_nothing) -> list[Path]:
     """Remove the partial folders and files of ``dest`` whose writer is gone; say so.
 
     A replaced folder whose writer died before the new folder moved into place is the
@@ -253,8 +305,6 @@ def remove_stale(dest: Path, say: Say = _quiet) -> list[Path]:
 def _try_lock(entry: Path) -> int | None:
     """A locked descriptor on ``entry`` if its writer is gone, else None."""
     try:
-        if time.time() - entry.lstat().st_mtime < _GRACE_SECONDS:
-            return None
         fd = os.open(entry, os.O_RDONLY)
     except OSError:
         return None

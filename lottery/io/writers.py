@@ -16,7 +16,14 @@ from pathlib import Path
 import pandas as pd
 
 from lottery.errors import UsageError
-from lottery.io.folders import Say, check_can_write, remove_stale, staged_folder
+from lottery.io.folders import (
+    Say,
+    check_can_write,
+    check_name_length,
+    remove_stale,
+    say_nothing,
+    staged_folder,
+)
 from lottery.io.results_folder import MANIFEST_FILE, check_replaceable
 from lottery.io.tables import file_sha256
 
@@ -25,13 +32,12 @@ __all__ = ["MANIFEST_FILE", "check_output_folder", "write_output_folder"]
 CSV_CHUNK_ROWS = 1_000_000
 
 
-def _quiet(_: str) -> None:
-    pass
-
-
-def check_output_folder(out_dir: Path, input_dir: Path, force: bool, say: Say = _quiet) -> None:
+def check_output_folder(
+    out_dir: Path, input_dir: Path, force: bool, say: Say = say_nothing
+) -> None:
     """Refuse an output folder that would overwrite results or inputs, or that could not
     be written; call before any work. Removes what a stopped earlier run left behind."""
+    check_name_length(Path(out_dir))
     out_dir, input_dir = Path(out_dir).resolve(), Path(input_dir).resolve()
     if out_dir == input_dir or out_dir in input_dir.parents:
         raise UsageError(
@@ -57,7 +63,7 @@ def write_output_folder(
     manifest: dict,
     force: bool,
     extra_files: dict[str, bytes] | None = None,
-    say: Say = _quiet,
+    say: Say = say_nothing,
 ) -> dict[str, str]:
     """Write ``tables`` as CSV files plus ``manifest.json`` into ``out_dir`` atomically.
 

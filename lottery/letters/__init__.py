@@ -18,8 +18,11 @@ replacing the letters of an earlier ``lottery letters`` on the same results.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import re
+import signal
+import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -34,7 +37,14 @@ import jinja2
 from pypdf import PdfReader, PdfWriter
 
 from lottery.errors import InputError, Problem, UsageError
-from lottery.io.folders import Say, check_can_write, is_hidden_work, name_some, staged_folder
+from lottery.io.folders import (
+    Say,
+    check_can_write,
+    is_hidden_work,
+    name_some,
+    say_nothing,
+    staged_folder,
+)
 from lottery.io.readers import read_input_folder
 from lottery.io.results_folder import read_run_outputs
 from lottery.letters.config import CONFIG_FILE, LettersConfig, load_letters_config
@@ -76,10 +86,6 @@ class LettersSummary:
     warnings: tuple[str, ...]
 
 
-def _quiet(_: str) -> None:
-    pass
-
-
 def generate_letters(
     out_dir: Path,
     input_dir: Path,
@@ -88,7 +94,7 @@ def generate_letters(
     progress: Progress | None = None,
     workers: int | None = None,
     letters_dir: Path | None = None,
-    say: Say = _quiet,
+    say: Say = say_nothing,
 ) -> LettersSummary:
     """Write a letter for every applicant of the run in ``out_dir`` into ``out_dir/letters``.
 
@@ -166,6 +172,22 @@ def generate_letters(
     )
 
 
+def _start_worker(settings: RenderSettings, lottery_pid: int) -> None:
+    """Set up a letter-rendering process, which ends when the lottery process ends.
+
+    After ``kill -9`` nothing else would tell the workers: they would wait forever. On
+    Linux the kernel ends them (``PR_SET_PDEATHSIG``); a worker whose lottery process
+    died before that was set finds itself with another parent and ends at once.
+    """
+    if sys.platform.startswith("linux"):
+        with suppress(OSError, AttributeError):
+            set_parent_death_signal = 1  # PR_SET_PDEATHSIG in <linux/prctl.h>
+            ctypes.CDLL(None, use_errno=True).prctl(set_parent_death_signal, signal.SIGKILL)
+    if os.getppid() != lottery_pid:
+        os._exit(1)
+    init_worker(settings)
+
+
 def _render(
     letters: list[Letter],
     settings: RenderSettings,
@@ -207,7 +229,10 @@ def _results(
         yield from map(render_chunk, jobs)
         return
     with ProcessPoolExecutor(
-        workers, mp_context=get_context("spawn"), initializer=init_worker, initargs=(settings,)
+        workers,
+        mp_context=get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(settings, os.getpid()),
     ) as pool:
         yield from pool.map(render_chunk, jobs)
 
