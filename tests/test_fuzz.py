@@ -554,6 +554,8 @@ HEADER_ONLY_PROGRAMS = BASE["programs.csv"].split(b"\n", 1)[0] + b"\n"
 @FUZZ
 @given(case=broken_city_files())
 @example(case=("programs.csv", HEADER_ONLY_PROGRAMS))  # reserves.csv named a program: IndexError
+@example(case=("programs.csv", b"\x00" + BASE["programs.csv"][1:]))  # NUL printed in a message
+@example(case=("applicants.csv", BASE["applicants.csv"].replace(b"Emma", b"Em\x00ma", 1)))
 def test_any_broken_csv_file_is_reported_cleanly(work, case):
     check_city(work, *case)
 

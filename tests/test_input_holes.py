@@ -122,3 +122,16 @@ def test_a_control_character_in_a_policy_key_is_shown_escaped(invoke, city, tmp_
     city.write("policy", '[priority]\n"\\u0000" = 1\n')
     for line in problems(invoke, city, tmp_path):
         assert line.startswith("policy.toml:") and line.isprintable(), line
+
+
+def test_a_control_character_at_the_end_of_a_cell_is_refused_in_every_file(invoke, city, tmp_path):
+    """str.strip() drops U+001F: it was refused only in files that were not stripped."""
+    control = (
+        "applicants.csv:3: applicant_id: contains a control character (\\x1f), which cannot "
+        "be printed; delete it (it often comes with text copied from another program)"
+    )
+    city.replace_line("applicants", 3, "A2\x1f,Ben,Smith,K,S,,,,,Carol Smith,3 River Rd")
+    plain = problems(invoke, city, tmp_path)
+    city.replace_line("applicants", 3, "A2\x1f,Ben,Smith,K,S,,,,,Carol Smith,3 River Rd ")
+    assert problems(invoke, city, tmp_path) == plain
+    assert control in plain

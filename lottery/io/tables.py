@@ -138,16 +138,19 @@ def read_table(
     columns = _check_header(header, required, optional, name, log)
     if columns is None:
         return None
-    strip = _may_have_padding(text)
-    frame = _frame(rows, columns, required + optional, strip)
+    frame = _frame(rows, columns, required + optional)
+    lines = np.asarray(lines, dtype=np.int64)
+    sha256 = hashlib.sha256(raw).hexdigest()
+    # Before stripping: str.strip() would quietly drop some control characters (U+001F,
+    # U+2028, ...) at the edges of a cell, but only in files that get stripped at all.
+    _refuse_control_characters(Table(name, frame, lines, sha256), text, log)
+    if _may_have_padding(text):
+        for column in frame.columns:
+            frame[column] = frame[column].str.strip()
     blank = _blank_rows(frame)
     _check_unnamed_columns_are_empty(rows, header, lines, name, log)
     frame = frame.loc[~blank].reset_index(drop=True)
-    table = Table(
-        name, frame, np.asarray(lines, dtype=np.int64)[~blank], hashlib.sha256(raw).hexdigest()
-    )
-    _refuse_control_characters(table, text, log)
-    return table
+    return Table(name, frame, lines[~blank], sha256)
 
 
 def _refuse_control_characters(table: Table, text: str, log: ProblemLog) -> None:
@@ -373,13 +376,12 @@ def _cells(rows, position: int) -> pd.Series:
     return values.fillna("").astype(object)
 
 
-def _frame(rows, positions: dict[str, int], expected: tuple[str, ...], strip: bool) -> pd.DataFrame:
-    """Keep the known columns (stripped if needed) and add absent optional ones as blank."""
+def _frame(rows, positions: dict[str, int], expected: tuple[str, ...]) -> pd.DataFrame:
+    """Keep the known columns and add absent optional ones as blank."""
     data = {}
     for column in expected:
         if column in positions:
-            values = _cells(rows, positions[column])
-            data[column] = values.str.strip() if strip else values
+            data[column] = _cells(rows, positions[column])
         else:
             data[column] = pd.Series([""] * len(rows), dtype=object)
     return pd.DataFrame(data)
