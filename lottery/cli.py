@@ -89,7 +89,10 @@ def cli() -> None:
     help="Folder to write the results into (must be new or empty).",
 )
 @click.option(
-    "--force", is_flag=True, help="Replace an output folder that already has files in it."
+    "--force",
+    is_flag=True,
+    help="Replace an existing results folder (only one that lottery wrote: a folder with "
+    "other files in it is refused, and the files are named).",
 )
 @click.option(
     "--seed-commitment",
@@ -165,7 +168,10 @@ def run(
     help="The round-1 input folder: needed only when PREVIOUS_DIR was written by `lottery run`.",
 )
 @click.option(
-    "--force", is_flag=True, help="Replace an output folder that already has files in it."
+    "--force",
+    is_flag=True,
+    help="Replace an existing results folder (only one that lottery wrote: a folder with "
+    "other files in it is refused, and the files are named).",
 )
 def round_command(
     previous_dir: Path, changes_dir: Path, out_dir: Path, input_dir: Path | None, force: bool
@@ -178,7 +184,8 @@ def round_command(
     late applicants get lottery numbers from the same published seed. Writes every file
     `lottery run` writes, plus moves.csv (who moved, and why) and offers.csv (the offers
     to make), and keeps this round's input files in OUT_DIR/round-inputs so that the
-    next round needs only this folder. See docs/rounds.md.
+    next round needs only this folder. PREVIOUS_DIR is checked first as `lottery verify`
+    checks it, and refused if it does not pass. See docs/rounds.md.
 
     \b
     Example:
@@ -519,7 +526,9 @@ def letters(
     check it against the published seed, and next steps. Written into OUT_DIR/letters:
     <applicant_id>.pdf and <applicant_id>.html for each applicant, and all-letters.pdf,
     every letter sorted by zone, then address, for printing and mailing. Letters
-    written earlier into OUT_DIR/letters are replaced. See docs/letters.md.
+    written earlier into OUT_DIR/letters are replaced. OUT_DIR is checked first as
+    `lottery verify` checks it: letters are never written from results that do not
+    pass. See docs/letters.md.
 
     \b
     Example:
@@ -596,6 +605,8 @@ def report(
     outcomes by priority, home zone and applicant group; and each program's cutoff.
     The office version lists unplaced applicants by ID. With --public it has no
     applicant-level data and every count below the threshold is shown as "<10".
+    OUT_DIR is checked first as `lottery verify` checks it, and refused if it does not
+    pass.
 
     \b
     Example:

@@ -55,6 +55,7 @@ from lottery.io.results_folder import (
 )
 from lottery.policy import GENERAL
 from lottery.records import CityInput
+from lottery.verify import require_verified
 
 REPORT_FILE = "report.html"
 PUBLIC_REPORT_FILE = "report-public.html"
@@ -125,6 +126,7 @@ def write_report(
     path = Path(output) if output else default
     check_can_write(path, option="--output")
     results = read_run_outputs(out_dir, input_dir)  # also checks the inputs are the run's
+    require_verified(out_dir, input_dir, "lottery report")
     city = read_input_folder(Path(input_dir))
     html = render_report(build_report(results, city, public=public, threshold=threshold))
     write_file_atomically(path, html.encode("utf-8"))

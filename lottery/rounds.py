@@ -73,6 +73,7 @@ from lottery.market import EXTERNAL_LOTTERY, build_market
 from lottery.policy import POLICY_FILE
 from lottery.records import CityInput
 from lottery.results import ADMINISTRATIVE, GUARANTEED_STATUS, PLACED
+from lottery.verify import require_verified
 
 ROUND_INPUTS = "round-inputs"
 CHANGES_FOLDER = "changes"
@@ -236,6 +237,7 @@ def read_state(previous_dir: Path, inputs_dir: Path | None) -> State:
     outputs = read_run_outputs(previous_dir)
     manifest = outputs.manifest
     _check_input_hashes(manifest, folder, previous_dir, later_round)
+    require_verified(previous_dir, folder, "lottery round")
     recorded_round = manifest.get("round")
     if later_round != isinstance(recorded_round, dict):
         raise UsageError(

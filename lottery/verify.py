@@ -94,7 +94,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from pathlib import Path
 
-from lottery.errors import InputError
+from lottery.errors import InputError, UsageError
 from lottery.io.folders import write_file_atomically
 from lottery.io.readers import RESERVE_COLUMNS, RESERVES_FILE, read_input_folder
 from lottery.io.tables import ProblemLog, read_table, spreadsheet_safe
@@ -345,6 +345,7 @@ class VerificationReport:
     checks: dict[str, int] = field(default_factory=dict)
     lottery: str = ""
     notes: list[str] = field(default_factory=list)
+    manifest_sha256: str = ""
 
     @property
     def passed(self) -> bool:
@@ -358,6 +359,7 @@ class VerificationReport:
         return {
             "checks": dict(sorted(self.checks.items())),
             "lottery": self.lottery,
+            "manifest_sha256": self.manifest_sha256,
             "notes": list(self.notes),
             "passed": self.passed,
             "violations": [v.to_dict() for v in self.violations],
@@ -377,7 +379,61 @@ def verify_outputs(out_dir: Path, input_dir: Path) -> VerificationReport:
     checker.run()
     violations = sorted(checker.violations, key=Violation.sort_key)
     return VerificationReport(
-        violations, dict(sorted(checker.checks.items())), checker.lottery, checker.notes
+        violations,
+        dict(sorted(checker.checks.items())),
+        checker.lottery,
+        checker.notes,
+        _manifest_sha256(Path(out_dir)),
+    )
+
+
+def require_verified(out_dir: Path, input_dir: Path, command: str) -> None:
+    """Refuse (UsageError) results that ``lottery verify`` does not certify.
+
+    Every command that works from a finished results folder (letters, report, round)
+    calls this first: results edited by hand, even with the manifest's checksums
+    updated to match, must not reach families. A passing ``verification.json`` in
+    ``out_dir`` for the same manifest is taken as it is, instead of checking again.
+    """
+    out_dir = Path(out_dir)
+    if _certified(out_dir):
+        return
+    report = verify_outputs(out_dir, input_dir)
+    if report.passed:
+        return
+    shown = [f"  {violation.render()}" for violation in report.violations[:_SHOWN_VIOLATIONS]]
+    hidden = len(report.violations) - len(shown)
+    if hidden:
+        shown.append(f"  ... and {hidden} more")
+    raise UsageError(
+        f"The results in {out_dir} do not pass `lottery verify` "
+        f"({_plural(len(report.violations), 'violation')}), so `{command}` will not use "
+        "them:\n" + "\n".join(shown) + "\nRun the lottery again into a new folder, or run "
+        f"`lottery verify {out_dir} --inputs {input_dir}` to see every violation."
+    )
+
+
+_SHOWN_VIOLATIONS = 5
+
+
+def _manifest_sha256(out_dir: Path) -> str:
+    try:
+        return hashlib.sha256((out_dir / MANIFEST_FILE).read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def _certified(out_dir: Path) -> bool:
+    """Whether ``out_dir`` holds a passing verification.json for its current manifest."""
+    try:
+        record = json.loads((out_dir / VERIFICATION_FILE).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    return (
+        isinstance(record, dict)
+        and record.get("passed") is True
+        and record.get("manifest_sha256") == _manifest_sha256(out_dir)
+        and record.get("manifest_sha256") != ""
     )
 
 

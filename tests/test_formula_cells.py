@@ -95,6 +95,18 @@ def test_the_report_shows_the_names_as_the_office_wrote_them(formula_run):
     assert "'+district" not in page.lower()
 
 
+def test_letters_show_the_names_as_the_office_wrote_them(formula_run):
+    from lottery.letters import generate_letters  # fpdf2 is slow to import
+
+    inputs, out = formula_run
+    generate_letters(out, inputs, workers=1)
+    letters = [
+        html.unescape(p.read_text(encoding="utf-8")) for p in (out / "letters").glob("*.html")
+    ]
+    assert any("@Oak Charter Academy" in letter for letter in letters)
+    assert not any("'@Oak" in letter or "'=HYPERLINK" in letter for letter in letters)
+
+
 def test_the_response_date_of_offers_cannot_run_as_a_formula(make_city, tmp_path):
     city = make_city(policy='[rounds]\nrespond_by = "=1+1"\n')
     first = tmp_path / "round-1"

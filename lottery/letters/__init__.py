@@ -63,6 +63,7 @@ from lottery.letters.render import (
     template_problem,
     write_font_subsets,
 )
+from lottery.verify import require_verified
 
 __all__ = ["LETTERS_DIR", "MERGED_FILE", "LettersSummary", "generate_letters"]
 
@@ -117,6 +118,7 @@ def generate_letters(
     if templates_dir is not None and not Path(templates_dir).is_dir():
         raise UsageError(f"The templates folder {templates_dir} does not exist.")
     outputs = read_run_outputs(out_dir, input_dir)
+    require_verified(out_dir, input_dir, "lottery letters")
     city = read_input_folder(input_dir)
     letters = build_letters(city.applicants, outputs)
     _check_file_names(letters)

@@ -29,6 +29,7 @@ import shlex
 from dataclasses import dataclass
 
 from lottery.io.results_folder import RunOutputs
+from lottery.io.tables import original_text
 from lottery.records import Applicants
 
 EXTERNAL_LOTTERY = "external lottery"
@@ -152,7 +153,8 @@ def build_letters(applicants: Applicants, outputs: RunOutputs) -> list[Letter]:
     schools = dict(
         zip(
             summary["program_id"],
-            zip(summary["school_id"], summary["school_name"], strict=True),
+            # Names as the office wrote them (the CSV guards some against spreadsheets).
+            zip(summary["school_id"], map(original_text, summary["school_name"]), strict=True),
             strict=True,
         )
     )
