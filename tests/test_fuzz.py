@@ -46,7 +46,7 @@ SEED = "2026-spring"
 
 settings.register_profile(
     "fuzz-default",
-    max_examples=40,
+    max_examples=60,
     deadline=None,
     derandomize=True,
     database=None,
