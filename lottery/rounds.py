@@ -149,6 +149,7 @@ def run_round(
     inputs_dir: Path | None = None,
     force: bool = False,
     progress: Progress = _quiet,
+    verified: bool = True,
 ) -> RoundReport:
     """Run the round after ``previous_dir`` with the changes in ``changes_dir``.
 
@@ -160,13 +161,15 @@ def run_round(
     Raises :class:`~lottery.errors.InputError` for problems in the changes (every one,
     with file, line and column) and :class:`~lottery.errors.UsageError` for a previous
     round or input folder that cannot be used, or a refused output folder; in every
-    case nothing is written.
+    case nothing is written. ``previous_dir`` must pass ``lottery verify``; ``verified``
+    False skips that check, for ``lottery audit``, which reruns a round from whatever the
+    previous folder holds in order to show how it differs.
     """
     for folder in (previous_dir, changes_dir, inputs_dir):
         if folder is not None:
             check_output_folder(out_dir, folder, force, say=progress)
     progress("Reading the previous round")
-    state = read_state(previous_dir, inputs_dir)
+    state = read_state(previous_dir, inputs_dir, verified)
     progress("Reading and checking the changes")
     changes = read_changes(changes_dir, state.city, state.held, _fixed_reserved(state))
     progress("Applying the changes")
@@ -210,7 +213,7 @@ def run_round(
 # ----------------------------------------------------------------------------- state
 
 
-def read_state(previous_dir: Path, inputs_dir: Path | None) -> State:
+def read_state(previous_dir: Path, inputs_dir: Path | None, verified: bool = True) -> State:
     """The previous round's input files and placements, checked against its manifest."""
     previous_dir = Path(previous_dir)
     manifest_path = previous_dir / MANIFEST_FILE
@@ -237,7 +240,8 @@ def read_state(previous_dir: Path, inputs_dir: Path | None) -> State:
     outputs = read_run_outputs(previous_dir)
     manifest = outputs.manifest
     _check_input_hashes(manifest, folder, previous_dir, later_round)
-    require_verified(previous_dir, folder, "lottery round")
+    if verified:
+        require_verified(previous_dir, folder, "lottery round")
     recorded_round = manifest.get("round")
     if later_round != isinstance(recorded_round, dict):
         raise UsageError(

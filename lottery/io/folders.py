@@ -114,9 +114,9 @@ def staged_folder(
     anything in it is replaced only if ``replaceable`` is given and does not raise (it
     raises :class:`UsageError` to refuse); an empty one is replaced. ``merge``, if given,
     is called as ``merge(staging, dest)`` instead, to move finished files into an
-    existing ``dest`` one by one. When the block
-    raises, or the process is stopped, the partial folder is removed (or, after
-    ``kill -9``, left unlocked for the next command to remove).
+    existing ``dest`` one by one. When the block raises, or the process is stopped, the
+    partial folder is removed (or, after ``kill -9``, left unlocked for the next command
+    to remove).
     """
     dest = Path(dest).absolute()
     remove_stale(dest, say)
