@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from lottery.errors import InputError
+from lottery.errors import InputError, shown
 from lottery.io.settings import read_toml, validation_problems
 
 POLICY_FILE = "policy.toml"
@@ -42,11 +42,12 @@ def criterion_problem(criterion: str, where: str = "", hint: str = "") -> str | 
     ``hint`` after the list of known criteria.
     """
     where = f" {where}" if where else ""
+    quoted = shown(criterion)  # as typed, with any control character escaped
     if criterion.startswith(TAG_PREFIX):
         if re.fullmatch(TAG, criterion.removeprefix(TAG_PREFIX)):
             return None
         return (
-            f'criterion "{criterion}"{where} needs a tag after "tag:" '
+            f'criterion "{quoted}"{where} needs a tag after "tag:" '
             "(letters, digits, - _ .), such as tag:frl"
         )
     if criterion.startswith(PROXIMITY_PREFIX):
@@ -54,14 +55,12 @@ def criterion_problem(criterion: str, where: str = "", hint: str = "") -> str | 
         if re.fullmatch(_MILES, miles) and float(miles) > 0:
             return None
         return (
-            f'criterion "{criterion}"{where} needs a distance in miles after "proximity:", '
+            f'criterion "{quoted}"{where} needs a distance in miles after "proximity:", '
             "such as proximity:0.5"
         )
     if criterion in CRITERIA and ":" not in criterion:
         return None
-    return (
-        f'unknown priority criterion "{criterion}"{where} (known criteria: {KNOWN_CRITERIA}{hint})'
-    )
+    return f'unknown priority criterion "{quoted}"{where} (known criteria: {KNOWN_CRITERIA}{hint})'
 
 
 def proximity_miles(criterion: str) -> float:
@@ -106,11 +105,13 @@ class PriorityPolicy(BaseModel):
         for tier in order:
             criteria = tier_criteria(tier)
             for criterion in criteria:
-                problem = criterion_problem(criterion, f'in tier "{tier}"', "; join them with + ")
+                problem = criterion_problem(
+                    criterion, f'in tier "{shown(tier)}"', "; join them with + "
+                )
                 if problem:
                     raise ValueError(problem)
             if len(set(criteria)) != len(criteria):
-                raise ValueError(f'tier "{tier}" names the same criterion twice')
+                raise ValueError(f'tier "{shown(tier)}" names the same criterion twice')
             # A tier that needs everything an earlier tier needs (and maybe more) can never
             # apply: the earlier tier always matches first. That silently cancels a policy.
             for earlier in normalised:
@@ -120,7 +121,9 @@ class PriorityPolicy(BaseModel):
                         if set(tier_criteria(earlier)) == set(criteria)
                         else "can never apply after"
                     )
-                    raise ValueError(f'tier "{tier}" {what} tier "{earlier}", which comes first')
+                    raise ValueError(
+                        f'tier "{shown(tier)}" {what} tier "{shown(earlier)}", which comes first'
+                    )
             normalised.append("+".join(criteria))
         return tuple(normalised)
 
@@ -163,6 +166,16 @@ class RoundsPolicy(BaseModel):
     tiebreak: Literal["same", "reversed"] = "same"
     accept_ends_waiting: bool = False
     respond_by: str = ""
+
+    @field_validator("respond_by")
+    @classmethod
+    def _printable(cls, text: str) -> str:
+        # Written into every row of offers.csv and read by families.
+        if not text.isprintable():
+            raise ValueError(
+                f'"{shown(text)}" contains a control character; write the date as plain text'
+            )
+        return text
 
 
 class Policy(BaseModel):

@@ -90,6 +90,7 @@ import itertools
 import json
 import math
 from collections import Counter
+from contextlib import suppress
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from pathlib import Path
@@ -393,13 +394,17 @@ def require_verified(out_dir: Path, input_dir: Path, command: str) -> None:
     Every command that works from a finished results folder (letters, report, round)
     calls this first: results edited by hand, even with the manifest's checksums
     updated to match, must not reach families. A passing ``verification.json`` in
-    ``out_dir`` for the same manifest is taken as it is, instead of checking again.
+    ``out_dir`` for the same manifest is taken as it is, instead of checking again; when
+    the checks pass here, their certificate is saved there for the next command (unless
+    the folder is read-only).
     """
     out_dir = Path(out_dir)
     if _certified(out_dir):
         return
     report = verify_outputs(out_dir, input_dir)
     if report.passed:
+        with suppress(UsageError):
+            write_verification(report, out_dir / VERIFICATION_FILE)
         return
     shown = [f"  {violation.render()}" for violation in report.violations[:_SHOWN_VIOLATIONS]]
     hidden = len(report.violations) - len(shown)

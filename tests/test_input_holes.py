@@ -98,15 +98,9 @@ def test_a_control_character_in_the_header_row_is_shown_escaped(invoke, city, tm
     assert lines[1] == "programs.csv:1: program_id: required column is missing from the header row"
 
 
-# ----------------------------------------------------------------------------- not fixed here
-
-OUTSIDE_READERS = (
-    "lottery/policy.py (criterion_problem) and lottery/io/settings.py print policy values "
-    "raw; owned elsewhere"
-)
+# ----------------------------------------------------------------------------- policy.toml
 
 
-@pytest.mark.xfail(strict=False, reason=OUTSIDE_READERS)
 @pytest.mark.parametrize(
     "order",
     ['["\\u0000"]', '["a\\nb"]', '["zone+\\u001b"]', '["tag:a\\u0000b"]', '["proximity:\\u0000"]'],
@@ -117,7 +111,15 @@ def test_a_control_character_in_a_policy_criterion_is_shown_escaped(invoke, city
         assert line.startswith("policy.toml:") and line.isprintable(), line
 
 
-@pytest.mark.xfail(strict=False, reason=OUTSIDE_READERS)
+def test_a_control_character_in_respond_by_is_refused(invoke, city, tmp_path):
+    city.write("policy", '[rounds]\nrespond_by = "2026\\u0000-06\\u001b[31m"\n')
+    lines = problems(invoke, city, tmp_path)
+    assert lines == [
+        'policy.toml:2: rounds.respond_by: "2026\\x00-06\\x1b[31m" contains a control '
+        "character; write the date as plain text"
+    ]
+
+
 def test_a_control_character_in_a_policy_key_is_shown_escaped(invoke, city, tmp_path):
     city.write("policy", '[priority]\n"\\u0000" = 1\n')
     for line in problems(invoke, city, tmp_path):

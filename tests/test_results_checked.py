@@ -81,6 +81,17 @@ def test_a_passing_certificate_for_the_same_manifest_is_taken_as_it_is(
     assert checked == []
 
 
+def test_checks_that_pass_leave_their_certificate_for_the_next_command(invoke, city, results):
+    assert invoke("report", results, "--inputs", city.path).exit_code == 0
+    record = json.loads((results / "verification.json").read_text(encoding="utf-8"))
+    assert record["passed"] is True
+    verified = invoke("verify", results, "--inputs", city.path)
+    assert (results / "verification.json").read_text(encoding="utf-8") == json.dumps(
+        record, indent=2, sort_keys=True, ensure_ascii=False
+    ) + "\n"
+    assert verified.exit_code == 0
+
+
 def test_a_certificate_for_another_manifest_is_not_trusted(invoke, city, results):
     assert invoke("verify", results, "--inputs", city.path).exit_code == 0
     edit_placements_and_update_the_checksum(results)

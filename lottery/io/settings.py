@@ -40,7 +40,7 @@ def validation_problems(name: str, text: str, error: ValidationError) -> list[Pr
 
 def _problem(name: str, text: str, issue: dict) -> Problem:
     keys = [str(part) for part in issue["loc"] if not isinstance(part, int)]
-    column = ".".join(keys) or None
+    column = ".".join(shown(key) for key in keys) or None
     return Problem(name, line_of(text, keys[-1] if keys else ""), column, _message(issue))
 
 
