@@ -22,6 +22,7 @@ from lottery.bundle import write_audit_bundle
 from lottery.engine import run_lottery, validate_input
 from lottery.errors import LotteryError, UsageError
 from lottery.io.folders import check_can_write, undo_unfinished_work
+from lottery.io.results_folder import VERIFICATION, check_overwritable
 from lottery.report import DEFAULT_THRESHOLD, write_report
 from lottery.rounds import run_round
 from lottery.seed import look_up_lottery_number, parse_commitment, seed_commitment
@@ -470,6 +471,8 @@ def verify(
       lottery verify results --inputs examples/city
       lottery verify /mnt/archive/results --inputs city --certificate verification.json
     """
+    if certificate_path is not None:
+        check_overwritable(certificate_path, VERIFICATION)
     path = certificate_path or Path(out_dir) / VERIFICATION_FILE
     try:
         check_can_write(path, option="--certificate FILE")
@@ -656,7 +659,8 @@ def _stop_cleanly(signum: int, _frame) -> None:
         child.kill()
     undo_unfinished_work()
     name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
-    click.echo(f"Stopped by {name}: unfinished files are removed; nothing was written.", err=True)
+    # Not "nothing was written": the signal may come just after the results moved in.
+    click.echo(f"Stopped by {name}: unfinished files were removed.", err=True)
     sys.stderr.flush()
     os._exit(128 + signum)
 

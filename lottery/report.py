@@ -48,9 +48,11 @@ from lottery.io.folders import check_can_write, write_file_atomically
 from lottery.io.readers import GRADES, read_input_folder
 from lottery.io.results_folder import (
     COLUMNS,
+    REPORT,
     RESERVE_REPORT,
     SUMMARY,
     RunOutputs,
+    check_overwritable,
     read_run_outputs,
 )
 from lottery.policy import GENERAL
@@ -124,6 +126,8 @@ def write_report(
         raise UsageError(f"The threshold must be 1 or more, not {threshold}.")
     default = Path(out_dir) / (PUBLIC_REPORT_FILE if public else REPORT_FILE)
     path = Path(output) if output else default
+    if output is not None:
+        check_overwritable(path, REPORT)
     check_can_write(path, option="--output")
     results = read_run_outputs(out_dir, input_dir)  # also checks the inputs are the run's
     require_verified(out_dir, input_dir, "lottery report")

@@ -182,3 +182,12 @@ def test_a_round_quotes_an_unknown_event_escaped_and_cut(city, tmp_path):
     text = "\n".join(p.render() for p in caught.value.problems)
     assert f'unknown event "{"x" * 60}… (1,000 characters)"' in text
     assert '"\\u202e5" is not a whole number of seats' in text
+
+
+def test_a_number_too_long_for_python_in_policy_toml_is_a_problem(invoke, city):
+    city.write("policy", "[families]\nmax_iterations = " + "9" * 5000 + "\n")
+    result = invoke("validate", city.path)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == (
+        "policy.toml: holds a number too long to read (more than 4,300 digits)"
+    )

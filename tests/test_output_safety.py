@@ -91,6 +91,39 @@ def test_force_replaces_results_with_verification_report_and_letters(invoke, cit
     assert not (results / "report.html").exists()
 
 
+def test_force_refuses_results_changed_since_lottery_wrote_them(invoke, city, results):
+    """A hand-corrected placements.csv is someone's work now: it would be lost."""
+    with (results / "placements.csv").open("a") as handle:
+        handle.write("A-corrected,K,placed,,,,,,,,\n")
+    result = invoke("run", city.path, "--seed", "other", "--out", results, "--force")
+    assert result.exit_code == 2
+    assert "holds files changed since lottery wrote them, which would be lost: " in (result.stderr)
+    assert "placements.csv" in result.stderr
+
+
+def test_force_deletes_no_dotfile_that_only_looks_like_our_hidden_work(invoke, city, results):
+    (results / ".budget.partial-2024.xlsx").write_text("mine")
+    result = invoke("run", city.path, "--seed", "other", "--out", results, "--force")
+    assert result.exit_code == 2
+    assert ".budget.partial-2024.xlsx" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["manifest.json", "placements.csv", "notes.html"])
+def test_certificate_and_report_never_overwrite_a_file_that_is_not_theirs(
+    invoke, city, results, name
+):
+    target = results / name if name != "notes.html" else results.parent / name
+    if not target.exists():
+        target.write_text("mine")
+    before = target.read_bytes()
+    verified = invoke("verify", results, "--inputs", city.path, "--certificate", target)
+    reported = invoke("report", results, "--inputs", city.path, "--output", target)
+    for result in (verified, reported):
+        assert result.exit_code == 2
+        assert f"{target} already exists and was not written by `lottery " in result.stderr
+    assert target.read_bytes() == before
+
+
 def test_letters_in_a_letters_folder_that_holds_other_files_are_refused(invoke, city, results):
     (results / "letters").mkdir()
     (results / "letters" / "draft.docx").write_text("mine")
@@ -170,11 +203,17 @@ def test_a_name_longer_than_the_file_system_allows_is_refused_before_work(invoke
     assert "Matching" not in result.stderr
 
 
+def test_a_folder_name_too_long_inside_the_path_is_a_plain_message(invoke, city, tmp_path):
+    result = invoke("run", city.path, "--seed", SEED, "--out", tmp_path / ("a" * 300) / "r")
+    assert result.exit_code == 2
+    assert "is too long for this file system (at most 255 characters each)" in result.stderr
+
+
 def permission_denied(monkeypatch) -> None:
     """A read-only parent folder (tests run as root, who may write anywhere)."""
 
     def refuse(*_args, **_kwargs):
-        raise PermissionError(errno.EACCES, "Permission denied", "/readonly/.x.partial-1")
+        raise PermissionError(errno.EACCES, "Permission denied", "/readonly/.x.partial-abcd1234")
 
     monkeypatch.setattr(folders.tempfile, "mkdtemp", refuse)
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -91,11 +92,13 @@ def name_some(names: list[str], limit: int = 5) -> str:
     return ", ".join(names[:limit]) + more
 
 
+# ".NAME.partial-" and the 8 characters mkdtemp and mkstemp add: nothing a person names.
+_HIDDEN_WORK = re.compile(rf"\..+\.({PARTIAL}|{REPLACED})-[a-z0-9_]{{8}}")
+
+
 def is_hidden_work(entry: Path) -> bool:
     """Whether ``entry`` is the partial or replaced folder or file of some destination."""
-    return entry.name.startswith(".") and any(
-        f".{kind}-" in entry.name for kind in (PARTIAL, REPLACED)
-    )
+    return _HIDDEN_WORK.fullmatch(entry.name) is not None
 
 
 # ----------------------------------------------------------------------------- writing
@@ -120,11 +123,11 @@ def staged_folder(
     """
     dest = Path(dest).absolute()
     remove_stale(dest, say)
-    with _os_errors(dest):
+    with os_errors(dest):
         staging, lock = _make_locked(dest, PARTIAL, folder=True)
     undo = _undo_if_stopped(lambda: shutil.rmtree(staging, ignore_errors=True))
     try:
-        with undo, _os_errors(dest):
+        with undo, os_errors(dest, staging):
             yield staging
             if merge is not None and dest.is_dir() and any(dest.iterdir()):
                 merge(staging, dest)
@@ -142,23 +145,36 @@ def staged_file(dest: Path, overwrite: bool = True, say: Say = say_nothing) -> I
     block ends normally. With ``overwrite`` False an existing ``dest`` is refused."""
     dest = Path(dest).absolute()
     remove_stale(dest, say)
-    with _os_errors(dest):
+    with os_errors(dest):
         staging, lock = _make_locked(dest, PARTIAL, folder=False)
     undo = _undo_if_stopped(lambda: staging.unlink(missing_ok=True))
     try:
-        with undo, _os_errors(dest):
+        with undo, os_errors(dest, staging):
             yield staging
-            if not overwrite and dest.exists():
-                raise UsageError(f"{dest} already exists; nothing was replaced.")
-            os.replace(staging, dest)
+            if overwrite:
+                os.replace(staging, dest)
+            else:
+                _link_without_replacing(staging, dest)
     finally:
         staging.unlink(missing_ok=True)
         _unlock(lock)
 
 
-def write_file_atomically(dest: Path, data: bytes, say: Say = say_nothing) -> None:
-    """Write ``data`` to ``dest`` so that a reader sees the old file or the new, never half."""
-    with staged_file(dest, say=say) as staging:
+def _link_without_replacing(staging: Path, dest: Path) -> None:
+    # A link fails if dest exists, even one made an instant ago; a rename would replace it.
+    try:
+        os.link(staging, dest)
+    except FileExistsError:
+        raise UsageError(f"{dest} already exists; nothing was replaced.") from None
+    staging.unlink()
+
+
+def write_file_atomically(
+    dest: Path, data: bytes, say: Say = say_nothing, overwrite: bool = True
+) -> None:
+    """Write ``data`` to ``dest`` so that a reader sees the old file or the new, never half;
+    with ``overwrite`` False, an existing ``dest`` is refused."""
+    with staged_file(dest, overwrite=overwrite, say=say) as staging:
         staging.write_bytes(data)
 
 
@@ -176,10 +192,13 @@ def check_can_write(dest: Path, option: str | None = None) -> None:
     while not existing.is_dir() and existing != existing.parent:
         existing = existing.parent
     try:
-        probe = Path(tempfile.mkdtemp(prefix=hidden_prefix(dest, PARTIAL), dir=existing))
+        # Locked like any partial folder, so that a concurrent cleanup leaves it alone.
+        probe, lock = _make_locked(existing / dest.name, PARTIAL, folder=True)
     except OSError as error:
         raise UsageError(f"{_describe(error, dest)}{_elsewhere(option)}") from None
-    probe.rmdir()
+    with suppress(OSError):
+        probe.rmdir()
+    _unlock(lock)
 
 
 def check_name_length(dest: Path, option: str | None = None) -> None:
@@ -348,11 +367,26 @@ def _human(size: int) -> str:
 
 
 @contextmanager
-def _os_errors(dest: Path) -> Iterator[None]:
+def os_errors(dest: Path, staging: Path | None = None) -> Iterator[None]:
+    """Turn an operating-system error while writing ``dest`` into a plain UsageError.
+
+    With ``staging``, only errors about files being written (in ``staging``, ``dest`` or
+    beside it) and a full disk are turned; any other (reading an input, say) is not ours
+    to word here and goes on as it is.
+    """
     try:
         yield
     except OSError as error:
+        if staging is not None and not _about_writing(error, dest, staging):
+            raise
         raise UsageError(_describe(error, dest)) from None
+
+
+def _about_writing(error: OSError, dest: Path, staging: Path) -> bool:
+    if error.errno in (errno.ENOSPC, errno.EDQUOT) or not error.filename:
+        return True
+    failed = Path(os.fsdecode(error.filename)).absolute()
+    return failed == dest or staging in (failed, *failed.parents) or is_hidden_work(failed)
 
 
 def _describe(error: OSError, dest: Path) -> str:
@@ -369,6 +403,7 @@ def _describe(error: OSError, dest: Path) -> str:
         return f"No permission to write in {where} (it is read-only for you); nothing was written."
     if error.errno == errno.ENAMETOOLONG:
         return (
-            f"The name {dest.name[:40]}... is too long for this file system; choose a shorter one."
+            f"A folder or file name in {str(dest)[:60]}... is too long for this file system "
+            f"(at most {_NAME_LIMIT} characters each); choose a shorter one."
         )
     return f"Could not write {where}: {error.strerror or error}; nothing was written."

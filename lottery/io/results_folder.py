@@ -124,7 +124,18 @@ def check_replaceable(folder: Path) -> None:
             refuse + f"has no {MANIFEST_FILE} written by lottery. Nothing was replaced: "
             "choose a new folder for the results."
         )
-    foreign = _foreign_entries(folder, set(manifest["outputs"]))
+    outputs = manifest["outputs"]
+    changed = sorted(
+        name
+        for name, digest in outputs.items()
+        if (folder / name).is_file() and file_sha256(folder / name) != digest
+    )
+    if changed:
+        raise UsageError(
+            refuse + "holds files changed since lottery wrote them, which would be lost: "
+            f"{name_some(changed)}. Nothing was replaced: move them out, or choose a new folder."
+        )
+    foreign = _foreign_entries(folder, set(outputs))
     if foreign:
         raise UsageError(
             refuse + f"also holds files that lottery did not write, which would be lost: "
@@ -176,12 +187,29 @@ def _foreign_entries(folder: Path, outputs: set[str]) -> list[str]:
     return foreign
 
 
-def _written_by_lottery(path: Path) -> bool:
+def check_overwritable(path: Path, kind: str) -> None:
+    """Refuse (UsageError) a file named on the command line (``--certificate``,
+    ``--output``) that exists and was not written by lottery as ``kind`` (a file name of
+    :data:`ADDED_BY_COMMANDS`): it is someone's, or part of a run's results."""
+    path = Path(path)
+    if not path.exists() or (
+        path.is_file()
+        and path.name not in (MANIFEST_FILE, *COLUMNS)
+        and _written_by_lottery(path, kind)
+    ):
+        return
+    raise UsageError(
+        f"{path} already exists and was not written by `{ADDED_BY_COMMANDS[kind]}`; "
+        "nothing was replaced. Choose a new file name."
+    )
+
+
+def _written_by_lottery(path: Path, kind: str | None = None) -> bool:
     try:
         head = path.read_bytes()[:4096].decode("utf-8", "replace")
     except OSError:
         return False
-    if path.name == VERIFICATION:
+    if (kind or path.name) == VERIFICATION:
         return head.startswith("{") and '"checks"' in head
     return '<meta name="generator" content="lottery">' in head
 

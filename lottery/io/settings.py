@@ -31,6 +31,9 @@ def read_toml(path: Path, name: str) -> tuple[str, dict]:
         found = re.search(r"line (\d+)", str(error))
         line = int(found.group(1)) if found else None
         raise InputError([Problem(name, line, None, f"not valid TOML: {error}")]) from None
+    except ValueError:  # Python refuses to read integers of more than 4,300 digits
+        message = "holds a number too long to read (more than 4,300 digits)"
+        raise InputError([Problem(name, None, None, message)]) from None
 
 
 def validation_problems(name: str, text: str, error: ValidationError) -> list[Problem]:

@@ -20,6 +20,7 @@ from lottery.io.folders import (
     Say,
     check_can_write,
     check_name_length,
+    os_errors,
     remove_stale,
     say_nothing,
     staged_folder,
@@ -37,7 +38,12 @@ def check_output_folder(
 ) -> None:
     """Refuse an output folder that would overwrite results or inputs, or that could not
     be written; call before any work. Removes what a stopped earlier run left behind."""
-    check_name_length(Path(out_dir))
+    with os_errors(Path(out_dir)):  # a path too long for the file system, say
+        _check_output_folder(Path(out_dir), Path(input_dir), force, say)
+
+
+def _check_output_folder(out_dir: Path, input_dir: Path, force: bool, say: Say) -> None:
+    check_name_length(out_dir)
     out_dir, input_dir = Path(out_dir).resolve(), Path(input_dir).resolve()
     if out_dir == input_dir or out_dir in input_dir.parents:
         raise UsageError(

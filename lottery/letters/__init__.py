@@ -187,6 +187,8 @@ def _start_worker(settings: RenderSettings, lottery_pid: int) -> None:
             ctypes.CDLL(None, use_errno=True).prctl(set_parent_death_signal, signal.SIGKILL)
     if os.getppid() != lottery_pid:
         os._exit(1)
+    # Ctrl-C in a terminal reaches every process; the lottery process stops the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     init_worker(settings)
 
 
