@@ -33,6 +33,12 @@ FOLDER = click.Path(path_type=Path, file_okay=False)
 INPUTS_OPTION = click.option(
     "--inputs", "input_dir", type=FOLDER, required=True, help="The input folder of the run."
 )
+FORCE_OPTION = click.option(
+    "--force",
+    is_flag=True,
+    help="Replace an existing results folder (only one that lottery wrote: a folder with "
+    "other files in it is refused, and the files are named).",
+)
 
 
 class CommitmentType(click.ParamType):
@@ -89,12 +95,7 @@ def cli() -> None:
     required=True,
     help="Folder to write the results into (must be new or empty).",
 )
-@click.option(
-    "--force",
-    is_flag=True,
-    help="Replace an existing results folder (only one that lottery wrote: a folder with "
-    "other files in it is refused, and the files are named).",
-)
+@FORCE_OPTION
 @click.option(
     "--seed-commitment",
     type=CommitmentType(),
@@ -168,12 +169,7 @@ def run(
     type=FOLDER,
     help="The round-1 input folder: needed only when PREVIOUS_DIR was written by `lottery run`.",
 )
-@click.option(
-    "--force",
-    is_flag=True,
-    help="Replace an existing results folder (only one that lottery wrote: a folder with "
-    "other files in it is refused, and the files are named).",
-)
+@FORCE_OPTION
 def round_command(
     previous_dir: Path, changes_dir: Path, out_dir: Path, input_dir: Path | None, force: bool
 ) -> None:
