@@ -294,7 +294,9 @@ def synth(
     A folder that already has files in it is refused unless --force: then programs.csv,
     applicants.csv, choices.csv and reserves.csv are replaced (or reserves.csv removed),
     priorities.csv and lottery.csv are removed (they would name the old applicants) and
-    other files, such as policy.toml, are kept.
+    other files, such as policy.toml, are kept. --force works only on a city that synth
+    wrote and nobody changed since (it keeps their checksums in .synthetic-city.json), so
+    an office's real applicants.csv is never replaced.
 
     \b
     Example:

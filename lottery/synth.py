@@ -91,6 +91,7 @@ machine) and 0.1 GiB to the peak memory.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from collections.abc import Callable, Sequence
@@ -111,6 +112,7 @@ from lottery.io.readers import (
     PROGRAMS_FILE,
     RESERVES_FILE,
 )
+from lottery.io.tables import file_sha256
 
 Progress = Callable[[int, int], None]
 
@@ -119,6 +121,8 @@ CHUNK = 50_000
 
 CITY_FILES = (PROGRAMS_FILE, APPLICANTS_FILE, CHOICES_FILE, RESERVES_FILE)
 """Files a city may have; ``force`` replaces them (and removes those the new city lacks)."""
+SYNTH_RECORD = ".synthetic-city.json"
+"""The SHA-256 of each city file synth wrote: ``force`` replaces only those, unchanged."""
 STALE_FILES = (PRIORITIES_FILE, LOTTERY_FILE)
 """Files that name applicants of the city being replaced, so ``force`` removes them."""
 
@@ -752,6 +756,7 @@ def generate_city(
         choices, seats, reserves = _write_city(
             staging, rng, city, programs, people, max_choices, progress, policy
         )
+        _write_record(staging)
     return SynthSummary(
         out_dir=out_dir,
         schools=schools,
@@ -851,10 +856,46 @@ def _grade_mask(grades: Sequence[str] | None) -> np.ndarray:
 def _check_out_dir(out_dir: Path, force: bool) -> None:
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"{out_dir} is a file, not a folder.")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
+    if out_dir.is_dir() and any(out_dir.iterdir()):
+        if not force:
+            raise UsageError(
+                f"The folder {out_dir} already has files in it. Choose a new folder, or add "
+                "--force to replace its programs.csv, applicants.csv and choices.csv."
+            )
+        _check_synthetic(out_dir)
+
+
+def _write_record(folder: Path) -> None:
+    """Record the SHA-256 of every city file written, so that ``force`` can tell later
+    that the folder still holds a synthetic city and nobody's real applicants."""
+    files = {name: file_sha256(folder / name) for name in CITY_FILES if (folder / name).exists()}
+    record = {"written_by": "lottery synth", "files": files}
+    text = json.dumps(record, indent=2, sort_keys=True) + "\n"
+    (folder / SYNTH_RECORD).write_text(text, encoding="utf-8")
+
+
+def _check_synthetic(out_dir: Path) -> None:
+    """Refuse ``force`` unless the city files in ``out_dir`` are still exactly synth's."""
+    try:
+        record = json.loads((out_dir / SYNTH_RECORD).read_text(encoding="utf-8"))
+        files = record["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        files = None
+    present = [name for name in CITY_FILES if (out_dir / name).exists()]
+    if not isinstance(files, dict):
+        changed = present
+    else:
+        changed = [
+            name
+            for name in present
+            if name not in files or file_sha256(out_dir / name) != files[name]
+        ]
+    if changed:
         raise UsageError(
-            f"The folder {out_dir} already has files in it. Choose a new folder, or add "
-            "--force to replace its programs.csv, applicants.csv and choices.csv."
+            f"--force replaces only a city that lottery synth wrote, and in {out_dir} "
+            f"{', '.join(changed)} {'was' if len(changed) == 1 else 'were'} not written by "
+            "it (or changed since): they could be real applicants' files. Nothing was "
+            "replaced: choose a new folder."
         )
 
 
@@ -862,7 +903,7 @@ def _replace_city_files(staging: Path, out_dir: Path) -> None:
     """Make the finished files the city of an existing folder (--force), file by file."""
     for name in STALE_FILES:
         (out_dir / name).unlink(missing_ok=True)
-    for name in CITY_FILES:
+    for name in (*CITY_FILES, SYNTH_RECORD):
         if (staging / name).exists():
             os.replace(staging / name, out_dir / name)
         else:  # a plain city has no reserves.csv: an old one would name the old programs

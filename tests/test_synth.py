@@ -32,6 +32,7 @@ from lottery.synth import (
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "city"
 PLAIN_FILES = ("programs.csv", "applicants.csv", "choices.csv")
+RECORD = ".synthetic-city.json"  # what --force checks before replacing a city
 CSV_FILES = (*PLAIN_FILES, "reserves.csv")
 PLAIN_APPLICANT_COLUMNS = [
     "applicant_id",
@@ -119,7 +120,7 @@ def test_different_seed_gives_a_different_city(tmp_path):
 def test_without_seat_policy_the_city_is_the_plain_city_of_earlier_versions(tmp_path):
     folder = tmp_path / "city"
     generate_city(folder, applicants=400, schools=12, max_choices=5, seed=3, seat_policy=False)
-    assert sorted(p.name for p in folder.iterdir()) == sorted(PLAIN_FILES)
+    assert sorted(p.name for p in folder.iterdir()) == sorted((*PLAIN_FILES, RECORD))
     digest = hashlib.sha256(b"".join(file_bytes(folder, PLAIN_FILES).values())).hexdigest()
     # The three files as the generator wrote them before it had a seat policy.
     assert digest == "35cf906981cafa1e4af26814d9adeb28c0fccc3d5cd4a05bf8684df4be86028b"
@@ -554,7 +555,14 @@ def test_force_replaces_the_city_and_keeps_the_policy(tmp_path):
     (folder / "lottery.csv").write_text("applicant_id,lottery_number\nA000001,5\n")
     generate_city(folder, applicants=80, schools=6, seed=2, force=True)
     kept = sorted(p.name for p in folder.iterdir())
-    assert kept == ["applicants.csv", "choices.csv", "policy.toml", "programs.csv", "reserves.csv"]
+    assert kept == [
+        RECORD,
+        "applicants.csv",
+        "choices.csv",
+        "policy.toml",
+        "programs.csv",
+        "reserves.csv",
+    ]
     assert len(read(folder, "applicants.csv")) == 80
     assert sorted(p.name for p in tmp_path.iterdir()) == ["city"]
 
@@ -564,8 +572,35 @@ def test_force_with_a_plain_city_removes_the_old_reserves(tmp_path):
     generate_city(folder, applicants=300, schools=12, seed=1)
     assert (folder / "reserves.csv").is_file()
     generate_city(folder, applicants=300, schools=12, seed=1, force=True, seat_policy=False)
-    assert sorted(p.name for p in folder.iterdir()) == sorted(PLAIN_FILES)
+    assert sorted(p.name for p in folder.iterdir()) == sorted((*PLAIN_FILES, RECORD))
     validate_input(folder)
+
+
+def test_force_never_replaces_files_synth_did_not_write(tmp_path):
+    """An office's real input folder, named by mistake: its applicants must survive."""
+    folder = tmp_path / "my-city"
+    folder.mkdir()
+    (folder / "applicants.csv").write_text("applicant_id,first_name\nA1,Ava\n")
+    with pytest.raises(UsageError, match="applicants.csv was not written by it"):
+        generate_city(folder, applicants=10, schools=3, force=True)
+    assert (folder / "applicants.csv").read_text() == "applicant_id,first_name\nA1,Ava\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["my-city"]
+
+
+def test_force_refuses_a_synthetic_city_edited_since(tmp_path):
+    folder = tmp_path / "city"
+    generate_city(folder, applicants=20, schools=3, seed=1)
+    with (folder / "choices.csv").open("a") as handle:
+        handle.write("A000001,9,S001-K\n")
+    with pytest.raises(UsageError, match="choices.csv was not written by it"):
+        generate_city(folder, applicants=20, schools=3, seed=2, force=True)
+
+
+def test_the_example_city_is_still_exactly_what_synth_wrote():
+    """Its README regenerates it with --force, which needs the record to match."""
+    from lottery.synth import _check_synthetic
+
+    _check_synthetic(Path(__file__).resolve().parents[1] / "examples" / "city")
 
 
 # ----------------------------------------------------------------------------- command line
