@@ -16,6 +16,7 @@ import pandas as pd
 
 from lottery import __version__
 from lottery.assignment import administrative_assignment, assign_seats, match_with_families
+from lottery.io.folders import say_nothing
 from lottery.io.readers import GRADES, LOTTERY_FILE, read_input_folder
 from lottery.io.writers import check_output_folder, write_output_folder
 from lottery.market import EXTERNAL_LOTTERY, Market, build_market, check_seed
@@ -50,16 +51,12 @@ class InputReport:
     grades: list[dict[str, object]]
 
 
-def _quiet(_: str) -> None:
-    pass
-
-
 def run_lottery(
     input_dir: Path,
     out_dir: Path,
     seed: str | None,
     force: bool = False,
-    progress: Progress = _quiet,
+    progress: Progress = say_nothing,
     seed_commitment: str | None = None,
 ) -> RunReport:
     """Read and validate ``input_dir``, run the match with ``seed``, write ``out_dir``.
@@ -72,7 +69,7 @@ def run_lottery(
     :class:`~lottery.errors.UsageError` for a refused output folder, a missing seed or a
     seed that does not match its commitment; in every case nothing is written.
     """
-    check_output_folder(out_dir, input_dir, force, say=progress)
+    check_output_folder(out_dir, [input_dir], force, say=progress)
     check_seed(seed, (Path(input_dir) / LOTTERY_FILE).is_file())
     seed_commitment = check_seed_commitment(seed, seed_commitment)
     progress("Reading and checking the input files")

@@ -51,6 +51,7 @@ from lottery.io.changes import (
     Changes,
     read_changes,
 )
+from lottery.io.folders import say_nothing
 from lottery.io.readers import (
     APPLICANT_COLUMNS,
     APPLICANTS_FILE,
@@ -138,17 +139,13 @@ class State:
     raw: dict[str, bytes]
 
 
-def _quiet(_: str) -> None:
-    pass
-
-
 def run_round(
     previous_dir: Path,
     changes_dir: Path,
     out_dir: Path,
     inputs_dir: Path | None = None,
     force: bool = False,
-    progress: Progress = _quiet,
+    progress: Progress = say_nothing,
     verified: bool = True,
 ) -> RoundReport:
     """Run the round after ``previous_dir`` with the changes in ``changes_dir``.
@@ -165,9 +162,8 @@ def run_round(
     False skips that check, for ``lottery audit``, which reruns a round from whatever the
     previous folder holds in order to show how it differs.
     """
-    for folder in (previous_dir, changes_dir, inputs_dir):
-        if folder is not None:
-            check_output_folder(out_dir, folder, force, say=progress)
+    folders = [f for f in (previous_dir, changes_dir, inputs_dir) if f is not None]
+    check_output_folder(out_dir, folders, force, say=progress)
     progress("Reading the previous round")
     state = read_state(previous_dir, inputs_dir, verified)
     progress("Reading and checking the changes")

@@ -11,6 +11,7 @@ with files in it is replaced only when the person running the lottery asked for 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -34,22 +35,24 @@ CSV_CHUNK_ROWS = 1_000_000
 
 
 def check_output_folder(
-    out_dir: Path, input_dir: Path, force: bool, say: Say = say_nothing
+    out_dir: Path, input_dirs: Sequence[Path], force: bool, say: Say = say_nothing
 ) -> None:
-    """Refuse an output folder that would overwrite results or inputs, or that could not
-    be written; call before any work. Removes what a stopped earlier run left behind."""
+    """Refuse an output folder that would overwrite results or any of ``input_dirs``, or
+    that could not be written; call before any work. Removes what a stopped earlier run
+    left behind."""
     with os_errors(Path(out_dir)):  # a path too long for the file system, say
-        _check_output_folder(Path(out_dir), Path(input_dir), force, say)
+        _check_output_folder(Path(out_dir), [Path(d) for d in input_dirs], force, say)
 
 
-def _check_output_folder(out_dir: Path, input_dir: Path, force: bool, say: Say) -> None:
+def _check_output_folder(out_dir: Path, input_dirs: list[Path], force: bool, say: Say) -> None:
     check_name_length(out_dir)
-    out_dir, input_dir = Path(out_dir).resolve(), Path(input_dir).resolve()
-    if out_dir == input_dir or out_dir in input_dir.parents:
-        raise UsageError(
-            f"The output folder {out_dir} is (or contains) the input folder; "
-            "choose a separate folder for the results."
-        )
+    out_dir = out_dir.resolve()
+    for input_dir in (folder.resolve() for folder in input_dirs):
+        if out_dir == input_dir or out_dir in input_dir.parents:
+            raise UsageError(
+                f"The output folder {out_dir} is (or contains) the input folder; "
+                "choose a separate folder for the results."
+            )
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"The output path {out_dir} is a file, not a folder.")
     remove_stale(out_dir, say)
