@@ -48,6 +48,7 @@ from lottery.io.folders import check_can_write, write_file_atomically
 from lottery.io.readers import GRADES, read_input_folder
 from lottery.io.results_folder import (
     COLUMNS,
+    PUBLIC_REPORT,
     REPORT,
     RESERVE_REPORT,
     SUMMARY,
@@ -59,8 +60,8 @@ from lottery.policy import GENERAL
 from lottery.records import CityInput
 from lottery.verify import require_verified
 
-REPORT_FILE = "report.html"
-PUBLIC_REPORT_FILE = "report-public.html"
+REPORT_FILE = REPORT
+PUBLIC_REPORT_FILE = PUBLIC_REPORT
 TEMPLATE = "report.html.j2"
 DEFAULT_THRESHOLD = 10
 MAX_CHART_PROGRAMS = 60

@@ -98,9 +98,10 @@ from pathlib import Path
 from lottery.errors import InputError, UsageError
 from lottery.io.folders import write_file_atomically
 from lottery.io.readers import RESERVE_COLUMNS, RESERVES_FILE, read_input_folder
-from lottery.io.tables import ProblemLog, read_table, spreadsheet_safe
+from lottery.io.results_folder import VERIFICATION
+from lottery.io.tables import ProblemLog, file_sha256, read_table, spreadsheet_safe
 
-VERIFICATION_FILE = "verification.json"
+VERIFICATION_FILE = VERIFICATION
 MANIFEST_FILE = "manifest.json"
 BUNDLE_RECORD = "bundle.json"
 BUNDLE_OUTPUTS = "outputs"
@@ -423,7 +424,7 @@ _SHOWN_VIOLATIONS = 5
 
 def _manifest_sha256(out_dir: Path) -> str:
     try:
-        return hashlib.sha256((out_dir / MANIFEST_FILE).read_bytes()).hexdigest()
+        return file_sha256(out_dir / MANIFEST_FILE)
     except OSError:
         return ""
 

@@ -181,7 +181,7 @@ def _foreign_entries(folder: Path, outputs: set[str]) -> list[str]:
         if name.startswith(LETTERS + "/"):
             if applicants is None:
                 applicants = _applicant_ids(folder / PLACEMENTS)
-            if _is_letter(name.removeprefix(LETTERS + "/"), applicants):
+            if is_letter(name.removeprefix(LETTERS + "/"), applicants):
                 continue
         foreign.append(name)
     return foreign
@@ -222,7 +222,9 @@ def _applicant_ids(placements: Path) -> set[str]:
         return set()
 
 
-def _is_letter(name: str, applicants: set[str]) -> bool:
+def is_letter(name: str, applicants: set[str]) -> bool:
+    """Whether ``name`` is a file ``lottery letters`` writes for one of ``applicants``
+    (``<applicant_id>.pdf``, ``<applicant_id>.html``) or the merged PDF."""
     stem, dot, extension = name.rpartition(".")
     return name == MERGED_LETTERS or (
         dot == "." and extension in ("pdf", "html") and stem in applicants

@@ -46,7 +46,7 @@ from lottery.io.folders import (
     staged_folder,
 )
 from lottery.io.readers import read_input_folder
-from lottery.io.results_folder import read_run_outputs
+from lottery.io.results_folder import LETTERS, MERGED_LETTERS, is_letter, read_run_outputs
 from lottery.letters.config import CONFIG_FILE, LettersConfig, load_letters_config
 from lottery.letters.model import Letter, build_letters
 from lottery.letters.render import (
@@ -67,8 +67,8 @@ from lottery.verify import require_verified
 
 __all__ = ["LETTERS_DIR", "MERGED_FILE", "LettersSummary", "generate_letters"]
 
-LETTERS_DIR = "letters"
-MERGED_FILE = "all-letters.pdf"
+LETTERS_DIR = LETTERS
+MERGED_FILE = MERGED_LETTERS
 Progress = Callable[[int, int], None]
 
 
@@ -334,13 +334,11 @@ def _check_letters_folder(folder: Path, letters: list[Letter]) -> None:
     """Refuse to replace ``folder`` unless it holds only this run's letters."""
     if not folder.is_dir():
         raise UsageError(f"{folder} is a file, not a folder of letters; move it away first.")
-    names = {MERGED_FILE}
-    for letter in letters:
-        names.update((f"{letter.applicant_id}.pdf", f"{letter.applicant_id}.html"))
+    applicants = {letter.applicant_id for letter in letters}
     foreign = sorted(
         entry.name
         for entry in folder.iterdir()
-        if entry.name not in names and not is_hidden_work(entry)
+        if not is_letter(entry.name, applicants) and not is_hidden_work(entry)
     )
     if foreign:
         raise UsageError(
