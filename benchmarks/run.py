@@ -21,6 +21,7 @@ package (HospitalResident), placements are compared, and the speed ratio is prin
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -143,11 +144,14 @@ def bench_city(applicants: int, choices: int, repeats: int, seat_policy: bool = 
     row["match"], (final, outcome) = timed(match, repeats if seat_policy else max(repeats, 3))
     row["family_runs"] = outcome.families.iterations
     with tempfile.TemporaryDirectory(dir=WORK) as scratch:
+        repeat = itertools.count()
 
         def results_and_write():
             results = build_results(city, final, outcome)
+            # A new folder each time, as a real run writes (--force replaces only results
+            # whose manifest lottery wrote, which this bare one is not).
             write_output_folder(
-                Path(scratch) / "out",
+                Path(scratch) / f"out-{next(repeat)}",
                 {
                     "placements.csv": results.placements,
                     "waitlists.csv": results.waitlists,
@@ -156,7 +160,7 @@ def bench_city(applicants: int, choices: int, repeats: int, seat_policy: bool = 
                     "reserve_report.csv": results.reserve_report,
                 },
                 {},
-                force=True,
+                force=False,
             )
             return results
 
