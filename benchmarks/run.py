@@ -37,14 +37,14 @@ from pathlib import Path
 import numpy as np
 
 from lottery import __version__
-from lottery.assignment import administrative_assignment, assign_seats, match_with_families
 from lottery.engine import run_lottery
-from lottery.io.readers import read_input_folder
+from lottery.io.inputs import read_input_folder
 from lottery.io.writers import write_output_folder
-from lottery.letters import generate_letters
 from lottery.market import build_market
 from lottery.matching import deferred_acceptance, program_order
+from lottery.publish.letters import generate_letters
 from lottery.results import Outcome, build_results
+from lottery.seat_policy import administrative_assignment, assign_seats, match_with_families
 from lottery.synth import generate_city
 
 HERE = Path(__file__).resolve().parent

@@ -17,17 +17,23 @@ from pathlib import Path
 import click
 
 from lottery import __version__
-from lottery.audit import audit_results
-from lottery.bundle import write_audit_bundle
+from lottery.audit.bundle import write_audit_bundle
+from lottery.audit.rerun import audit_results
+from lottery.audit.verify import (
+    VERIFICATION_FILE,
+    certificate_lines,
+    verify_outputs,
+    write_verification,
+)
 from lottery.engine import run_lottery, validate_input
 from lottery.errors import LotteryError, UsageError
-from lottery.io.folders import check_can_write, undo_unfinished_work
-from lottery.io.results_folder import VERIFICATION, check_overwritable
-from lottery.report import DEFAULT_THRESHOLD, write_report
+from lottery.io.atomic import check_can_write, undo_unfinished_work
+from lottery.io.outputs import VERIFICATION
+from lottery.io.results_folder import check_overwritable
+from lottery.numbers import look_up_lottery_number, parse_commitment, seed_commitment
+from lottery.publish.report import DEFAULT_THRESHOLD, write_report
 from lottery.rounds import run_round
-from lottery.seed import look_up_lottery_number, parse_commitment, seed_commitment
 from lottery.synth import generate_city
-from lottery.verify import VERIFICATION_FILE, certificate_lines, verify_outputs, write_verification
 
 FOLDER = click.Path(path_type=Path, file_okay=False)
 INPUTS_OPTION = click.option(
@@ -539,7 +545,7 @@ def letters(
     """
     # Imported here, not at the top: fpdf2, pypdf and fonttools would add about 0.3 s to
     # the start of every other command.
-    from lottery.letters import generate_letters
+    from lottery.publish.letters import generate_letters
 
     with ExitStack() as stack:
         bar = None

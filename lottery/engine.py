@@ -15,22 +15,25 @@ import numpy as np
 import pandas as pd
 
 from lottery import __version__
-from lottery.assignment import administrative_assignment, assign_seats, match_with_families
-from lottery.io.folders import say_nothing
-from lottery.io.readers import GRADES, LOTTERY_FILE, read_input_folder
+from lottery.city import CityInput
+from lottery.io.atomic import say_nothing
+from lottery.io.inputs import GRADES, LOTTERY_FILE, read_input_folder
+from lottery.io.outputs import (
+    CHOICE_RESULTS,
+    EXTERNAL_LOTTERY,
+    PLACEMENTS,
+    RESERVE_REPORT,
+    SUMMARY,
+    WAITLISTS,
+)
 from lottery.io.writers import check_output_folder, write_output_folder
-from lottery.market import EXTERNAL_LOTTERY, Market, build_market, check_seed
-from lottery.records import CityInput
+from lottery.market import Market, build_market, check_seed
+from lottery.numbers import check_seed_commitment
 from lottery.results import Outcome, Results, build_results
-from lottery.seed import check_seed_commitment
+from lottery.seat_policy import administrative_assignment, assign_seats, match_with_families
 
 Progress = Callable[[str], None]
 
-PLACEMENTS_FILE = "placements.csv"
-WAITLISTS_FILE = "waitlists.csv"
-SUMMARY_FILE = "programs_summary.csv"
-CHOICE_RESULTS_FILE = "choice_results.csv"
-RESERVE_REPORT_FILE = "reserve_report.csv"
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ def run_lottery(
     """Read and validate ``input_dir``, run the match with ``seed``, write ``out_dir``.
 
     ``seed_commitment``, if given, is the SHA-256 published before the lottery (see
-    :mod:`lottery.seed`): a seed that does not match it is refused before any work, and
+    :mod:`lottery.numbers`): a seed that does not match it is refused before any work, and
     the manifest records it.
 
     Raises :class:`~lottery.errors.InputError` for bad input and
@@ -88,11 +91,11 @@ def run_lottery(
 def output_tables(results: Results) -> dict[str, pd.DataFrame]:
     """The CSV files of a run, by file name."""
     return {
-        PLACEMENTS_FILE: results.placements,
-        WAITLISTS_FILE: results.waitlists,
-        SUMMARY_FILE: results.programs_summary,
-        CHOICE_RESULTS_FILE: results.choice_results,
-        RESERVE_REPORT_FILE: results.reserve_report,
+        PLACEMENTS: results.placements,
+        WAITLISTS: results.waitlists,
+        SUMMARY: results.programs_summary,
+        CHOICE_RESULTS: results.choice_results,
+        RESERVE_REPORT: results.reserve_report,
     }
 
 

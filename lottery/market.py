@@ -12,9 +12,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from lottery.city import CityInput
 from lottery.errors import UsageError
-from lottery.keys import contains_sorted, find_sorted, pair_keys
 from lottery.matching import OPEN_SLOT, SlotPlan, deferred_acceptance, program_order_by_position
+from lottery.numbers import FAMILY_PREFIX, lottery_key, lottery_numbers, lottery_ranks_by
 from lottery.policy import (
     GUARANTEED_VALUE,
     PROXIMITY_PREFIX,
@@ -24,10 +25,7 @@ from lottery.policy import (
     proximity_miles,
     tier_criteria,
 )
-from lottery.records import CityInput
-from lottery.tiebreak import FAMILY_PREFIX, lottery_key, lottery_numbers, lottery_ranks_by
-
-EXTERNAL_LOTTERY = "external lottery"
+from lottery.sorted_pairs import contains_sorted, find_sorted, pair_keys
 
 
 @dataclass(frozen=True, eq=False)

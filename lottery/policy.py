@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from lottery.errors import InputError, shown
-from lottery.io.settings import read_toml, validation_problems
+from lottery.io.toml_files import read_toml, validation_problems
 
 POLICY_FILE = "policy.toml"
 

@@ -13,24 +13,21 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lottery.assignment import OPEN_LABEL, Administrative, FamilyOutcome, Seats
-from lottery.io.tables import spreadsheet_safe
+from lottery.city import CityInput
+from lottery.io.csv_tables import spreadsheet_safe
+from lottery.io.outputs import (
+    ADMINISTRATIVE,
+    CHOICE_INELIGIBLE,
+    CHOICE_NOT_CONSIDERED,
+    CHOICE_PLACED,
+    CHOICE_WAITLISTED,
+    PLACED,
+)
+from lottery.io.outputs import GUARANTEED as GUARANTEED_STATUS
+from lottery.io.outputs import UNPLACED as UNPLACED_STATUS
 from lottery.market import Market
 from lottery.matching import UNPLACED
-from lottery.records import CityInput
-
-PLACED = "placed"
-GUARANTEED_STATUS = "guaranteed"  # placed through the guaranteed program they did not rank
-ADMINISTRATIVE = "administrative"  # placed by the zone guarantee after the match
-UNPLACED_STATUS = "unplaced"
-STATUSES = (PLACED, GUARANTEED_STATUS, ADMINISTRATIVE, UNPLACED_STATUS)
-
-# The ``result`` of one ranked choice in choice_results.csv.
-CHOICE_PLACED = "placed"
-CHOICE_WAITLISTED = "waitlisted"
-CHOICE_NOT_CONSIDERED = "not_considered"  # ranked below the program the applicant got
-CHOICE_INELIGIBLE = "ineligible"  # the applicant lacks a tag the program requires
-CHOICE_RESULTS = (CHOICE_PLACED, CHOICE_WAITLISTED, CHOICE_NOT_CONSIDERED, CHOICE_INELIGIBLE)
+from lottery.seat_policy import OPEN_LABEL, Administrative, FamilyOutcome, Seats
 
 
 @dataclass(frozen=True, eq=False)

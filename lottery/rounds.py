@@ -33,7 +33,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lottery.assignment import administrative_order
+from lottery.audit.verify import require_verified
+from lottery.city import CityInput
 from lottery.engine import (
     Progress,
     match,
@@ -42,6 +43,7 @@ from lottery.engine import (
     run_warnings,
 )
 from lottery.errors import InputError, Problem, UsageError
+from lottery.io.atomic import say_nothing
 from lottery.io.changes import (
     ACCEPT,
     DECLINE,
@@ -51,12 +53,13 @@ from lottery.io.changes import (
     Changes,
     read_changes,
 )
-from lottery.io.folders import say_nothing
-from lottery.io.readers import (
+from lottery.io.csv_tables import ProblemLog, file_sha256, read_table, spreadsheet_safe
+from lottery.io.inputs import (
     APPLICANT_COLUMNS,
     APPLICANTS_FILE,
     CHOICE_COLUMNS,
     CHOICES_FILE,
+    INPUT_FILES,
     LOTTERY_COLUMNS,
     LOTTERY_FILE,
     PRIORITIES_FILE,
@@ -67,39 +70,27 @@ from lottery.io.readers import (
     RESERVES_FILE,
     read_input_folder,
 )
-from lottery.io.results_folder import read_run_outputs
-from lottery.io.tables import ProblemLog, file_sha256, read_table, spreadsheet_safe
-from lottery.io.writers import MANIFEST_FILE, check_output_folder, write_output_folder
-from lottery.market import EXTERNAL_LOTTERY, build_market
-from lottery.policy import POLICY_FILE
-from lottery.records import CityInput
-from lottery.results import ADMINISTRATIVE, GUARANTEED_STATUS, PLACED
-from lottery.verify import require_verified
-
-ROUND_INPUTS = "round-inputs"
-CHANGES_FOLDER = "changes"
-MOVES_FILE = "moves.csv"
-OFFERS_FILE = "offers.csv"
-HOLDS_A_SEAT = (PLACED, GUARANTEED_STATUS, ADMINISTRATIVE)
-INPUT_FILES = (
-    PROGRAMS_FILE,
-    APPLICANTS_FILE,
-    CHOICES_FILE,
-    PRIORITIES_FILE,
-    LOTTERY_FILE,
-    RESERVES_FILE,
-    POLICY_FILE,
+from lottery.io.outputs import (
+    CHANGES_FOLDER,
+    COLUMNS,
+    DECLINED,
+    EXTERNAL_LOTTERY,
+    HOLDS_A_SEAT,
+    IMPROVED,
+    MANIFEST_FILE,
+    MOVES,
+    NEW_PLACEMENT,
+    OFFERS,
+    REASONS,
+    ROUND_INPUTS,
+    TRANSFER,
+    WITHDRAWN,
 )
-"""Every file a run reads from its input folder; other files there (a README) are ignored."""
-
-IMPROVED = "improved"
-NEW_PLACEMENT = "new placement"
-DECLINED = "declined"
-WITHDRAWN = "withdrawn"
-TRANSFER = "transfer"
-REASONS = (IMPROVED, NEW_PLACEMENT, DECLINED, WITHDRAWN, TRANSFER)
-MOVES_COLUMNS = ("applicant_id", "from_program_id", "to_program_id", "reason")
-OFFERS_COLUMNS = ("applicant_id", "program_id", "school_id", "offer_order", "respond_by")
+from lottery.io.results_folder import read_run_outputs
+from lottery.io.writers import check_output_folder, write_output_folder
+from lottery.market import build_market
+from lottery.policy import POLICY_FILE
+from lottery.seat_policy import administrative_order
 
 
 @dataclass(frozen=True)
@@ -182,7 +173,7 @@ def run_round(
     progress("Writing the results")
     moves = moves_table(state, changes, results.placements)
     offers = offers_table(city, market, moves)
-    tables = {**output_tables(results), MOVES_FILE: moves, OFFERS_FILE: offers}
+    tables = {**output_tables(results), MOVES: moves, OFFERS: offers}
     move_counts = {reason: int((moves["reason"] == reason).sum()) for reason in REASONS}
     manifest = run_manifest(city, market, results, state.manifest.get("seed_commitment"))
     manifest["round"] = {
@@ -558,7 +549,7 @@ def moves_table(state: State, changes: Changes, placements: pd.DataFrame) -> pd.
         else:
             reason = IMPROVED
         rows.append((applicant_id, old, new, reason))
-    return pd.DataFrame(rows, columns=list(MOVES_COLUMNS), dtype=object)
+    return pd.DataFrame(rows, columns=list(COLUMNS[MOVES]), dtype=object)
 
 
 def offers_table(city: CityInput, market, moves: pd.DataFrame) -> pd.DataFrame:
@@ -591,7 +582,7 @@ def offers_table(city: CityInput, market, moves: pd.DataFrame) -> pd.DataFrame:
             "offer_order": np.arange(len(order), dtype=np.int64) - starts + 1,
             "respond_by": spreadsheet_safe(city.policy.rounds.respond_by),
         },
-        columns=list(OFFERS_COLUMNS),
+        columns=list(COLUMNS[OFFERS]),
     )
 
 

@@ -18,8 +18,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lottery.city import CityInput
 from lottery.errors import InputError, Problem, UsageError, shown
-from lottery.io.readers import (
+from lottery.io.csv_tables import ProblemLog, Table, read_table
+from lottery.io.inputs import (
     APPLICANT_COLUMNS,
     APPLICANTS_FILE,
     CHOICE_COLUMNS,
@@ -34,9 +36,7 @@ from lottery.io.readers import (
     _applicants,
     _choices,
 )
-from lottery.io.tables import ProblemLog, Table, read_table
 from lottery.policy import POLICY_FILE
-from lottery.records import CityInput
 
 CHANGES_FILE = "changes.csv"
 CHANGES_COLUMNS = (("event", "applicant_id", "program_id"), ("value", "note"))

@@ -16,97 +16,22 @@ from pathlib import Path
 import pandas as pd
 
 from lottery.errors import InputError, Problem, UsageError
-from lottery.io.folders import is_hidden_work, name_some
-from lottery.io.tables import file_sha256
-
-MANIFEST_FILE = "manifest.json"
-
-PLACEMENTS = "placements.csv"
-WAITLISTS = "waitlists.csv"
-SUMMARY = "programs_summary.csv"
-CHOICE_RESULTS = "choice_results.csv"
-RESERVE_REPORT = "reserve_report.csv"
-
-COLUMNS = {
-    PLACEMENTS: (
-        "applicant_id",
-        "grade",
-        "status",
-        "program_id",
-        "school_id",
-        "choice_rank",
-        "priority",
-        "seat",
-        "lottery_number",
-        "family_lottery_number",
-        "lottery_rank",
-    ),
-    WAITLISTS: (
-        "program_id",
-        "position",
-        "applicant_id",
-        "choice_rank",
-        "priority",
-        "lottery_rank",
-    ),
-    SUMMARY: (
-        "program_id",
-        "school_id",
-        "school_name",
-        "sector",
-        "grade",
-        "seats",
-        "held_seats",
-        "offered_seats",
-        "applicants",
-        "first_choice_applicants",
-        "placed",
-        "administrative",
-        "open_seats",
-        "waitlisted",
-        "reserved_seats",
-        "reserved_filled",
-        "cutoff_priority",
-        "cutoff_lottery_rank",
-    ),
-    CHOICE_RESULTS: (
-        "applicant_id",
-        "rank",
-        "program_id",
-        "result",
-        "priority",
-        "waitlist_position",
-        "cutoff_priority",
-        "cutoff_lottery_rank",
-    ),
-    RESERVE_REPORT: (
-        "program_id",
-        "school_id",
-        "category",
-        "reserved_seats",
-        "filled_by_category",
-        "category_applicants",
-        "category_admitted",
-        "category_admitted_without_reserves",
-        "admitted_only_with_reserves",
-        "admitted_only_without_reserves",
-    ),
-}
-
-
-# Files that other commands add to a finished results folder, with the command that
-# writes each. They are not in the manifest (they come later), but they are ours.
-VERIFICATION = "verification.json"
-REPORT = "report.html"
-PUBLIC_REPORT = "report-public.html"
-LETTERS = "letters"
-MERGED_LETTERS = "all-letters.pdf"
-ADDED_BY_COMMANDS = {
-    VERIFICATION: "lottery verify",
-    REPORT: "lottery report",
-    PUBLIC_REPORT: "lottery report --public",
-    LETTERS: "lottery letters",
-}
+from lottery.io.atomic import is_hidden_work, name_some
+from lottery.io.csv_tables import file_sha256
+from lottery.io.outputs import (
+    ADDED_BY_COMMANDS,
+    CHOICE_RESULTS,
+    COLUMNS,
+    LETTERS,
+    MANIFEST_FILE,
+    MERGED_LETTERS,
+    PLACEMENTS,
+    RESERVE_REPORT,
+    RUN_TABLES,
+    SUMMARY,
+    VERIFICATION,
+    WAITLISTS,
+)
 
 
 def check_replaceable(folder: Path) -> None:
@@ -194,7 +119,7 @@ def check_overwritable(path: Path, kind: str) -> None:
     path = Path(path)
     if not path.exists() or (
         path.is_file()
-        and path.name not in (MANIFEST_FILE, *COLUMNS)
+        and path.name not in (MANIFEST_FILE, *RUN_TABLES)
         and _written_by_lottery(path, kind)
     ):
         return
@@ -268,7 +193,7 @@ def read_run_outputs(out_dir: Path, input_dir: Path | None = None) -> RunOutputs
         raise UsageError(f"{manifest_path} does not record the run's output files.")
     problems = []
     # The tables read here, then any other output the manifest lists.
-    for name in [*COLUMNS, *sorted(set(outputs) - set(COLUMNS))]:
+    for name in [*RUN_TABLES, *sorted(set(outputs) - set(RUN_TABLES))]:
         path = out_dir / name
         if name not in outputs:
             problems.append(
@@ -296,7 +221,7 @@ def read_run_outputs(out_dir: Path, input_dir: Path | None = None) -> RunOutputs
         problems += _check_inputs(manifest, Path(input_dir))
     if problems:
         raise InputError(problems)
-    tables = {name: _read(out_dir / name) for name in COLUMNS}
+    tables = {name: _read(out_dir / name) for name in RUN_TABLES}
     return RunOutputs(
         folder=out_dir,
         manifest=manifest,

@@ -1,7 +1,7 @@
 """Writing a run's outputs: all of them, or none.
 
 Files are written into a hidden partial folder beside the destination and moved into
-place only when every file is complete (:mod:`lottery.io.folders`), so a crash, a
+place only when every file is complete (:mod:`lottery.io.atomic`), so a crash, a
 ``kill`` or a full disk never leaves a half-written results folder. An existing folder
 with files in it is replaced only when the person running the lottery asked for it
 (``--force``), and only if it is provably a lottery results folder
@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from lottery.errors import UsageError
-from lottery.io.folders import (
+from lottery.io.atomic import (
     Say,
     check_can_write,
     check_name_length,
@@ -26,8 +26,9 @@ from lottery.io.folders import (
     say_nothing,
     staged_folder,
 )
-from lottery.io.results_folder import MANIFEST_FILE, check_replaceable
-from lottery.io.tables import file_sha256
+from lottery.io.csv_tables import file_sha256
+from lottery.io.outputs import MANIFEST_FILE
+from lottery.io.results_folder import check_replaceable
 
 __all__ = ["MANIFEST_FILE", "check_output_folder", "write_output_folder"]
 

@@ -1,0 +1,296 @@
+"""What one letter says, as plain data: built from a run's outputs and its input files.
+
+Nothing here is recomputed: results, priorities, waitlist positions, cutoffs, lottery
+numbers and ranks are read from the results folder (``choice_results.csv``,
+``placements.csv``, ``waitlists.csv``, ``programs_summary.csv``, ``manifest.json``); names,
+guardians, addresses, zones, languages and family IDs from ``applicants.csv``. The
+templates and the PDF layout only word and place these values.
+
+An applicant's ``status`` is the one ``placements.csv`` records (see docs/outputs.md):
+
+``placed``
+    placed by the match at a program they ranked;
+``guaranteed``
+    placed at their guaranteed program, which they did not rank, because nothing they
+    ranked worked out;
+``administrative``
+    given a seat by the zone guarantee after the match (at a program they may or may
+    not have ranked);
+``unplaced``
+    no seat.
+
+Every status but ``unplaced`` holds a seat: :attr:`Letter.offer` names it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import shlex
+from dataclasses import dataclass
+
+from lottery.city import Applicants
+from lottery.io.csv_tables import original_text
+from lottery.io.outputs import UNPLACED
+from lottery.io.results_folder import RunOutputs
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One ranked program and what became of it (a row of choice_results.csv)."""
+
+    rank: int
+    program_id: str
+    school_id: str
+    school_name: str
+    result: str
+    priority: str
+    waitlist_position: int | None
+    cutoff_priority: str
+    cutoff_lottery_rank: int | None
+    lottery_rank: int | None
+    """The applicant's lottery rank at this program, where the outputs show it."""
+    reserved_seats: int = 0
+    """Seats the program reserves for categories of applicants (programs_summary.csv);
+    its cutoff is then that of its open seats."""
+
+
+@dataclass(frozen=True)
+class Offer:
+    """The seat an applicant holds, however they got it (placements.csv)."""
+
+    program_id: str
+    school_id: str
+    school_name: str
+    rank: int | None
+    """The rank the applicant gave the program, or ``None`` if they did not rank it."""
+
+
+@dataclass(frozen=True)
+class Lottery:
+    """The applicant's lottery number and how to check it (docs/lottery-numbers.md).
+
+    ``number``, ``hex`` and ``rank`` are blank or ``None`` when the outputs do not show
+    one number for the applicant (multiple tie-break, not placed). ``text`` is what is
+    hashed; ``shell_command`` a command that prints its SHA-256.
+    """
+
+    source: str
+    tiebreak: str
+    seed: str
+    number: str
+    hex: str
+    rank: int | None
+    applicants: int
+    program_id: str
+    text: str
+    shell_command: str
+    family_id: str = ""
+    """The applicant's family, when they apply together with linked family members
+    (their programs then order them by the family's number first); else blank."""
+    family_number: str = ""
+    family_hex: str = ""
+    family_text: str = ""
+    family_shell_command: str = ""
+
+
+@dataclass(frozen=True)
+class Letter:
+    """Everything one applicant's letter says."""
+
+    applicant_id: str
+    first_name: str
+    last_name: str
+    guardian_name: str
+    address: str
+    zone: str
+    grade: str
+    language: str
+    status: str
+    """``placed``, ``guaranteed``, ``administrative`` or ``unplaced`` (see the module)."""
+    offer: Offer | None
+    """The seat the applicant holds (every status but ``unplaced``)."""
+    placed: Choice | None
+    """The ranked choice the seat is at, if the applicant ranked it."""
+    choices: tuple[Choice, ...]
+    lottery: Lottery
+
+    @property
+    def waitlisted(self) -> int:
+        return sum(c.result == "waitlisted" for c in self.choices)
+
+    @property
+    def reserves(self) -> bool:
+        """Whether a program the applicant ranked reserves seats for some applicants."""
+        return any(c.reserved_seats for c in self.choices)
+
+    @property
+    def ineligible(self) -> int:
+        """How many ranked programs the applicant was not eligible for (not considered)."""
+        return sum(c.result == "ineligible" for c in self.choices)
+
+    @property
+    def mailing_key(self) -> tuple[str, str, str]:
+        """Sort key of the merged PDF: zone, then address, then applicant ID."""
+        return (self.zone, self.address, self.applicant_id)
+
+
+def build_letters(applicants: Applicants, outputs: RunOutputs) -> list[Letter]:
+    """One letter per applicant of the run, in mailing order (zone, address, ID)."""
+    manifest = outputs.manifest
+    lottery = manifest.get("lottery", {})
+    source = lottery.get("source", "seed")
+    tiebreak = lottery.get("tiebreak", "single")
+    seed = "" if source != "seed" else str(manifest.get("seed", ""))
+
+    summary = outputs.programs_summary
+    schools = dict(
+        zip(
+            summary["program_id"],
+            # Names as the office wrote them (the CSV guards some against spreadsheets).
+            zip(summary["school_id"], map(original_text, summary["school_name"]), strict=True),
+            strict=True,
+        )
+    )
+    reserved = dict(zip(summary["program_id"], summary["reserved_seats"], strict=True))
+    placements = {
+        row[0]: row
+        for row in zip(
+            outputs.placements["applicant_id"],
+            outputs.placements["program_id"],
+            outputs.placements["lottery_number"],
+            outputs.placements["lottery_rank"],
+            outputs.placements["status"],
+            outputs.placements["choice_rank"],
+            outputs.placements["family_lottery_number"],
+            strict=True,
+        )
+    }
+    # With a multiple tie-break, ranks are per program: a waitlisted choice shows its own.
+    waitlist_rank = (
+        {
+            (a, p): int(r)
+            for a, p, r in zip(
+                outputs.waitlists["applicant_id"],
+                outputs.waitlists["program_id"],
+                outputs.waitlists["lottery_rank"],
+                strict=True,
+            )
+        }
+        if tiebreak == "multiple"
+        else {}
+    )
+    results = outputs.choice_results
+    rows = zip(
+        results["applicant_id"],
+        results["rank"],
+        results["program_id"],
+        results["result"],
+        results["priority"],
+        results["waitlist_position"],
+        results["cutoff_priority"],
+        results["cutoff_lottery_rank"],
+        strict=True,
+    )
+    choice_rows = {aid: list(group) for aid, group in itertools.groupby(rows, key=lambda r: r[0])}
+    n_applicants = len(applicants)
+
+    letters = []
+    for aid, first, last, guardian, address, zone, grade, language, family_id in zip(
+        applicants.id.tolist(),
+        applicants.first_name.tolist(),
+        applicants.last_name.tolist(),
+        applicants.guardian_name.tolist(),
+        applicants.address.tolist(),
+        applicants.zone.tolist(),
+        applicants.grade.tolist(),
+        applicants.language.tolist(),
+        applicants.family_id.tolist(),
+        strict=True,
+    ):
+        _, placed_program, number, rank, status, choice_rank, family_number = placements[aid]
+        choices = tuple(
+            Choice(
+                rank=int(r[1]),
+                program_id=r[2],
+                school_id=schools[r[2]][0],
+                school_name=schools[r[2]][1],
+                result=r[3],
+                priority=r[4],
+                waitlist_position=_int(r[5]),
+                cutoff_priority=r[6],
+                cutoff_lottery_rank=_int(r[7]),
+                lottery_rank=_own_rank(tiebreak, rank, r[3], waitlist_rank.get((aid, r[2]))),
+                reserved_seats=_int(reserved[r[2]]) or 0,
+            )
+            for r in choice_rows.get(aid, ())
+        )
+        placed = next((c for c in choices if c.result == "placed"), None)
+        offer = (
+            Offer(
+                program_id=placed_program,
+                school_id=schools[placed_program][0],
+                school_name=schools[placed_program][1],
+                rank=_int(choice_rank),
+            )
+            if status != UNPLACED and placed_program
+            else None
+        )
+        suffix = ""
+        if tiebreak == "multiple":  # the number at the seat's program, where there is one
+            suffix = f"|{placed_program if number else 'PROGRAM_ID'}"
+        text = f"{seed}|{aid}{suffix}"
+        family_text = f"{seed}|family:{family_id}{suffix}" if family_number else ""
+        letters.append(
+            Letter(
+                applicant_id=aid,
+                first_name=first,
+                last_name=last,
+                guardian_name=guardian,
+                address=address,
+                zone=zone,
+                grade=grade,
+                language=language,
+                status=status,
+                offer=offer,
+                placed=placed,
+                choices=choices,
+                lottery=Lottery(
+                    source=source,
+                    tiebreak=tiebreak,
+                    seed=seed,
+                    number=number,
+                    hex=format(int(number), "016x") if number else "",
+                    rank=_int(rank),
+                    applicants=n_applicants,
+                    program_id=placed_program if tiebreak == "multiple" else "",
+                    text=text if source == "seed" else "",
+                    shell_command=_command(text) if source == "seed" else "",
+                    family_id=family_id if family_number else "",
+                    family_number=family_number,
+                    family_hex=format(int(family_number), "016x") if family_number else "",
+                    family_text=family_text if source == "seed" else "",
+                    family_shell_command=_command(family_text)
+                    if source == "seed" and family_text
+                    else "",
+                ),
+            )
+        )
+    letters.sort(key=lambda letter: letter.mailing_key)
+    return letters
+
+
+def _command(text: str) -> str:
+    """A shell command that prints the SHA-256 of ``text``."""
+    return f"printf '%s' {shlex.quote(text)} | sha256sum"
+
+
+def _own_rank(tiebreak: str, placed_rank: str, result: str, waitlisted: int | None) -> int | None:
+    """The applicant's lottery rank at one program: the same everywhere with a single
+    tie-break; with a multiple one, shown only where placed or waitlisted."""
+    if tiebreak == "single" or result == "placed":
+        return _int(placed_rank)
+    return waitlisted
+
+
+def _int(cell: str) -> int | None:
+    return int(cell) if cell else None

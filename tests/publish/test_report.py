@@ -1,0 +1,455 @@
+"""The results report: valid, complete, reproducible, and safe to publish with --public.
+
+The example city is run once per module; the office and public reports are written into
+two copies of its results folder.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from lottery.engine import run_lottery
+from lottery.errors import InputError, UsageError
+from lottery.publish.report import Formatter, hidden_parts, write_report
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "city"
+THRESHOLD = 10
+VOID = {"meta", "br", "hr", "img", "input", "link", "source", "wbr", "col", "area", "base"}
+NUMBER = re.compile(r"^[0-9][0-9,]*$")
+
+
+class Page(HTMLParser):
+    """Checks that every element is closed in order; collects cells and headline cards."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+        self.cells: list[tuple[str, str]] = []  # (class, text) of every td and th
+        self.cards: dict[str, str] = {}
+        self.svgs = 0
+        self._cell: list[str] | None = None
+        self._cell_class = ""
+        self._div: str | None = None
+        self._label = ""
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "svg":
+            self.svgs += 1
+        if tag not in VOID:
+            self.stack.append(tag)
+        if tag in ("td", "th"):
+            self._cell, self._cell_class = [], attrs.get("class") or ""
+        if tag == "div" and attrs.get("class") in ("label", "value"):
+            self._div = attrs["class"]
+
+    def handle_startendtag(self, tag, attrs):
+        pass  # <path ... /> in SVG: opened and closed at once
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes <{self.stack[-1] if self.stack else None}>")
+        else:
+            self.stack.pop()
+        if tag in ("td", "th") and self._cell is not None:
+            self.cells.append((self._cell_class, "".join(self._cell).strip()))
+            self._cell = None
+        if tag == "div":
+            self._div = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+        if self._div == "label":
+            self._label = data.strip()
+        elif self._div == "value":
+            self.cards[self._label] = data.strip()
+
+
+def parse(path: Path) -> Page:
+    page = Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    page.close()
+    return page
+
+
+def rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as stream:
+        return list(csv.DictReader(stream))
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("run") / "results"
+    run_lottery(EXAMPLE, out, "2026-spring")
+    return out
+
+
+@pytest.fixture(scope="module")
+def office(results, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("office") / "results"
+    shutil.copytree(results, folder)
+    return write_report(folder, EXAMPLE)
+
+
+@pytest.fixture(scope="module")
+def public(results, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("public") / "results"
+    shutil.copytree(results, folder)
+    return write_report(folder, EXAMPLE, public=True, threshold=THRESHOLD)
+
+
+def test_report_is_written_into_the_results_folder(office, public):
+    assert office.name == "report.html"
+    assert public.name == "report-public.html"  # both versions can sit side by side
+    assert (office.parent / "manifest.json").is_file()
+
+
+@pytest.mark.parametrize("which", ["office", "public"])
+def test_report_is_well_formed_html(which, request):
+    page = parse(request.getfixturevalue(which))
+    assert page.errors == []
+    assert page.stack == []
+
+
+@pytest.mark.parametrize("which", ["office", "public"])
+def test_report_names_every_program(which, request):
+    page = parse(request.getfixturevalue(which))
+    shown = {text for _, text in page.cells}
+    for program in rows(EXAMPLE / "programs.csv"):
+        assert program["program_id"] in shown
+
+
+def test_report_totals_match_placements(office, results):
+    placements = rows(results / "placements.csv")
+    placed = sum(row["status"] != "unplaced" for row in placements)  # every seat counts
+    first = sum(row["choice_rank"] == "1" for row in placements)
+    cards = parse(office).cards
+    assert cards["Applicants"] == f"{len(placements):,}"
+    assert cards["Placed"] == f"{placed:,}"
+    assert cards["Unplaced"] == f"{len(placements) - placed:,}"
+    assert cards["At their first choice"] == f"{first:,}"
+
+
+@pytest.mark.parametrize("which", ["office", "public"])
+def test_charts_are_inline_svg_and_nothing_is_fetched(which, request):
+    path = request.getfixturevalue(which)
+    text = path.read_text(encoding="utf-8")
+    assert parse(path).svgs >= 5
+    assert "<img" not in text and "<script" not in text and "<link" not in text
+    assert not re.search(r'(src|href)="(?!#)', text.replace('xlink:href="#', ""))
+    assert "url(http" not in text
+
+
+@pytest.mark.parametrize("public_", [False, True])
+def test_report_is_byte_identical_on_rerun(results, tmp_path, public_):
+    written = []
+    for name in ("first", "second"):
+        folder = tmp_path / name
+        shutil.copytree(results, folder)
+        written.append(write_report(folder, EXAMPLE, public=public_).read_bytes())
+    assert written[0] == written[1]
+
+
+def test_office_report_lists_unplaced_applicants(office, results):
+    text = office.read_text(encoding="utf-8")
+    unplaced = [
+        r["applicant_id"] for r in rows(results / "placements.csv") if r["status"] == "unplaced"
+    ]
+    assert unplaced
+    assert all(f">{aid}<" in text for aid in unplaced)
+
+
+def test_public_report_has_no_applicant_id(public):
+    text = public.read_text(encoding="utf-8")
+    leaked = [
+        r["applicant_id"] for r in rows(EXAMPLE / "applicants.csv") if r["applicant_id"] in text
+    ]
+    assert leaked == []
+
+
+def test_public_report_shows_no_count_below_the_threshold(public):
+    page = parse(public)
+    counts = [text for kind, text in page.cells if kind == "n"]
+    assert f"<{THRESHOLD}" in counts  # the example city has small counts to suppress
+    for text in counts:
+        assert text in (f"<{THRESHOLD}", "*") or int(text.replace(",", "")) >= THRESHOLD
+    # Numbers outside count cells are lottery ranks, ratios or grades, never counts.
+    stray = [(kind, text) for kind, text in page.cells if NUMBER.match(text)]
+    assert {kind for kind, _ in stray} <= {"n", "rank", "grade"}
+    for value in page.cards.values():
+        assert value == f"<{THRESHOLD}" or int(value.replace(",", "")) >= THRESHOLD
+
+
+def test_public_report_says_small_counts_are_suppressed(public):
+    assert "small counts are suppressed" in public.read_text(encoding="utf-8")
+
+
+def test_one_hidden_part_of_a_total_hides_the_smallest_other_part():
+    fmt = Formatter(public=True, threshold=10)
+    assert hidden_parts([50, 3, 40], fmt) == [False, True, True]
+    assert hidden_parts([50, 3, 4], fmt) == [False, True, True]
+    assert hidden_parts([50, 30], fmt) == [False, False]
+    assert hidden_parts([3, 4], Formatter(public=False, threshold=10)) == [False, False]
+    assert fmt.count(40, hidden=True) == "*" and fmt.count(3) == "<10"
+
+
+def test_inputs_of_another_run_are_refused(results, tmp_path):
+    other = tmp_path / "other"
+    shutil.copytree(EXAMPLE, other)
+    with (other / "programs.csv").open("a", encoding="utf-8") as stream:
+        stream.write("S099-K,S099,New School,district,K,5,\n")
+    with pytest.raises(InputError) as raised:
+        write_report(results, other)
+    assert [(p.file, p.message.split(" (")[0]) for p in raised.value.problems] == [
+        ("programs.csv", f"the file in {other} is not the one this run used")
+    ]
+    assert not (results / "report.html").exists()
+
+
+def test_a_folder_without_results_is_refused(tmp_path):
+    with pytest.raises(UsageError, match="has no manifest.json"):
+        write_report(tmp_path, EXAMPLE)
+
+
+def test_threshold_below_one_is_refused(results):
+    with pytest.raises(UsageError, match="The threshold must be 1 or more, not 0."):
+        write_report(results, EXAMPLE, public=True, threshold=0)
+
+
+def _tables(path: Path) -> list[list[list[str]]]:
+    """Every table of the page as rows of cell texts (header rows included)."""
+    text = path.read_text(encoding="utf-8")
+    tables = []
+    for table in re.findall(r"<table.*?</table>", text, re.S):
+        tables.append(
+            [
+                [
+                    html.unescape(re.sub("<.*?>", "", cell)).strip()
+                    for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
+                ]
+                for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)
+            ]
+        )
+    return tables
+
+
+def test_public_report_never_shows_a_small_count_as_a_difference(public):
+    """Placed and placed-at-first-choice side by side must not reveal a small remainder."""
+    checked = 0
+    for table in _tables(public):
+        header = table[0]
+        first = [i for i, name in enumerate(header) if "at first choice" in name]
+        if not first or "Placed" not in header:
+            continue
+        placed_at, first_at = header.index("Placed"), first[0]
+        for row in table[1:]:
+            placed, at_first = row[placed_at], row[first_at]
+            if placed.replace(",", "").isdigit() and at_first.replace(",", "").isdigit():
+                difference = int(placed.replace(",", "")) - int(at_first.replace(",", ""))
+                assert difference >= THRESHOLD, row
+            checked += 1
+    assert checked
+
+
+# ----------------------------------------------------------------------------- seat policy
+
+POLICY_FILES = {
+    "programs": (
+        "program_id,school_id,school_name,sector,grade,seats,zones,held_seats,offer_target,"
+        "requires_tags,administrative_zones,latitude,longitude\n"
+        "P1,S1,One,district,K,2,Z1,,,,Z1,40.0,-75.0\n"
+        "P2,S2,Two,charter,K,2,,,3,,,40.1,-75.0\n"
+        "P3,S3,Three,district,K,3,Z2,1,,iep,Z1;Z2,,\n"
+    ),
+    "applicants": (
+        "applicant_id,first_name,last_name,grade,guardian_name,zone,tags,"
+        "guaranteed_program_id,family_id,latitude,longitude,accepts_administrative\n"
+        "A1,Ann,Ames,K,Gail Ames,Z1,frl,,F1,40.001,-75.0,\n"
+        "A2,Bob,Ames,K,Gail Ames,Z1,,,F1,40.001,-75.0,\n"
+        "A3,Cy,Cole,K,Hal Cole,Z2,iep,P1,,,,\n"
+        "A4,Di,Dunn,K,Ida Dunn,Z1,,,,,,\n"
+        "A5,Ed,Eck,K,Jo Eck,Z1,frl,,,,,false\n"
+        "A6,Flo,Fox,K,Kim Fox,Z1,,,,,,\n"
+        "A7,Gus,Gray,K,Lee Gray,Z2,iep,,,,,\n"
+        "A8,Hu,Hill,K,Mo Hill,Z1,,,,,,\n"
+        "A9,Ivy,Ito,K,Ned Ito,Z2,iep,P3,,,,\n"
+    ),
+    "choices": (
+        "applicant_id,rank,program_id\n"
+        "A1,1,P2\nA1,2,P1\nA2,1,P2\nA3,1,P2\nA4,1,P2\nA4,2,P3\nA5,1,P2\nA6,1,P2\nA7,1,P2\n"
+        "A9,1,P2\n"
+    ),
+    "reserves_csv": "program_id,category,seats,share\nP2,tag:frl,1,\nP1,proximity:0.5,,0.5\n",
+    "policy": (
+        '[priority]\norder = ["continuing", "sibling_offered", "tag:iep", "zone"]\n'
+        '[reserves]\nprecedence = "open_first"\n'
+    ),
+}
+
+
+def _section(path: Path, section_id: str) -> str:
+    text = path.read_text(encoding="utf-8")
+    found = re.search(rf'<section id="{section_id}">(.*?)</section>', text, re.S)
+    assert found, section_id
+    return found.group(1)
+
+
+def _table_rows(html_text: str) -> list[list[str]]:
+    return [
+        [
+            html.unescape(re.sub("<.*?>", "", cell)).strip()
+            for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
+        ]
+        for row in re.findall(r"<tr>(.*?)</tr>", html_text, re.S)
+    ]
+
+
+@pytest.fixture
+def policy_report(make_city, tmp_path):
+    """The office report of a city with every seat-policy feature (reserves, held seats,
+    an offer target, eligibility, guarantees, a family, the zone guarantee)."""
+    city = make_city("policy-city", **POLICY_FILES)
+    out = tmp_path / "results"
+    run_lottery(city.path, out, "2026-spring")
+    return city, out, write_report(out, city.path)
+
+
+def test_headline_counts_guaranteed_and_administrative_seats_as_placed(policy_report):
+    _, out, report = policy_report
+    placements = rows(out / "placements.csv")
+    status = [r["status"] for r in placements]
+    assert {"guaranteed", "administrative", "unplaced"} <= set(status)
+    cards = parse(report).cards
+    seated = sum(s != "unplaced" for s in status)
+    assert cards["Placed"] == str(seated)
+    assert cards["Unplaced"] == str(status.count("unplaced"))
+    assert cards["At a guaranteed school"] == str(status.count("guaranteed"))
+    assert cards["Assigned in their zone"] == str(status.count("administrative"))
+    first = sum(r["status"] == "placed" and r["choice_rank"] == "1" for r in placements)
+    assert cards["At their first choice"] == str(first)
+    outcomes = _table_rows(_section(report, "choices"))
+    assert outcomes[0][2:7] == [
+        "1st choice",
+        "2nd choice",
+        "Guaranteed seat",
+        "Assigned in their zone",
+        "Unplaced",
+    ]
+
+
+def test_office_list_of_unplaced_leaves_out_applicants_with_a_seat(policy_report):
+    _, out, report = policy_report
+    placements = rows(out / "placements.csv")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    listed = {row[0]: row for row in _table_rows(_section(report, "unplaced"))[1:]}
+    assert set(listed) == {r["applicant_id"] for r in placements if r["status"] == "unplaced"}
+    for aid in manifest["administrative_unserved"]:
+        assert listed[aid][-1] == "no seat left"
+
+
+def test_tag_table_counts_placements_of_each_tag(policy_report):
+    city, out, report = policy_report
+    placements = {r["applicant_id"]: r for r in rows(out / "placements.csv")}
+    tags = {r["applicant_id"]: r["tags"].split(";") for r in rows(city.file("applicants"))}
+    table = _table_rows(_section(report, "groups"))
+    start = next(i for i, row in enumerate(table) if row[0] == "Tag")
+    shown = {row[0]: row for row in table[start + 1 :]}
+    assert set(shown) == {"frl", "iep"}
+    for tag, row in shown.items():
+        mine = [placements[a] for a, ts in tags.items() if tag in ts]
+        seated = sum(r["status"] != "unplaced" for r in mine)
+        first = sum(r["status"] == "placed" and r["choice_rank"] == "1" for r in mine)
+        assert (row[1], row[2], row[4], row[6]) == (
+            str(len(mine)),
+            str(seated),
+            str(first),
+            str(len(mine) - seated),
+        ), tag
+
+
+def test_reserve_table_shows_the_reserve_report(policy_report):
+    _, out, report = policy_report
+    section = _section(report, "reserves")
+    assert "There were no reserved seats" not in section
+    table = _table_rows(section)
+    assert table[0][:4] == ["Program", "Category", "Reserved seats", "Filled by the category"]
+    expected = rows(out / "reserve_report.csv")
+    assert [row[:2] for row in table[1:]] == [[r["program_id"], r["category"]] for r in expected]
+    for row, r in zip(table[1:], expected, strict=True):
+        assert row[2:7] == [
+            r["reserved_seats"],
+            r["filled_by_category"],
+            r["category_applicants"],
+            r["category_admitted"],
+            r["category_admitted_without_reserves"],
+        ]
+        gained = int(r["category_admitted"]) - int(r["category_admitted_without_reserves"])
+        assert row[7] == ("none" if gained == 0 else f"{gained:+}")
+
+
+def _large_city(make_city):
+    """100 kindergarten applicants with numbers from lottery.csv (A001 best), every one
+    ranking P1 (30 seats, 10 reserved for tag:frl) then P2 (40 seats, 20 reserved for
+    zone Z1). frl (even numbers) is also a priority, so P1 admits 30 frl applicants with
+    or without its reserve: the reserve does nothing. At P2 the zone reserve admits 5
+    zone members (A071-A079, odd) who would not get in without it."""
+    ids = [f"A{i:03d}" for i in range(1, 101)]
+    applicants = "applicant_id,first_name,last_name,grade,guardian_name,zone,tags\n" + "".join(
+        f"{a},F,L,K,G,{'Z1' if i > 70 else 'Z2'},{'frl' if i % 2 == 0 else ''}\n"
+        for i, a in enumerate(ids, 1)
+    )
+    return make_city(
+        "large",
+        programs="program_id,school_id,school_name,sector,grade,seats,zones\n"
+        "P1,S1,One,district,K,30,\nP2,S2,Two,charter,K,40,Z1\n",
+        applicants=applicants,
+        choices="applicant_id,rank,program_id\n" + "".join(f"{a},1,P1\n{a},2,P2\n" for a in ids),
+        lottery="applicant_id,lottery_number\n"
+        + "".join(f"{a},{i}\n" for i, a in enumerate(ids, 1)),
+        reserves_csv="program_id,category,seats,share\nP1,tag:frl,10,\nP2,zone,20,\n",
+        policy='[priority]\norder = ["tag:frl"]\n',
+    )
+
+
+def test_a_reserve_that_does_nothing_shows_as_such_and_public_hides_small_effects(
+    make_city, tmp_path
+):
+    city = _large_city(make_city)
+    out = tmp_path / "results"
+    run_lottery(city.path, out, None)
+    report = rows(out / "reserve_report.csv")
+    assert [
+        (r["category"], r["category_admitted"], r["category_admitted_without_reserves"])
+        for r in report
+    ] == [("tag:frl", "30", "30"), ("zone", "20", "15")]
+
+    office = write_report(out, city.path)
+    table = _table_rows(_section(office, "reserves"))
+    assert [row[7] for row in table[1:]] == ["none", "+5"]
+
+    public = write_report(out, city.path, public=True, threshold=THRESHOLD)
+    table = _table_rows(_section(public, "reserves"))
+    assert table[1] == ["P1", "tag:frl", "10", "10", "50", "30", "30", "none", "<10", "<10"]
+    # The zone reserve admitted 5 more: a small count, so its counts are hidden.
+    assert table[2][7] == "more admitted"
+    assert table[2][3] in ("*", "<10") and table[2][5] in ("*", "<10")
+    assert table[2][6] in ("*", "<10")
+    page = parse(public)
+    for kind, text in page.cells:
+        if kind == "n":
+            assert text in (f"<{THRESHOLD}", "*") or int(text.replace(",", "")) >= THRESHOLD
+    # frl: 50 applicants, all placed (0 unplaced is small): the whole row is hidden.
+    tags = _table_rows(_section(public, "groups"))
+    frl = next(row for row in tags if row[0] == "frl")
+    assert frl[1] == "50" and frl[2] == "*" and frl[6] == "<10"
+    test_public_report_never_shows_a_small_count_as_a_difference(public)
