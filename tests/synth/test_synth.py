@@ -598,9 +598,9 @@ def test_force_refuses_a_synthetic_city_edited_since(tmp_path):
 
 def test_the_example_city_is_still_exactly_what_synth_wrote():
     """Its README regenerates it with --force, which needs the record to match."""
-    from lottery.synth import _check_synthetic
+    from lottery.synth.folder import check_synthetic
 
-    _check_synthetic(Path(__file__).resolve().parents[2] / "examples" / "city")
+    check_synthetic(Path(__file__).resolve().parents[2] / "examples" / "city")
 
 
 # ----------------------------------------------------------------------------- command line
