@@ -8,6 +8,7 @@ else that escapes is a bug and keeps its traceback.
 
     LotteryError                 exit status 1 unless a subclass says otherwise
     ├── InputError               exit 2: one or more Problems in the input files
+    │   └── ResultsError         exit 2: ... in the files of a finished results folder
     ├── UsageError               exit 2: options that cannot work together, refused output folder
     └── MatchingError            exit 1: the matcher was handed arrays that break its contract
 """
@@ -99,19 +100,22 @@ class InputError(LotteryError):
     """The input files have problems; ``problems`` lists every one found.
 
     ``total`` may exceed ``len(problems)`` when the list was capped to keep the
-    report readable.
+    report readable. ``files`` names the files in the summary line when they are not
+    (only) the input files.
     """
 
     exit_code = 2
+    files = "the input files"
 
-    def __init__(self, problems: list[Problem], total: int | None = None):
+    def __init__(self, problems: list[Problem], total: int | None = None, files: str = ""):
+        self.files = files or self.files
         self.problems = sorted(problems, key=Problem.sort_key)
         self.total = max(total or 0, len(self.problems))
         super().__init__(self.summary())
 
     def summary(self) -> str:
         noun = "problem" if self.total == 1 else "problems"
-        return f"Found {self.total} {noun} in the input files; nothing was written."
+        return f"Found {self.total} {noun} in {self.files}; nothing was written."
 
     def lines(self) -> list[str]:
         out = [problem.render() for problem in self.problems]
@@ -120,6 +124,12 @@ class InputError(LotteryError):
             out.append(f"... and {hidden} more problems not shown.")
         out.append(self.summary())
         return out
+
+
+class ResultsError(InputError):
+    """A finished results folder (read by letters, report or a later round) has problems."""
+
+    files = "the results files"
 
 
 class UsageError(LotteryError):

@@ -9,15 +9,15 @@ docs/outputs.md. Cells are read as text, exactly as written (blank cells stay ``
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from lottery.errors import InputError, Problem, UsageError
+from lottery.errors import InputError, Problem, ResultsError, UsageError
 from lottery.io.atomic import is_hidden_work, name_some
 from lottery.io.csv_tables import file_sha256
+from lottery.io.manifest import peek_manifest, read_manifest
 from lottery.io.outputs import (
     ADDED_BY_COMMANDS,
     CHOICE_RESULTS,
@@ -43,13 +43,13 @@ def check_replaceable(folder: Path) -> None:
     """
     folder = Path(folder)
     refuse = f"--force replaces only a folder of lottery results, and {folder} "
-    manifest = _lottery_manifest(folder / MANIFEST_FILE)
-    if manifest is None:
+    manifest = peek_manifest(folder / MANIFEST_FILE)
+    if manifest is None or not manifest.written_by_lottery or manifest.outputs is None:
         raise UsageError(
             refuse + f"has no {MANIFEST_FILE} written by lottery. Nothing was replaced: "
             "choose a new folder for the results."
         )
-    outputs = manifest["outputs"]
+    outputs = manifest.outputs
     changed = sorted(
         name
         for name, digest in outputs.items()
@@ -66,19 +66,6 @@ def check_replaceable(folder: Path) -> None:
             refuse + f"also holds files that lottery did not write, which would be lost: "
             f"{name_some(foreign)}. Nothing was replaced: move them out, or choose a new folder."
         )
-
-
-def _lottery_manifest(path: Path) -> dict | None:
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return None
-    if not isinstance(manifest, dict):
-        return None
-    engine = manifest.get("engine")
-    if not (isinstance(engine, dict) and engine.get("name") == "lottery"):
-        return None
-    return manifest if isinstance(manifest.get("outputs"), dict) else None
 
 
 def _foreign_entries(folder: Path, outputs: set[str]) -> list[str]:
@@ -184,12 +171,9 @@ def read_run_outputs(out_dir: Path, input_dir: Path | None = None) -> RunOutputs
             f"{out_dir} is not a results folder (it has no {MANIFEST_FILE}): "
             "pass the folder that `lottery run --out` wrote."
         )
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise UsageError(f"{manifest_path} cannot be read as JSON ({error}).") from None
-    outputs = manifest.get("outputs") if isinstance(manifest, dict) else None
-    if not isinstance(outputs, dict):
+    typed = read_manifest(manifest_path)
+    manifest, outputs = typed.raw, typed.outputs
+    if outputs is None:
         raise UsageError(f"{manifest_path} does not record the run's output files.")
     problems = []
     # The tables read here, then any other output the manifest lists.
@@ -217,10 +201,10 @@ def read_run_outputs(out_dir: Path, input_dir: Path | None = None) -> RunOutputs
                     "use the results exactly as the run wrote them",
                 )
             )
-    if input_dir is not None:
-        problems += _check_inputs(manifest, Path(input_dir))
-    if problems:
-        raise InputError(problems)
+    input_problems = [] if input_dir is None else _check_inputs(manifest, Path(input_dir))
+    if problems or input_problems:
+        files = "the results and input files" if problems and input_problems else ""
+        raise (ResultsError if problems else InputError)(problems + input_problems, files=files)
     tables = {name: _read(out_dir / name) for name in RUN_TABLES}
     return RunOutputs(
         folder=out_dir,
@@ -259,7 +243,7 @@ def _read(path: Path) -> pd.DataFrame:
     table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     expected = COLUMNS[path.name]
     if tuple(table.columns) != expected:
-        raise InputError(
+        raise ResultsError(
             [
                 Problem(
                     path.name,

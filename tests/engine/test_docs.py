@@ -172,10 +172,15 @@ COMMANDS = dict(all_commands())
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
-def test_every_command_has_help_with_an_example(name):
+def test_every_command_has_help_with_an_example(invoke, name):
     command = COMMANDS[name]
     assert command.help, f"{name} has no help text"
     assert "Example" in command.help, f"the help of {name} shows no Example"
+    result = invoke(*name.split()[1:], "--help")
+    assert result.exit_code == 0
+    assert result.stdout.startswith(f"Usage: {name} ")
+    assert "Example" in result.stdout
+    assert f"{name} " in result.stdout
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))

@@ -15,7 +15,8 @@ import pytest
 from lottery.engine import run_lottery
 from lottery.errors import InputError, shown
 from lottery.io.inputs import read_input_folder
-from lottery.policy import POLICY_FILE, load_policy
+from lottery.io.policy_file import load_policy
+from lottery.policy import POLICY_FILE
 from lottery.rounds import run_round
 
 
@@ -190,4 +191,33 @@ def test_a_number_too_long_for_python_in_policy_toml_is_a_problem(invoke, city):
     assert result.exit_code == 2
     assert result.stderr.splitlines()[0] == (
         "policy.toml: holds a number too long to read (more than 4,300 digits)"
+    )
+
+
+# ----------------------------------------------------------------------------- results files
+
+
+@pytest.mark.parametrize("command", ["letters", "report"])
+def test_a_changed_results_file_is_called_a_results_file(invoke, city, tmp_path, command):
+    """letters and report read a finished results folder: a file changed there is a
+    problem in the results files, not in the office's input files."""
+    out = tmp_path / "results"
+    assert invoke("run", city.path, "--seed", "messages", "--out", out).exit_code == 0
+    with (out / "placements.csv").open("a", encoding="utf-8") as placements:
+        placements.write("tampered\n")
+    result = invoke(command, out, "--inputs", city.path)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "Found 1 problem in the results files; nothing was written."
+    )
+
+
+def test_an_input_file_changed_since_the_run_is_called_an_input_file(invoke, city, tmp_path):
+    out = tmp_path / "results"
+    assert invoke("run", city.path, "--seed", "messages", "--out", out).exit_code == 0
+    city.append("applicants", "A9,Zoe,Park,K,N,,,,en,Lee Park,1 Oak St")
+    result = invoke("letters", out, "--inputs", city.path)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "Found 1 problem in the input files; nothing was written."
     )
