@@ -33,17 +33,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lottery import __version__
-from lottery.audit.rerun import (
-    BUNDLE_INPUTS,
-    BUNDLE_OUTPUTS,
-    BUNDLE_RECORD,
-    check_inputs,
-    read_manifest,
-)
+from lottery.audit.rerun import BUNDLE_INPUTS, check_inputs, existing_input_dir, read_manifest
 from lottery.errors import InputError, Problem, UsageError
 from lottery.io.atomic import Say, check_can_write, say_nothing, staged_file
 from lottery.io.inputs import APPLICANTS_FILE
-from lottery.io.outputs import MANIFEST_FILE
+from lottery.io.outputs import BUNDLE_OUTPUTS, BUNDLE_RECORD, MANIFEST_FILE
 from lottery.io.writers import manifest_bytes
 
 REDACTED_COLUMNS = ("first_name", "last_name", "guardian_name", "address")
@@ -115,8 +109,7 @@ def write_audit_bundle(
         raise UsageError(f"{bundle_path} already exists; choose a new file name for the bundle.")
     check_can_write(bundle_path)
     manifest = read_manifest(out_dir)
-    if not input_dir.is_dir():
-        raise UsageError(f"The input folder {input_dir} does not exist.")
+    existing_input_dir(input_dir)
     findings = [f for f in check_inputs(input_dir, manifest["inputs"]) if f.kind != "input-unused"]
     if findings:
         raise InputError(

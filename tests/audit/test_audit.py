@@ -19,8 +19,10 @@ from pathlib import Path
 import pytest
 
 from lottery.audit.bundle import KEPT_COLUMNS, kept_columns, redact_applicants, write_audit_bundle
-from lottery.audit.rerun import INPUT_FILES, audit_results, first_difference
+from lottery.audit.compare import first_difference
+from lottery.audit.rerun import audit_results
 from lottery.engine import run_lottery
+from lottery.io.inputs import INPUT_FILES
 from lottery.numbers import look_up_lottery_number, lottery_number, seed_commitment
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "city"

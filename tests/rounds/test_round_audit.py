@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from support.small_city import write_city
 
-from lottery.audit.rerun import ChainAuditReport, audit_results
+from lottery.audit.chain import ChainAuditReport
+from lottery.audit.rerun import audit_results
 from lottery.engine import run_lottery
 from lottery.errors import UsageError
 from lottery.rounds import run_round
