@@ -1,20 +1,19 @@
-"""The lottery policy: priority tiers and tie-breaking, read from ``policy.toml``.
+"""The lottery policy: priority tiers and tie-breaking, as ``policy.toml`` says them.
 
 The same policy applies to every program, charter or district alike. The models are
 strict: a value of the wrong type (``max_iterations = "5"``, ``accept_ends_waiting =
-"yes"``) is a problem in policy.toml, never quietly converted.
+"yes"``) is a problem in policy.toml, never quietly converted. This module is the model
+only; :mod:`lottery.io.policy_file` reads the file.
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from lottery.errors import InputError, shown
-from lottery.io.toml_files import read_toml, validation_problems
+from lottery.errors import shown
 
 POLICY_FILE = "policy.toml"
 
@@ -202,14 +201,3 @@ class Policy(BaseModel):
         if 1 <= value <= len(self.priority.order):
             return self.priority.order[value - 1]
         return GENERAL
-
-
-def load_policy(path: Path) -> Policy:
-    """Read ``policy.toml`` if it exists, else return the default policy."""
-    if not path.exists():
-        return Policy()
-    text, data = read_toml(path, POLICY_FILE)
-    try:
-        return Policy.model_validate(data)
-    except ValidationError as error:
-        raise InputError(validation_problems(POLICY_FILE, text, error)) from None

@@ -115,16 +115,28 @@ def file_sha256(path: Path) -> str:
 
 
 def read_table(
-    path: Path, required: tuple[str, ...], optional: tuple[str, ...], log: ProblemLog
+    source: Path | bytes,
+    required: tuple[str, ...],
+    optional: tuple[str, ...],
+    log: ProblemLog,
+    name: str | None = None,
 ) -> Table | None:
-    """Read one CSV file; return ``None`` (with problems logged) if it cannot be used."""
-    name = path.name
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        reason = error.strerror or error
-        log.add(name, None, None, f"the file cannot be opened ({reason}); is it open elsewhere?")
-        return None
+    """Read one CSV file, from its path or its contents; return ``None`` (with problems
+    logged) if it cannot be used. Problems name the file ``name`` (by default the path's
+    file name, so contents need a name)."""
+    if isinstance(source, bytes):
+        if name is None:
+            raise TypeError("read_table needs the file's name with its contents")
+        raw = source
+    else:
+        name = name or source.name
+        try:
+            raw = source.read_bytes()
+        except OSError as error:
+            reason = error.strerror or error
+            message = f"the file cannot be opened ({reason}); is it open elsewhere?"
+            log.add(name, None, None, message)
+            return None
     text = _decode(raw, name, log)
     if text is None:
         return None

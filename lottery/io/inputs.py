@@ -7,8 +7,10 @@ go. The file formats are documented in ``docs/file-formats.md``.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,7 +28,8 @@ from lottery.city import (
 )
 from lottery.errors import InputError, Problem, shown
 from lottery.io.csv_tables import ProblemLog, Table, file_sha256, read_table
-from lottery.policy import POLICY_FILE, TAG, TAG_PREFIX, criterion_problem, load_policy
+from lottery.io.policy_file import load_policy
+from lottery.policy import POLICY_FILE, TAG, TAG_PREFIX, Policy, criterion_problem
 from lottery.sorted_pairs import contains_sorted, pair_keys
 
 PROGRAMS_FILE = "programs.csv"
@@ -104,20 +107,45 @@ def read_input_folder(folder: Path) -> CityInput:
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError([Problem(str(folder), None, None, "this input folder does not exist")])
+    # Paths, not contents: each file is read only when its turn comes, so that a
+    # million-applicant city never holds every file's bytes at once.
+    files = {name: folder / name for name in INPUT_FILES if (folder / name).is_file()}
+    return _read_city(files, f"required file is missing from {folder}")
+
+
+def read_input_files(files: Mapping[str, bytes]) -> CityInput:
+    """Read, validate and cross-check input files held in memory (file name -> contents).
+
+    The same reading and checks as :func:`read_input_folder`; a file absent from
+    ``files`` is a missing file, and names other than the input files are ignored.
+
+    Raises
+    ------
+    InputError
+        With every problem found, if any file is missing or wrong.
+    """
+    return _read_city(
+        {name: files[name] for name in INPUT_FILES if name in files}, "required file is missing"
+    )
+
+
+def _read_city(files: Mapping[str, Path | bytes], missing: str) -> CityInput:
+    """The one reading of a city, from each file's path or contents; ``missing`` is the
+    problem of a required file that is not there."""
     log = ProblemLog()
     for name in REQUIRED_FILES:
-        if not (folder / name).is_file():
-            log.add(name, None, None, f"required file is missing from {folder}")
+        if name not in files:
+            log.add(name, None, None, missing)
+    policy_source = files.get(POLICY_FILE)
     try:
-        policy = load_policy(folder / POLICY_FILE)
+        policy = load_policy(policy_source) if policy_source is not None else Policy()
     except InputError as error:
         for problem in error.problems:
             log.add(problem.file, problem.line, problem.column, problem.message)
         policy = None
 
     def load(name, columns):
-        path = folder / name
-        return read_table(path, *columns, log) if path.is_file() else None
+        return read_table(files[name], *columns, log, name=name) if name in files else None
 
     programs_table = load(PROGRAMS_FILE, PROGRAM_COLUMNS)
     applicants_table = load(APPLICANTS_FILE, APPLICANT_COLUMNS)
@@ -168,8 +196,12 @@ def read_input_folder(folder: Path) -> CityInput:
         )
         if table is not None
     }
-    if (folder / POLICY_FILE).is_file():
-        hashes[POLICY_FILE] = file_sha256(folder / POLICY_FILE)
+    if policy_source is not None:
+        hashes[POLICY_FILE] = (
+            hashlib.sha256(policy_source).hexdigest()
+            if isinstance(policy_source, bytes)
+            else file_sha256(policy_source)
+        )
     return CityInput(
         programs=programs,
         applicants=applicants,

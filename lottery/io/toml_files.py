@@ -18,10 +18,12 @@ from pydantic import ValidationError
 from lottery.errors import SHOWN_LENGTH, InputError, Problem, shown
 
 
-def read_toml(path: Path, name: str) -> tuple[str, dict]:
-    """The file's text and parsed contents; InputError if it is not UTF-8 TOML."""
+def read_toml(source: Path | bytes, name: str) -> tuple[str, dict]:
+    """The file's text and parsed contents, from its path or its contents; InputError
+    (naming the file ``name``) if it is not UTF-8 TOML."""
+    raw = source if isinstance(source, bytes) else Path(source).read_bytes()
     try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         message = f"the file is not UTF-8 text (byte {error.start + 1}); save it as UTF-8"
         raise InputError([Problem(name, None, None, message)]) from None
