@@ -1,9 +1,11 @@
 """What the match means for each applicant and program: the tables the writers print.
 
-Every number in the outputs is computed here, once; the writers only format.
-Row order is part of the contract (documented in docs/outputs.md):
-placements by ``applicant_id``; waitlists by ``program_id`` then position; the
-summary by ``program_id``; per-choice results by ``applicant_id`` then rank.
+Every number in the outputs is computed here, once; the writers only format. A run's
+tables come from :func:`build_results`; a later round adds moves.csv and offers.csv
+(:func:`build_round_results`). Row order is part of the contract (documented in
+docs/outputs.md): placements by ``applicant_id``; waitlists by ``program_id`` then
+position; the summary by ``program_id``; per-choice results by ``applicant_id`` then
+rank; moves by ``applicant_id``; offers by ``program_id`` then the program's order.
 """
 
 from __future__ import annotations
@@ -14,20 +16,43 @@ import numpy as np
 import pandas as pd
 
 from lottery.city import CityInput
+from lottery.io.changes import DECLINE, TRANSFER_REQUEST, WITHDRAW, Changes
 from lottery.io.csv_tables import spreadsheet_safe
 from lottery.io.outputs import (
     ADMINISTRATIVE,
     CHOICE_INELIGIBLE,
     CHOICE_NOT_CONSIDERED,
     CHOICE_PLACED,
+    CHOICE_RESULTS,
     CHOICE_WAITLISTED,
+    COLUMNS,
+    DECLINED,
+    HOLDS_A_SEAT,
+    IMPROVED,
+    MOVES,
+    NEW_PLACEMENT,
+    OFFERS,
+    OPEN_SEAT,
     PLACED,
+    PLACEMENTS,
+    REASONS,
+    RESERVE_REPORT,
+    SUMMARY,
+    TRANSFER,
+    WAITLISTS,
+    WITHDRAWN,
 )
 from lottery.io.outputs import GUARANTEED as GUARANTEED_STATUS
 from lottery.io.outputs import UNPLACED as UNPLACED_STATUS
 from lottery.market import Market
 from lottery.matching import UNPLACED
-from lottery.seat_policy import OPEN_LABEL, Administrative, FamilyOutcome, Seats
+from lottery.seat_policy import (
+    OPEN_LABEL,
+    Administrative,
+    FamilyOutcome,
+    Seats,
+    administrative_order,
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -162,6 +187,13 @@ def _optional_int(values: np.ndarray, present: np.ndarray) -> pd.Series:
     return pd.Series(pd.array(np.where(present, values, 0), dtype="Int64")).where(present, pd.NA)
 
 
+def _output_table(name: str, columns: dict) -> pd.DataFrame:
+    """The table ``name`` from its columns, which must be the contract's, in its order."""
+    if tuple(columns) != COLUMNS[name]:
+        raise AssertionError(f"{name}: columns {list(columns)}, not {list(COLUMNS[name])}")
+    return pd.DataFrame(columns)
+
+
 def _placements(city, market, placed_pair, admin_program, holding, labels, seats):
     programs = city.programs
     program = _program_of(market, placed_pair, admin_program)
@@ -196,7 +228,8 @@ def _placements(city, market, placed_pair, admin_program, holding, labels, seats
             market.choice_lottery_rank[pair] if len(market.choice_lottery_rank) else pair,
             through_pair,
         )
-    return pd.DataFrame(
+    return _output_table(
+        PLACEMENTS,
         {
             "applicant_id": city.applicants.id,
             "grade": city.applicants.grade,
@@ -207,11 +240,11 @@ def _placements(city, market, placed_pair, admin_program, holding, labels, seats
             "priority": np.where(
                 through_pair & (admin_program < 0), labels[pair] if len(labels) else blank, blank
             ),
-            "seat": np.where(admin_program >= 0, "open", seats),
+            "seat": np.where(admin_program >= 0, OPEN_SEAT, seats),
             "lottery_number": number,
             "family_lottery_number": family_number,
             "lottery_rank": lottery_rank,
-        }
+        },
     )
 
 
@@ -241,7 +274,8 @@ def _ids(codes: np.ndarray, ids: np.ndarray) -> pd.Categorical:
 
 
 def _waitlists(city, market, pairs, position, labels) -> pd.DataFrame:
-    return pd.DataFrame(
+    return _output_table(
+        WAITLISTS,
         {
             "program_id": _ids(market.choice_program[pairs], city.programs.id),
             "position": position,
@@ -249,7 +283,7 @@ def _waitlists(city, market, pairs, position, labels) -> pd.DataFrame:
             "choice_rank": pairs - market.choice_offsets[market.choice_applicant[pairs]] + 1,
             "priority": labels[pairs],
             "lottery_rank": market.choice_lottery_rank[pairs],
-        }
+        },
     )
 
 
@@ -298,7 +332,8 @@ def _summary(
     placed = np.bincount(program_of[program_of >= 0], minlength=n)
     reserved, filled = _reserve_counts(city, program_of, seats)
     blank = np.array("", dtype=object)
-    return pd.DataFrame(
+    return _output_table(
+        SUMMARY,
         {
             "program_id": programs.id,
             "school_id": programs.school_id,
@@ -321,7 +356,7 @@ def _summary(
             "cutoff_lottery_rank": _optional_int(
                 market.choice_lottery_rank[safe_last] if len(labels) else safe_last, full
             ),
-        }
+        },
     )
 
 
@@ -344,18 +379,7 @@ def _reserve_counts(city, program_of, seats) -> tuple[np.ndarray, np.ndarray]:
 def _reserve_report(city, market, outcome: Outcome, seats) -> pd.DataFrame:
     """Per program and reserved category: what the reserve did, against the same match
     run with no reserves at all."""
-    columns = [
-        "program_id",
-        "school_id",
-        "category",
-        "reserved_seats",
-        "filled_by_category",
-        "category_applicants",
-        "category_admitted",
-        "category_admitted_without_reserves",
-        "admitted_only_with_reserves",
-        "admitted_only_without_reserves",
-    ]
+    columns = list(COLUMNS[RESERVE_REPORT])
     reserves = city.reserves
     if reserves is None or not len(reserves) or outcome.placed_without_reserves is None:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
@@ -436,7 +460,8 @@ def _choice_results(
         )
         labels, has_cutoff = labels[ranked], has_cutoff[ranked]
         cutoff_priority, cutoff_rank = cutoff_priority[ranked], cutoff_rank[ranked]
-    return pd.DataFrame(
+    return _output_table(
+        CHOICE_RESULTS,
         {
             "applicant_id": _ids(applicant, city.applicants.id),
             "rank": pairs - market.choice_offsets[applicant] + 1,
@@ -446,5 +471,119 @@ def _choice_results(
             "waitlist_position": _optional_int(position, position > 0),
             "cutoff_priority": cutoff_priority,
             "cutoff_lottery_rank": _optional_int(cutoff_rank, has_cutoff),
+        },
+    )
+
+
+# ----------------------------------------------------------------------------- later rounds
+
+
+@dataclass(frozen=True, eq=False)
+class RoundResults:
+    """What a later round adds to a run's tables: moves.csv, offers.csv and the rows of
+    moves.csv counted by reason (every reason, 0 included)."""
+
+    moves: pd.DataFrame
+    offers: pd.DataFrame
+    move_counts: dict[str, int]
+
+
+def build_round_results(
+    previous: CityInput,
+    held: np.ndarray,
+    changes: Changes,
+    city: CityInput,
+    market: Market,
+    placements: pd.DataFrame,
+) -> RoundResults:
+    """Compare a round's ``placements`` with the seats ``held`` after the round before.
+
+    ``previous`` is the input of the round before and ``held`` the index of the program
+    where each of its applicants held a seat (-1 for none); ``city`` and ``market`` are
+    this round's.
+    """
+    moves = _moves(previous, held, changes, placements)
+    offers = _offers(city, market, moves)
+    counts = {reason: int((moves["reason"] == reason).sum()) for reason in REASONS}
+    return RoundResults(moves, offers, counts)
+
+
+def _moves(
+    previous: CityInput, held: np.ndarray, changes: Changes, placements: pd.DataFrame
+) -> pd.DataFrame:
+    """One row per applicant whose seat changed in this round, by ``applicant_id``."""
+    before = pd.Series(
+        np.where(held >= 0, previous.programs.id[np.maximum(held, 0)], ""),
+        index=previous.applicants.id,
+        dtype=object,
+    )
+    now = placements.set_index("applicant_id")
+    after = pd.Series(
+        np.where(
+            now["status"].isin(HOLDS_A_SEAT),
+            now["program_id"].to_numpy(dtype=object),
+            "",
+        ),
+        index=now.index,
+        dtype=object,
+    )
+    ids = before.index.union(after.index).sort_values()  # by character code
+    before = before.reindex(ids, fill_value="")
+    after = after.reindex(ids, fill_value="")
+    changed = (before != after).to_numpy()
+    rows = []
+    for applicant_id, old, new in zip(
+        ids[changed].tolist(),
+        before[changed].tolist(),
+        after[changed].tolist(),
+        strict=True,
+    ):
+        event = changes.event.get(applicant_id)
+        if event == WITHDRAW:
+            reason = WITHDRAWN
+        elif event == DECLINE:
+            reason = DECLINED
+        elif not old:
+            reason = NEW_PLACEMENT
+        elif not new:
+            raise AssertionError(f"applicant {applicant_id} lost a seat without giving it up")
+        elif event == TRANSFER_REQUEST and new in changes.transfers.get(applicant_id, ()):
+            reason = TRANSFER
+        else:
+            reason = IMPROVED
+        rows.append((applicant_id, old, new, reason))
+    return pd.DataFrame(rows, columns=list(COLUMNS[MOVES]), dtype=object)
+
+
+def _offers(city: CityInput, market: Market, moves: pd.DataFrame) -> pd.DataFrame:
+    """One row per seat newly offered in this round, by program then the program's order."""
+    offered = moves[moves["to_program_id"] != ""]
+    applicant = pd.Index(city.applicants.id).get_indexer(offered["applicant_id"])
+    program = pd.Index(city.programs.id).get_indexer(offered["to_program_id"])
+    pairs = pd.DataFrame(
+        {
+            "a": market.choice_applicant,
+            "p": market.choice_program,
+            "position": market.choice_rank,
         }
+    )
+    wanted = pd.DataFrame({"a": applicant, "p": program})
+    found = wanted.merge(pairs, on=["a", "p"], how="left")["position"].to_numpy()
+    # A seat given by the zone guarantee at a program the applicant did not rank comes
+    # after the match's, in the zone guarantee's lottery order.
+    by_match = ~np.isnan(found.astype(np.float64))
+    lottery = administrative_order(city, market)[applicant] if len(applicant) else applicant
+    key = np.where(by_match, found.astype(np.float64), np.inf)
+    order = np.lexsort((lottery, key, program))
+    program_sorted = program[order]
+    starts = np.searchsorted(program_sorted, program_sorted, side="left")
+    return _output_table(
+        OFFERS,
+        {
+            "applicant_id": offered["applicant_id"].to_numpy(dtype=object)[order],
+            "program_id": city.programs.id[program_sorted],
+            "school_id": city.programs.school_id[program_sorted],
+            "offer_order": np.arange(len(order), dtype=np.int64) - starts + 1,
+            "respond_by": spreadsheet_safe(city.policy.rounds.respond_by),
+        },
     )

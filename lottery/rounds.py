@@ -17,9 +17,9 @@ engine again:
 3. **The match** is :func:`lottery.engine.match` on those files, with the seed of the
    chain (with ``[rounds] tiebreak = "reversed"``, the lottery order reversed).
 4. **Outputs:** every file ``lottery run`` writes, plus ``moves.csv`` and
-   ``offers.csv``, the round's input files and a copy of the changes, all hashed in
-   ``manifest.json``, whose ``round`` entry records the SHA-256 of the previous round's
-   manifest.
+   ``offers.csv`` (:func:`lottery.results.build_round_results`), the round's input
+   files and a copy of the changes, all hashed in ``manifest.json``, whose ``round``
+   entry records the SHA-256 of the previous round's manifest.
 """
 
 from __future__ import annotations
@@ -48,12 +48,11 @@ from lottery.io.changes import (
     ACCEPT,
     DECLINE,
     NEW_LISTS,
-    TRANSFER_REQUEST,
     WITHDRAW,
     Changes,
     read_changes,
 )
-from lottery.io.csv_tables import ProblemLog, file_sha256, read_table, spreadsheet_safe
+from lottery.io.csv_tables import ProblemLog, file_sha256, read_table
 from lottery.io.inputs import (
     APPLICANT_COLUMNS,
     APPLICANTS_FILE,
@@ -72,25 +71,18 @@ from lottery.io.inputs import (
 )
 from lottery.io.outputs import (
     CHANGES_FOLDER,
-    COLUMNS,
-    DECLINED,
     EXTERNAL_LOTTERY,
     HOLDS_A_SEAT,
-    IMPROVED,
     MANIFEST_FILE,
     MOVES,
-    NEW_PLACEMENT,
     OFFERS,
-    REASONS,
     ROUND_INPUTS,
-    TRANSFER,
-    WITHDRAWN,
 )
 from lottery.io.results_folder import read_run_outputs
 from lottery.io.writers import check_output_folder, write_output_folder
 from lottery.market import build_market
 from lottery.policy import POLICY_FILE
-from lottery.seat_policy import administrative_order
+from lottery.results import build_round_results
 
 
 @dataclass(frozen=True)
@@ -171,18 +163,16 @@ def run_round(
     progress("Matching (deferred acceptance)")
     market, results = match(city, market)
     progress("Writing the results")
-    moves = moves_table(state, changes, results.placements)
-    offers = offers_table(city, market, moves)
-    tables = {**output_tables(results), MOVES: moves, OFFERS: offers}
-    move_counts = {reason: int((moves["reason"] == reason).sum()) for reason in REASONS}
+    added = build_round_results(state.city, state.held, changes, city, market, results.placements)
+    tables = {**output_tables(results), MOVES: added.moves, OFFERS: added.offers}
     manifest = run_manifest(city, market, results, state.manifest.get("seed_commitment"))
     manifest["round"] = {
         "number": number,
         "previous_manifest_sha256": state.manifest_sha256,
         "changes": {name: _sha256(data) for name, data in sorted(changes.files.items())},
         "lottery_reversed": reversed_lottery,
-        "moves": move_counts,
-        "offers": len(offers),
+        "moves": added.move_counts,
+        "offers": len(added.offers),
     }
     extra = {f"{ROUND_INPUTS}/{name}": data for name, data in files.items()}
     extra.update({f"{CHANGES_FOLDER}/{name}": data for name, data in changes.files.items()})
@@ -191,8 +181,8 @@ def run_round(
         Path(out_dir).resolve(),
         number,
         results.counts,
-        move_counts,
-        len(offers),
+        added.move_counts,
+        len(added.offers),
         run_warnings(city, results),
     )
 
@@ -500,90 +490,6 @@ def _read_round_inputs(files: dict[str, bytes]) -> CityInput:
             ]
             raise InputError(problems, error.total) from None
     return city
-
-
-# ----------------------------------------------------------------------------- outputs
-
-
-def moves_table(state: State, changes: Changes, placements: pd.DataFrame) -> pd.DataFrame:
-    """One row per applicant whose seat changed in this round, by ``applicant_id``."""
-    city = state.city
-    holds = state.held >= 0
-    before = pd.Series(
-        np.where(holds, city.programs.id[np.maximum(state.held, 0)], ""),
-        index=city.applicants.id,
-        dtype=object,
-    )
-    now = placements.set_index("applicant_id")
-    after = pd.Series(
-        np.where(
-            now["status"].isin(HOLDS_A_SEAT),
-            now["program_id"].to_numpy(dtype=object),
-            "",
-        ),
-        index=now.index,
-        dtype=object,
-    )
-    ids = before.index.union(after.index).sort_values()  # by character code
-    before = before.reindex(ids, fill_value="")
-    after = after.reindex(ids, fill_value="")
-    changed = (before != after).to_numpy()
-    rows = []
-    for applicant_id, old, new in zip(
-        ids[changed].tolist(),
-        before[changed].tolist(),
-        after[changed].tolist(),
-        strict=True,
-    ):
-        event = changes.event.get(applicant_id)
-        if event == WITHDRAW:
-            reason = WITHDRAWN
-        elif event == DECLINE:
-            reason = DECLINED
-        elif not old:
-            reason = NEW_PLACEMENT
-        elif not new:
-            raise AssertionError(f"applicant {applicant_id} lost a seat without giving it up")
-        elif event == TRANSFER_REQUEST and new in changes.transfers.get(applicant_id, ()):
-            reason = TRANSFER
-        else:
-            reason = IMPROVED
-        rows.append((applicant_id, old, new, reason))
-    return pd.DataFrame(rows, columns=list(COLUMNS[MOVES]), dtype=object)
-
-
-def offers_table(city: CityInput, market, moves: pd.DataFrame) -> pd.DataFrame:
-    """One row per seat newly offered in this round, by program then the program's order."""
-    offered = moves[moves["to_program_id"] != ""]
-    applicant = pd.Index(city.applicants.id).get_indexer(offered["applicant_id"])
-    program = pd.Index(city.programs.id).get_indexer(offered["to_program_id"])
-    pairs = pd.DataFrame(
-        {
-            "a": market.choice_applicant,
-            "p": market.choice_program,
-            "position": market.choice_rank,
-        }
-    )
-    wanted = pd.DataFrame({"a": applicant, "p": program})
-    found = wanted.merge(pairs, on=["a", "p"], how="left")["position"].to_numpy()
-    # A seat given by the zone guarantee at a program the applicant did not rank comes
-    # after the match's, in the zone guarantee's lottery order.
-    by_match = ~np.isnan(found.astype(np.float64))
-    lottery = administrative_order(city, market)[applicant] if len(applicant) else applicant
-    key = np.where(by_match, found.astype(np.float64), np.inf)
-    order = np.lexsort((lottery, key, program))
-    program_sorted = program[order]
-    starts = np.searchsorted(program_sorted, program_sorted, side="left")
-    return pd.DataFrame(
-        {
-            "applicant_id": offered["applicant_id"].to_numpy(dtype=object)[order],
-            "program_id": city.programs.id[program_sorted],
-            "school_id": city.programs.school_id[program_sorted],
-            "offer_order": np.arange(len(order), dtype=np.int64) - starts + 1,
-            "respond_by": spreadsheet_safe(city.policy.rounds.respond_by),
-        },
-        columns=list(COLUMNS[OFFERS]),
-    )
 
 
 def _sha256(data: bytes) -> str:
