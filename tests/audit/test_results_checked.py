@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from lottery.audit import verify
+from lottery.audit.verify import certificate as verify
 from lottery.audit.verify import require_verified
 
 SEED = "2026-spring"

@@ -1,0 +1,390 @@
+"""The evidence ``lottery verify`` judges, read once: the results folder and the inputs.
+
+:func:`gather_evidence` reads ``manifest.json``, the audit bundle's record of redacted
+copies, every results table and the input folder into one immutable :class:`Evidence`.
+Reading never stops at a problem: an unreadable file becomes a violation kept with the
+evidence (``output-file``, ``input-file``), and the checks that need the file are skipped.
+The input files are read with :func:`lottery.io.inputs.read_input_folder`, which only
+validates and normalises them, and turned into plain Python values at once
+(:class:`Inputs`); nothing here computes a priority, a lottery number or a placement.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
+from pathlib import Path
+from types import MappingProxyType
+
+from lottery.audit.verify.findings import Violation
+from lottery.errors import InputError
+from lottery.io.csv_tables import ProblemLog, file_sha256, read_table
+from lottery.io.inputs import RESERVE_COLUMNS, RESERVES_FILE, read_input_folder
+from lottery.io.outputs import (
+    BUNDLE_OUTPUTS,
+    BUNDLE_RECORD,
+    COLUMNS,
+    MANIFEST_FILE,
+    OPEN_SEAT,
+    RUN_TABLES,
+)
+
+Rows = list[dict[str, str]]
+
+
+def section(record: dict, name: str) -> dict:
+    """``record[name]`` if it is a JSON object, else an empty one (reported elsewhere)."""
+    value = record.get(name)
+    return value if isinstance(value, dict) else {}
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The input folder as plain Python values.
+
+    ``programs`` and ``applicants`` map IDs to dicts of their cells (a program's
+    ``capacity`` is the seats it offers in this run: ``offer_target - held_seats``);
+    ``families`` maps a linked family to its members. ``ranked`` lists each applicant's
+    programs best first and ``choice_rank`` gives their ranks; ``prefs`` adds the
+    guaranteed program as an implicit last choice where it is not ranked: every program
+    the match may place them at. ``reserves`` gives a program's reserved seats by
+    category, and ``slot_runs`` its slots in precedence order, ``(category or open, n)``.
+    """
+
+    programs: dict[str, dict]
+    applicants: dict[str, dict]
+    families: dict[str, list[str]]
+    ranked: dict[str, list[str]]
+    choice_rank: dict[str, dict[str, int]]
+    prefs: dict[str, list[str]]
+    explicit: dict[tuple[str, str], int]  # priorities.csv
+    external: bool  # whether lottery.csv gives the numbers
+    per_program: bool  # lottery.csv gives numbers per program (a multiple tie-break)
+    external_default: dict[str, int]
+    external_pair: dict[tuple[str, str], int]
+    tiers: list[tuple[str, ...]]
+    tier_names: list[str]
+    policy_tiebreak: str
+    rounds_tiebreak: str
+    precedence: str
+    unfilled: str
+    max_iterations: int
+    reserves: dict[str, list[tuple[str, int]]]
+    slot_runs: dict[str, list[tuple[str, int]]]
+
+    def eligible(self, aid: str, pid: str) -> bool:
+        """Whether the applicant has every tag the program requires."""
+        return self.programs[pid]["requires_tags"] <= self.applicants[aid]["tags"]
+
+
+@dataclass(frozen=True)
+class Table:
+    """One results table: its rows (None if it cannot be used) and what is wrong with it."""
+
+    rows: Rows | None
+    problems: tuple[Violation, ...]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything the checks read. ``problems`` are those found reading the manifest, the
+    bundle record and the inputs; a table's own are reported where a check uses it.
+    ``inputs`` is None if the input files cannot be read."""
+
+    out_dir: Path
+    input_dir: Path
+    manifest: dict
+    redacted: dict[str, dict]
+    inputs: Inputs | None
+    tables: MappingProxyType[str, Table]
+    problems: tuple[Violation, ...]
+
+
+def gather_evidence(out_dir: Path, input_dir: Path) -> Evidence:
+    """Read the results folder and the input folder, once."""
+    problems: list[Violation] = []
+    manifest = _read_manifest(out_dir, problems)
+    redacted = _read_redacted(out_dir, problems)
+    inputs = _read_inputs(input_dir, problems)
+    tables = {name: _read_table(out_dir, name) for name in RUN_TABLES}
+    return Evidence(
+        out_dir,
+        input_dir,
+        manifest,
+        redacted,
+        inputs,
+        MappingProxyType(tables),
+        tuple(problems),
+    )
+
+
+# ----------------------------------------------------------------------------- results folder
+
+
+def _read_manifest(out_dir: Path, problems: list[Violation]) -> dict:
+    path = out_dir / MANIFEST_FILE
+    if not path.is_file():
+        problems.append(
+            Violation("output-file", f"{MANIFEST_FILE} is missing from the results folder")
+        )
+        return {}
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        problems.append(Violation("output-file", f"{MANIFEST_FILE} is not valid JSON: {error}"))
+        return {}
+    if not isinstance(manifest, dict):
+        problems.append(Violation("output-file", f"{MANIFEST_FILE} does not hold a JSON object"))
+        return {}
+    return manifest
+
+
+def _read_redacted(out_dir: Path, problems: list[Violation]) -> dict[str, dict]:
+    """Redacted input copies of an unpacked audit bundle (``outputs`` beside
+    ``bundle.json``): name -> {"sha256": of the copy, "original_sha256": of the file}."""
+    record = out_dir.parent / BUNDLE_RECORD
+    if out_dir.name != BUNDLE_OUTPUTS or not record.is_file():
+        return {}
+    try:
+        redacted = section(json.loads(record.read_text(encoding="utf-8")), "redacted")
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        problems.append(
+            Violation("output-file", f"{BUNDLE_RECORD} of the audit bundle is not valid JSON")
+        )
+        return {}
+    return {name: info for name, info in redacted.items() if isinstance(info, dict)}
+
+
+def _read_table(out_dir: Path, name: str) -> Table:
+    path = out_dir / name
+    columns = COLUMNS[name]
+    if not path.is_file():
+        return Table(
+            None, (Violation("output-file", f"{name} is missing from the results folder"),)
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return Table(None, (Violation("output-file", f"{name} is not UTF-8 text"),))
+    problems = []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, [])
+    if tuple(header) != columns:
+        problems.append(
+            Violation(
+                "output-file",
+                f"{name} has the header {','.join(header)!r}; expected {','.join(columns)!r}",
+            )
+        )
+        if set(columns) - set(header):
+            return Table(None, tuple(problems))
+    rows = []
+    for line, cells in enumerate(reader, start=2):
+        if len(cells) != len(header):
+            problems.append(
+                Violation(
+                    "output-file",
+                    f"{name}:{line}: the row has {len(cells)} cells, the header {len(header)}",
+                )
+            )
+            continue
+        rows.append(dict(zip(header, cells, strict=True)))
+    return Table(rows, tuple(problems))
+
+
+# ----------------------------------------------------------------------------- inputs
+
+
+def _coordinate(value: float) -> float | None:
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+def _read_inputs(input_dir: Path, problems: list[Violation]) -> Inputs | None:
+    try:
+        city = read_input_folder(input_dir)
+    except InputError as error:
+        problems.extend(Violation("input-file", line) for line in error.lines())
+        return None
+    p = city.programs
+    programs: dict[str, dict] = {}
+    for i, pid in enumerate(p.id.tolist()):
+        held, target = int(p.held_seats[i]), int(p.offer_target[i])
+        programs[pid] = {
+            "school_id": str(p.school_id[i]),
+            "school_name": str(p.school_name[i]),
+            "sector": str(p.sector[i]),
+            "grade": str(p.grade[i]),
+            "seats": int(p.seats[i]),
+            "held_seats": held,
+            "capacity": target - held,  # the seats offered in this run
+            "zones": frozenset(p.zones[i]),
+            "requires_tags": frozenset(p.requires_tags[i]),
+            "administrative_zones": frozenset(p.administrative_zones[i]),
+            "latitude": _coordinate(p.latitude[i]),
+            "longitude": _coordinate(p.longitude[i]),
+        }
+    a = city.applicants
+    applicant_ids = a.id.tolist()
+    program_ids = p.id.tolist()
+    applicants: dict[str, dict] = {}
+    families: dict[str, list[str]] = {}  # linked families: family_id -> members
+    columns = zip(
+        applicant_ids,
+        a.grade.tolist(),
+        a.zone.tolist(),
+        a.current_school_id.tolist(),
+        a.sibling_school_ids,
+        a.staff_school_id.tolist(),
+        a.tags,
+        a.guaranteed_program.tolist(),
+        a.accepts_administrative.tolist(),
+        a.family_id.tolist(),
+        a.link_family.tolist(),
+        a.latitude.tolist(),
+        a.longitude.tolist(),
+        strict=True,
+    )
+    for (
+        aid,
+        grade,
+        zone,
+        current,
+        siblings,
+        staff,
+        tags,
+        guaranteed,
+        accepts,
+        family,
+        link,
+        latitude,
+        longitude,
+    ) in columns:
+        linked = bool(family) and bool(link)
+        applicants[aid] = {
+            "grade": grade,
+            "zone": zone,
+            "current_school_id": current,
+            "sibling_school_ids": frozenset(siblings),
+            "staff_school_id": staff,
+            "tags": frozenset(tags),
+            "guarantee": program_ids[guaranteed] if guaranteed >= 0 else None,
+            "accepts_administrative": bool(accepts),
+            "family_id": family if linked else None,
+            "latitude": _coordinate(latitude),
+            "longitude": _coordinate(longitude),
+        }
+        if linked:
+            families.setdefault(family, []).append(aid)
+    ranked_pairs: dict[str, list[tuple[int, str]]] = {aid: [] for aid in applicant_ids}
+    c = city.choices
+    for ai, rank, pi in zip(c.applicant.tolist(), c.rank.tolist(), c.program.tolist(), strict=True):
+        ranked_pairs[applicant_ids[ai]].append((int(rank), program_ids[pi]))
+    # applicant -> programs ranked, best first; applicant -> program -> choice rank
+    ranked = {aid: [pid for _, pid in sorted(pairs)] for aid, pairs in ranked_pairs.items()}
+    choice_rank = {
+        aid: {pid: k for k, pid in enumerate(pids, start=1)} for aid, pids in ranked.items()
+    }
+    # Every program the applicant may be placed at by the match, best first: the ranked
+    # ones, then the guaranteed program as an implicit last choice if not ranked.
+    prefs: dict[str, list[str]] = {}
+    for aid, pids in ranked.items():
+        guarantee = applicants[aid]["guarantee"]
+        implicit = guarantee is not None and guarantee not in choice_rank[aid]
+        prefs[aid] = [*pids, guarantee] if implicit else pids
+    explicit: dict[tuple[str, str], int] = {}
+    if city.explicit_priorities is not None:
+        e = city.explicit_priorities
+        for ai, pi, value in zip(
+            e.applicant.tolist(), e.program.tolist(), e.priority.tolist(), strict=True
+        ):
+            explicit[applicant_ids[ai], program_ids[pi]] = int(value)
+    external = city.external_lottery is not None
+    external_default: dict[str, int] = {}
+    external_pair: dict[tuple[str, str], int] = {}
+    per_program = False
+    if city.external_lottery is not None:
+        x = city.external_lottery
+        per_program = bool(x.per_program)
+        for ai, pi, number in zip(
+            x.applicant.tolist(), x.program.tolist(), x.number.tolist(), strict=True
+        ):
+            if pi < 0:
+                external_default[applicant_ids[ai]] = int(number)
+            else:
+                external_pair[applicant_ids[ai], program_ids[pi]] = int(number)
+    policy = city.policy
+    tiers = [tuple(part.strip() for part in tier.split("+")) for tier in policy.priority.order]
+    tier_names = ["+".join(tier) for tier in tiers]
+    policy_tiebreak = policy.lottery.tiebreak
+    rounds_tiebreak = policy.rounds.tiebreak
+    precedence = policy.reserves.precedence
+    unfilled = policy.reserves.unfilled
+    max_iterations = int(policy.families.max_iterations)
+    reserves = _read_reserves(input_dir, programs) if city.reserves is not None else {}
+    # A program's slots in precedence order: (category or open, how many).
+    slot_runs: dict[str, list[tuple[str, int]]] = {}
+    for pid, reserved in reserves.items():
+        open_run = [(OPEN_SEAT, programs[pid]["capacity"] - sum(n for _, n in reserved))]
+        first = precedence == "open_first"
+        slot_runs[pid] = open_run + reserved if first else reserved + open_run
+    return Inputs(
+        programs,
+        applicants,
+        families,
+        ranked,
+        choice_rank,
+        prefs,
+        explicit,
+        external,
+        per_program,
+        external_default,
+        external_pair,
+        tiers,
+        tier_names,
+        policy_tiebreak,
+        rounds_tiebreak,
+        precedence,
+        unfilled,
+        max_iterations,
+        reserves,
+        slot_runs,
+    )
+
+
+def _read_reserves(input_dir: Path, programs: dict[str, dict]) -> dict[str, list[tuple[str, int]]]:
+    """program -> [(category, seats)] in category order, from reserves.csv as written
+    (already validated by the reader): a share becomes seats here, rounded down."""
+    table = read_table(input_dir / RESERVES_FILE, *RESERVE_COLUMNS, ProblemLog())
+    reserves: dict[str, list[tuple[str, int]]] = {}
+    if table is None:  # pragma: no cover - the reader accepted the same file
+        return reserves
+    for pid, category, seats, share in zip(
+        table.column("program_id").tolist(),
+        table.column("category").tolist(),
+        table.column("seats").tolist(),
+        table.column("share").tolist(),
+        strict=True,
+    ):
+        if seats:
+            count = int(seats)
+        else:
+            try:
+                exact = Decimal(share) * programs[pid]["capacity"]
+                count = int(exact.to_integral_value(rounding=ROUND_FLOOR))
+            except InvalidOperation:  # pragma: no cover - the reader accepted it
+                count = 0
+        reserves.setdefault(pid, []).append((category, count))
+    return {pid: sorted(runs) for pid, runs in sorted(reserves.items())}
+
+
+def manifest_sha256(out_dir: Path) -> str:
+    """The SHA-256 of the results folder's manifest.json, or "" if it cannot be read."""
+    try:
+        return file_sha256(out_dir / MANIFEST_FILE)
+    except OSError:
+        return ""

@@ -1,0 +1,291 @@
+"""The placement in ``placements.csv``, read as a claim and checked against the inputs.
+
+:func:`read_placement` turns the rows into a :class:`Placement`: each applicant's status
+and program, who the match admitted where, and the waitlists that placement implies.
+The checks here: every applicant exactly once with a known ``status``; placed (by the
+match) only at a program they ranked and may be considered at (``requires_tags``), or
+``guaranteed`` at the guaranteed program they did not rank; the cells of each row, its
+priority and lottery numbers; every guarantee honoured; no program over the seats it
+offers (``offer_target - held_seats``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from lottery.audit.verify.evidence import Inputs, Rows
+from lottery.audit.verify.findings import Findings
+from lottery.audit.verify.numbers import Lottery
+from lottery.audit.verify.order import ProgramOrder
+from lottery.io.outputs import (
+    ADMINISTRATIVE,
+    GUARANTEED,
+    HOLDS_A_SEAT,
+    MATCHED,
+    OPEN_SEAT,
+    PLACED,
+    UNPLACED,
+)
+
+STATUSES = (*HOLDS_A_SEAT, UNPLACED)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """The claimed placement. ``placed_at`` holds every applicant's program (any status;
+    None if unplaced or without a row), ``matched_at`` those placed by the match, and
+    ``admitted`` each program's applicants placed by the match through a pair it may hold
+    (other rows are violations). ``preferred`` lists each applicant's eligible ranked
+    programs above the one they hold (all of them if they hold none they ranked), and
+    ``waitlist`` each program's applicants who prefer it, so."""
+
+    status: dict[str, str]
+    placed_at: dict[str, str | None]
+    matched_at: dict[str, str]
+    admitted: dict[str, list[str]]
+    preferred: dict[str, list[str]]
+    waitlist: dict[str, list[str]]
+    placed_count: Counter[str]
+    match_count: Counter[str]
+    admin_count: Counter[str]
+
+
+def read_placement(inputs: Inputs, rows: Rows) -> Placement:
+    """The claimed placement of the known applicants, and what follows from it."""
+    status: dict[str, str] = {}
+    placed_at: dict[str, str | None] = {}
+    matched_at: dict[str, str] = {}
+    for row in rows:
+        aid, pid, shown = row["applicant_id"], row["program_id"], row["status"]
+        if aid not in inputs.applicants or aid in status:
+            continue
+        status[aid] = shown
+        known = shown in STATUSES and shown != UNPLACED and pid in inputs.programs
+        placed_at[aid] = pid if known else None
+        if known and shown in MATCHED:
+            matched_at[aid] = pid
+    for aid in inputs.applicants:
+        placed_at.setdefault(aid, None)
+    admitted: dict[str, list[str]] = {pid: [] for pid in inputs.programs}
+    for aid, pid in matched_at.items():
+        if pid in inputs.prefs[aid] and inputs.eligible(aid, pid):
+            admitted[pid].append(aid)
+    preferred: dict[str, list[str]] = {}
+    waitlist: dict[str, list[str]] = {pid: [] for pid in inputs.programs}
+    for aid, pids in inputs.ranked.items():
+        pid = placed_at.get(aid)
+        rank = inputs.choice_rank[aid].get(pid) if pid else None
+        above = pids[: rank - 1] if rank else pids
+        preferred[aid] = [p for p in above if inputs.eligible(aid, p)]
+        for p in preferred[aid]:
+            waitlist[p].append(aid)
+    return Placement(
+        status,
+        placed_at,
+        matched_at,
+        admitted,
+        preferred,
+        waitlist,
+        Counter(p for p in placed_at.values() if p),
+        Counter(matched_at.values()),
+        Counter(p for a, p in placed_at.items() if p and status.get(a) == ADMINISTRATIVE),
+    )
+
+
+def check_placements(
+    inputs: Inputs,
+    placement: Placement,
+    order: ProgramOrder,
+    lottery: Lottery | None,
+    rows: Rows,
+    findings: Findings,
+) -> None:
+    """Check every row of placements.csv, its order, and that each applicant has one."""
+    seen: set[str] = set()
+    ids = [row["applicant_id"] for row in rows]
+    if any(b <= a for a, b in zip(ids, ids[1:], strict=False)):
+        findings.fail("row-order", "placements.csv is not sorted by applicant_id (each once)")
+    for row in rows:
+        aid = row["applicant_id"]
+        if aid not in inputs.applicants:
+            findings.fail(
+                "unknown-applicant", "placements.csv has a row for an unknown applicant", aid
+            )
+            continue
+        if aid in seen:
+            findings.fail("each-applicant-once", "placements.csv has more than one row", aid)
+            continue
+        seen.add(aid)
+        _check_placement_row(inputs, order, lottery, aid, row, findings)
+    for aid in inputs.applicants:
+        if aid not in seen:
+            findings.fail("each-applicant-once", "placements.csv has no row", aid)
+    findings.checks["placed"] = sum(pid is not None for pid in placement.placed_at.values())
+
+
+def _check_placement_row(
+    inputs: Inputs,
+    order: ProgramOrder,
+    lottery: Lottery | None,
+    aid: str,
+    row: dict[str, str],
+    findings: Findings,
+) -> None:
+    """Check one row's cells against the inputs and the recomputed priority."""
+    applicant = inputs.applicants[aid]
+    expect = {"grade": applicant["grade"]}
+    pid, status = row["program_id"], row["status"]
+    pair = None  # the program whose pair (choice or guarantee) the applicant holds
+    if status not in STATUSES:
+        findings.fail(
+            "placement-details",
+            f"status is {status!r}, not one of {', '.join(STATUSES)}",
+            aid,
+        )
+    elif status == UNPLACED:
+        expect.update(program_id="", school_id="", choice_rank="", priority="", seat="")
+    elif pid not in inputs.programs:
+        findings.fail("unranked-placement", f'{status} at unknown program "{pid}"', aid, pid)
+    else:
+        program = inputs.programs[pid]
+        expect["school_id"] = program["school_id"]
+        ranked = pid in inputs.choice_rank[aid]
+        expect["choice_rank"] = str(inputs.choice_rank[aid][pid]) if ranked else ""
+        guarantee = applicant["guarantee"]
+        if status == PLACED and not ranked:
+            why = (
+                " (it is their guaranteed program, which they did not rank: the status "
+                "should be guaranteed)"
+                if pid == guarantee
+                else ""
+            )
+            findings.fail(
+                "unranked-placement",
+                f"placed at a program the applicant did not rank{why}",
+                aid,
+                pid,
+            )
+        elif status == GUARANTEED and pid != guarantee:
+            findings.fail(
+                "unranked-placement",
+                "status guaranteed, but this is not the applicant's guaranteed program",
+                aid,
+                pid,
+            )
+        elif status == GUARANTEED and ranked:
+            findings.fail(
+                "placement-details",
+                "status guaranteed, but the applicant ranked their guaranteed program: "
+                "the status should be placed",
+                aid,
+                pid,
+            )
+        elif status in MATCHED:
+            pair = pid
+        if not inputs.eligible(aid, pid):
+            findings.fail(
+                "eligibility",
+                f"{status} at a program that requires the tag(s) "
+                f"{', '.join(sorted(program['requires_tags'] - applicant['tags']))}, which "
+                "the applicant lacks",
+                aid,
+                pid,
+            )
+        if status == ADMINISTRATIVE:
+            expect.update(priority="", seat=OPEN_SEAT)
+            pair = pid if ranked else None
+        elif pair is not None:
+            findings.checks["priorities"] += 1
+            _, label = order.priority(aid, pid)
+            if row["priority"] != label:
+                findings.fail(
+                    "priority-label",
+                    f"placements.csv shows priority {row['priority']!r}; "
+                    f"the policy gives {label!r}",
+                    aid,
+                    pid,
+                )
+    for column, value in expect.items():
+        if row[column] != value:
+            findings.fail(
+                "placement-details" if column != "seat" else "seat-label",
+                f"placements.csv shows {column} {row[column]!r}; expected {value!r}",
+                aid,
+                pid or None,
+            )
+    if lottery is not None:
+        _check_placement_numbers(inputs, lottery, aid, row, pair, findings)
+
+
+def _check_placement_numbers(
+    inputs: Inputs,
+    lottery: Lottery,
+    aid: str,
+    row: dict[str, str],
+    pair: str | None,
+    findings: Findings,
+) -> None:
+    """The row's lottery number, family number and rank against the recomputed lottery."""
+    linked = inputs.applicants[aid]["family_id"] is not None
+    if not lottery.multiple:
+        number, rank = str(lottery.single_number[aid]), str(lottery.single_rank[aid])
+        family = str(lottery.single_family[aid]) if linked else ""
+    elif pair is not None and pair in inputs.prefs[aid]:
+        number, rank = str(lottery.number(aid, pair)), str(lottery.rank(aid, pair))
+        family = str(lottery.family_number(aid, pair)) if linked else ""
+    else:
+        number = rank = family = ""
+    findings.checks["lottery_numbers"] += 1
+    for column, value in (("lottery_number", number), ("family_lottery_number", family)):
+        if row[column] != value:
+            findings.fail(
+                "lottery-number",
+                f"placements.csv shows {column} {row[column]!r}; recomputed from the "
+                f"{lottery.description}: {value!r}",
+                aid,
+                pair,
+            )
+    if row["lottery_rank"] != rank:
+        findings.fail(
+            "lottery-rank",
+            f"placements.csv shows lottery rank {row['lottery_rank']!r}; recomputed: {rank!r}",
+            aid,
+            pair,
+        )
+
+
+def check_guarantees(inputs: Inputs, placement: Placement, findings: Findings) -> None:
+    """Each guaranteed applicant is placed by the match at the guaranteed program or at
+    a program they ranked above it."""
+    for aid, applicant in inputs.applicants.items():
+        guarantee = applicant["guarantee"]
+        if guarantee is None:
+            continue
+        findings.checks["guarantees"] += 1
+        got = placement.matched_at.get(aid)
+        ranks = inputs.choice_rank[aid]
+        if got == guarantee or (got in ranks and ranks[got] < ranks.get(guarantee, len(ranks) + 1)):
+            continue
+        at = placement.placed_at.get(aid)
+        where = f"{placement.status.get(aid)} at {at}" if at else "unplaced"
+        findings.fail(
+            "guarantee",
+            f"is guaranteed program {guarantee} but is {where}",
+            aid,
+            guarantee,
+        )
+
+
+def check_capacity(inputs: Inputs, placement: Placement, findings: Findings) -> None:
+    """No program holds more applicants than the seats it offers in this run."""
+    for pid, count in sorted(placement.placed_count.items()):
+        capacity = inputs.programs[pid]["capacity"]
+        if count > capacity:
+            findings.fail(
+                "capacity",
+                f"{count} applicants are placed here but it offers {capacity} seats in this "
+                "run (offer_target minus held_seats)",
+                None,
+                pid,
+            )

@@ -1,0 +1,142 @@
+"""Rule ``reserve-report``: ``reserve_report.csv``, re-derived.
+
+One row per reserve (program, category): its seats, who holds them, the category's
+applicants and, against a match this module computes itself without reserves (its own
+deferred acceptance), who was admitted only with or only without them.
+"""
+
+from __future__ import annotations
+
+import heapq
+
+from lottery.audit.verify.evidence import Inputs, Rows
+from lottery.audit.verify.findings import Findings
+from lottery.audit.verify.numbers import Lottery
+from lottery.audit.verify.order import OrderKey, ProgramOrder
+from lottery.audit.verify.placements import Placement
+from lottery.audit.verify.seat_policy import Memberships, Seats
+from lottery.policy import SIBLING_OFFERED
+
+
+def match_without_reserves(inputs: Inputs, order: ProgramOrder) -> dict[str, str]:
+    """Applicant-proposing deferred acceptance (Gale & Shapley 1962) with the same
+    priorities, lottery and eligibility as the run, every program taking its offered
+    seats in its normal order: the match reserve_report.csv compares with."""
+    position: dict[tuple[str, str], int] = {}
+    lists: dict[str, list[str]] = {}
+    at: dict[str, list[OrderKey]] = {pid: [] for pid in inputs.programs}
+    for aid, pids in inputs.prefs.items():
+        lists[aid] = [pid for pid in pids if inputs.eligible(aid, pid)]
+        for pid in lists[aid]:
+            at[pid].append(order.key(aid, pid))
+    for pid, keys in at.items():
+        for index, key in enumerate(sorted(keys)):
+            position[key.applicant_id, pid] = index
+    held: dict[str, list[tuple[int, str]]] = {pid: [] for pid in inputs.programs}
+    following = dict.fromkeys(inputs.prefs, 0)
+    for first in inputs.prefs:
+        aid: str | None = first
+        while aid is not None and following[aid] < len(lists[aid]):
+            pid = lists[aid][following[aid]]
+            heap, mine = held[pid], position[aid, pid]
+            if len(heap) < inputs.programs[pid]["capacity"]:
+                heapq.heappush(heap, (-mine, aid))
+                aid = None
+            elif heap and -heap[0][0] > mine:
+                _, aid = heapq.heapreplace(heap, (-mine, aid))
+                following[aid] += 1
+            else:
+                following[aid] += 1
+    return {aid: pid for pid, heap in held.items() for _, aid in heap}
+
+
+def check_reserve_report(
+    inputs: Inputs,
+    placement: Placement,
+    memberships: Memberships,
+    lottery: Lottery | None,
+    seats: Seats | None,
+    rows: Rows,
+    findings: Findings,
+) -> None:
+    """One row per reserve (program, category), in that order, re-derived: the seats,
+    who holds them, the category's applicants and, against the match recomputed
+    without reserves, who was admitted only with or only without them."""
+    order = memberships.order
+    without = (
+        match_without_reserves(inputs, order) if inputs.reserves and lottery is not None else {}
+    )
+    ranked_by: dict[str, list[str]] = {pid: [] for pid in inputs.reserves}
+    for aid, pids in inputs.ranked.items():
+        for pid in pids:
+            if pid in ranked_by and inputs.eligible(aid, pid):
+                ranked_by[pid].append(aid)
+    # column -> the values accepted: one, or a range where members of unsettled
+    # families may or may not belong to a sibling_offered category (see settle_memberships)
+    expected: dict[tuple[str, str], dict[str, tuple[int, int] | str]] = {}
+    for pid, runs in inputs.reserves.items():
+        admitted = set(placement.admitted[pid])
+        admitted_without = {aid for aid, p in without.items() if p == pid}
+        for category, reserved in runs:
+            values: dict[str, tuple[int, int] | str] = {
+                "school_id": inputs.programs[pid]["school_id"],
+                "reserved_seats": str(reserved),
+            }
+            if lottery is not None:
+                unknown = {
+                    aid
+                    for aid in ranked_by[pid]
+                    if category == SIBLING_OFFERED and memberships.unknown(aid, pid)
+                }
+                members = {
+                    aid
+                    for aid in ranked_by[pid]
+                    if aid not in unknown and memberships.member(aid, pid, category)
+                }
+                for column, among in (
+                    ("category_applicants", set(ranked_by[pid])),
+                    ("category_admitted", admitted),
+                    ("category_admitted_without_reserves", admitted_without),
+                ):
+                    values[column] = (len(members & among), len((members | unknown) & among))
+                values.update(
+                    filled_by_category=str(sum(seats.seat_of.get(a) == category for a in admitted)),
+                    admitted_only_with_reserves=str(len(admitted - admitted_without)),
+                    admitted_only_without_reserves=str(len(admitted_without - admitted)),
+                )
+            expected[pid, category] = values
+    keys = [(row["program_id"], row["category"]) for row in rows]
+    if any(b <= a for a, b in zip(keys, keys[1:], strict=False)):
+        findings.fail("row-order", "reserve_report.csv is not sorted by program_id, then category")
+    seen: set[tuple[str, str]] = set()
+    for row, key in zip(rows, keys, strict=True):
+        pid, category = key
+        if key not in expected or key in seen:
+            what = "a second row" if key in seen else "a row for no reserve in reserves.csv"
+            findings.fail(
+                "reserve-report", f"reserve_report.csv has {what} ({category})", None, pid
+            )
+            continue
+        seen.add(key)
+        findings.checks["reserve_rows"] += 1
+        for column, value in expected[key].items():
+            if isinstance(value, str):
+                accepted, wanted = row[column] == value, repr(value)
+            else:
+                low, high = value
+                shown = int(row[column]) if row[column].isdigit() else -1
+                accepted = low <= shown <= high
+                wanted = repr(str(low)) if low == high else f"{low} to {high}"
+            if not accepted:
+                findings.fail(
+                    "reserve-report",
+                    f"reserve_report.csv shows {column} {row[column]!r} for {category}; "
+                    f"expected {wanted}",
+                    None,
+                    pid,
+                )
+    for pid, category in expected:
+        if (pid, category) not in seen:
+            findings.fail(
+                "reserve-report", f"reserve_report.csv has no row for {category}", None, pid
+            )

@@ -1,0 +1,145 @@
+"""Rules ``justified-envy`` and ``waste``: the placement is stable.
+
+The stability conditions of Gale & Shapley 1962, in the school-choice form of
+Abdulkadiroglu & Sonmez 2003, and with slot-specific priorities at programs with
+reserves (Kominers & Sonmez 2016), checked for every program an applicant may be
+considered at and ranked above their placement.
+"""
+
+from __future__ import annotations
+
+import bisect
+
+from lottery.audit.verify.evidence import Inputs
+from lottery.audit.verify.findings import Findings
+from lottery.audit.verify.order import OrderKey
+from lottery.audit.verify.placements import Placement
+from lottery.audit.verify.seat_policy import Memberships, fill_slots
+from lottery.io.outputs import OPEN_SEAT
+
+
+def check_stability(
+    inputs: Inputs, placement: Placement, memberships: Memberships, findings: Findings
+) -> None:
+    """No justified envy and no waste (Abdulkadiroglu & Sonmez 2003, Definition 1).
+
+    For every program an applicant may be considered at and ranked above their
+    placement: a program without reserves must be full, and everyone it admitted must
+    come before the applicant in its order (it is enough to compare with the admitted
+    applicant it orders last). A program with reserves, choosing slot by slot from the
+    applicants it admitted plus this one, must not take them (Kominers & Sonmez 2016).
+    """
+    order = memberships.order
+    last: dict[str, OrderKey] = {}
+    for pid, admitted in placement.admitted.items():
+        if admitted and pid not in inputs.reserves:
+            last[pid] = max(order.key(aid, pid) for aid in admitted)
+    slot_pairs = _SlotPairs(inputs, placement, memberships)
+    for aid in inputs.applicants:
+        for pid in placement.preferred[aid]:
+            findings.checks["preferred_pairs"] += 1
+            if pid in inputs.reserves:
+                slot_pairs.check(aid, pid, findings)
+                continue
+            capacity = inputs.programs[pid]["capacity"]
+            if placement.match_count[pid] < capacity:
+                findings.fail(
+                    "waste",
+                    f"ranked this program above their placement, and it has "
+                    f"{capacity - placement.match_count[pid]} open seat(s) after the match",
+                    aid,
+                    pid,
+                )
+            mine = order.key(aid, pid)
+            if pid in last and mine < last[pid]:
+                other = last[pid]
+                findings.fail(
+                    "justified-envy",
+                    f"ranked this program above their placement, but it admitted "
+                    f"{other.applicant_id}, whom it orders below them: "
+                    f"({mine.describe()}) comes before ({other.describe()})",
+                    aid,
+                    pid,
+                    other_applicant_id=other.applicant_id,
+                    key=mine,
+                    other_key=other,
+                )
+
+
+class _SlotPairs:
+    """Checks pairs at programs with reserves; a program's order, its members'
+    categories and, for each set of categories, the last place that still gets a slot
+    are worked out once."""
+
+    def __init__(self, inputs: Inputs, placement: Placement, memberships: Memberships):
+        self.inputs = inputs
+        self.placement = placement
+        self.memberships = memberships
+        self._slot_order: dict[str, list[tuple[OrderKey, str]]] = {}
+        self._slot_members: dict[str, list] = {}
+        self._slot_limit: dict[tuple[str, object], int] = {}
+
+    def check(self, aid: str, pid: str, findings: Findings) -> None:
+        """(aid, pid) blocks if the program's choice from its admitted applicants plus
+        ``aid`` takes ``aid``. Whether it does depends only on where ``aid`` stands among
+        them and on the categories ``aid`` belongs to there, and moving ``aid`` up the
+        order never turns a yes into a no, so the last place that still gets a slot is
+        found once per set of categories, by bisection."""
+        memberships, order = self.memberships, self.memberships.order
+        if pid not in self._slot_order:
+            self._slot_order[pid] = order.ordered(pid, self.placement.admitted[pid])
+            self._slot_members[pid] = [
+                memberships.categories(a, pid) for _, a in self._slot_order[pid]
+            ]
+        ordered, members = self._slot_order[pid], self._slot_members[pid]
+        mine, categories = order.key(aid, pid), memberships.categories(aid, pid)
+        place = bisect.bisect_left([k for k, _ in ordered], mine)
+
+        def taken_at(j: int) -> list[str | None]:
+            return fill_slots(self.inputs, pid, [*members[:j], categories, *members[j:]])
+
+        limit = self._slot_limit.get((pid, categories))
+        if limit is None:
+            low, high = -1, len(members)  # taken at place <= limit, not at place > limit
+            while low < high:
+                middle = (low + high + 1) // 2
+                if taken_at(middle)[middle] is not None:
+                    low = middle
+                else:
+                    high = middle - 1
+            limit = self._slot_limit[pid, categories] = low
+        if place > limit:
+            return
+        slots = taken_at(place)
+        given_up = [
+            ordered[k if k < place else k - 1]
+            for k, slot in enumerate(slots)
+            if slot is None and k != place
+        ]
+        what = (
+            "an open seat" if slots[place] == OPEN_SEAT else f"a seat reserved for {slots[place]}"
+        )
+        if not given_up:
+            left = self.inputs.programs[pid]["capacity"] - self.placement.match_count[pid]
+            findings.fail(
+                "waste",
+                f"ranked this program above their placement, and choosing slot by slot from the "
+                f"applicants it admitted plus them, it takes them without giving anyone up "
+                f"({what}; {left} seat(s) "
+                "left after the match)",
+                aid,
+                pid,
+            )
+            return
+        other, other_id = given_up[0]
+        findings.fail(
+            "justified-envy",
+            f"ranked this program above their placement, but choosing slot by slot from the "
+            f"applicants it admitted plus them, it takes them and gives up {other_id} "
+            f"({what}): ({mine.describe()}) against ({other.describe()})",
+            aid,
+            pid,
+            other_applicant_id=other_id,
+            key=mine,
+            other_key=other,
+        )

@@ -1,0 +1,236 @@
+"""Rules ``summary-*``, ``each-program-once``, ``cutoff`` and ``choice-results``: the
+tables and counts that follow from the placement.
+
+``programs_summary.csv`` and the counts in ``manifest.json`` are re-derived from the
+placement and ``programs.csv``; a program's cutoff is its last admitted applicant holding
+an open seat. Every row of ``choice_results.csv`` is re-derived from the same picture:
+one row per ranked choice, ``placed`` where the placement is, ``ineligible`` where the
+applicant lacks a required tag, ``waitlisted`` above the placement (or everywhere, if
+unplaced), ``not_considered`` below it; the priority recomputed; the waitlist position
+from the program's order; the cutoff the same as the summary's.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from lottery.audit.verify.evidence import Inputs, Rows, section
+from lottery.audit.verify.findings import Findings
+from lottery.audit.verify.numbers import Lottery
+from lottery.audit.verify.order import ProgramOrder
+from lottery.audit.verify.placements import Placement
+from lottery.audit.verify.seat_policy import Seats
+from lottery.io.csv_tables import spreadsheet_safe
+from lottery.io.outputs import (
+    ADMINISTRATIVE,
+    CHOICE_INELIGIBLE,
+    CHOICE_NOT_CONSIDERED,
+    CHOICE_PLACED,
+    CHOICE_WAITLISTED,
+    GUARANTEED,
+    OPEN_SEAT,
+)
+
+
+def check_summary(
+    inputs: Inputs,
+    placement: Placement,
+    order: ProgramOrder,
+    lottery: Lottery | None,
+    seats: Seats | None,
+    rows: Rows,
+    findings: Findings,
+) -> None:
+    """Every program once in programs_summary.csv, with its details, counts and cutoff."""
+    applicants: Counter[str] = Counter()
+    first_choice: Counter[str] = Counter()
+    for pids in inputs.ranked.values():
+        applicants.update(pids)
+        if pids:
+            first_choice[pids[0]] += 1
+    ids = [row["program_id"] for row in rows]
+    if any(b <= a for a, b in zip(ids, ids[1:], strict=False)):
+        findings.fail("row-order", "programs_summary.csv is not sorted by program_id (each once)")
+    seen: set[str] = set()
+    for row in rows:
+        pid = row["program_id"]
+        if pid not in inputs.programs or pid in seen:
+            what = "an unknown program" if pid not in inputs.programs else "a second row"
+            findings.fail("each-program-once", f"programs_summary.csv has {what}", None, pid)
+            continue
+        seen.add(pid)
+        program = inputs.programs[pid]
+        capacity, placed = program["capacity"], placement.placed_count[pid]
+        counts = {
+            "seats": program["seats"],
+            "held_seats": program["held_seats"],
+            "offered_seats": capacity,
+            "applicants": applicants[pid],
+            "first_choice_applicants": first_choice[pid],
+            "placed": placed,
+            "administrative": placement.admin_count[pid],
+            "open_seats": capacity - placed,
+            "waitlisted": len(placement.waitlist[pid]),
+            "reserved_seats": sum(n for _, n in inputs.reserves.get(pid, [])),
+        }
+        if lottery is not None:
+            counts["reserved_filled"] = sum(
+                seats.seat_of.get(aid, OPEN_SEAT) != OPEN_SEAT for aid in placement.admitted[pid]
+            )
+        expected = {
+            "summary-details": {
+                "school_id": program["school_id"],
+                # Free text is written so that a spreadsheet cannot run it as a formula
+                # (docs/outputs.md): the one rule shared with the writer, not a result.
+                "school_name": spreadsheet_safe(program["school_name"]),
+                "sector": spreadsheet_safe(program["sector"]),
+                "grade": program["grade"],
+            },
+            "summary-counts": counts,
+        }
+        if lottery is not None:
+            expected["cutoff"] = cutoff(inputs, placement, order, lottery, seats, pid)
+        # Results written before the rule above have the text as it is: still right.
+        as_typed = {"school_name": program["school_name"], "sector": program["sector"]}
+        for rule, values in expected.items():
+            for column, value in values.items():
+                if row[column] != str(value) and row[column] != as_typed.get(column):
+                    findings.fail(
+                        rule,
+                        f"programs_summary.csv shows {column} {row[column]!r}; expected "
+                        f"{str(value)!r}",
+                        None,
+                        pid,
+                    )
+    for pid in inputs.programs:
+        if pid not in seen:
+            findings.fail("each-program-once", "programs_summary.csv has no row", None, pid)
+
+
+def cutoff(
+    inputs: Inputs,
+    placement: Placement,
+    order: ProgramOrder,
+    lottery: Lottery,
+    seats: Seats,
+    pid: str,
+) -> dict[str, str]:
+    """The program's cutoff columns: the last applicant the match admitted to an open
+    seat (every seat is open without reserves); blank if the match did not fill it."""
+    capacity = inputs.programs[pid]["capacity"]
+    holders = [aid for aid in placement.admitted[pid] if seats.seat_of.get(aid) == OPEN_SEAT]
+    if capacity > 0 and placement.match_count[pid] >= capacity and holders:
+        last = max(order.key(aid, pid) for aid in holders)
+        return {
+            "cutoff_priority": last.label,
+            "cutoff_lottery_rank": str(lottery.rank(last.applicant_id, pid)),
+        }
+    return {"cutoff_priority": "", "cutoff_lottery_rank": ""}
+
+
+def check_choice_results(
+    inputs: Inputs,
+    placement: Placement,
+    order: ProgramOrder,
+    lottery: Lottery | None,
+    seats: Seats | None,
+    rows: Rows,
+    findings: Findings,
+) -> None:
+    """One row per ranked choice, in (applicant_id, rank) order, each re-derived."""
+    keys = [
+        (row["applicant_id"], int(row["rank"]) if row["rank"].isdigit() else -1) for row in rows
+    ]
+    if any(b <= a for a, b in zip(keys, keys[1:], strict=False)):
+        findings.fail("row-order", "choice_results.csv is not sorted by applicant_id, then rank")
+    positions: dict[tuple[str, str], int] = {}
+    cutoffs: dict[str, dict[str, str]] = {}
+    if lottery is not None:
+        for pid, waiting in placement.waitlist.items():
+            ordered = sorted(waiting, key=lambda aid, pid=pid: order.key(aid, pid))
+            for position, aid in enumerate(ordered, start=1):
+                positions[aid, pid] = position
+        cutoffs = {
+            pid: cutoff(inputs, placement, order, lottery, seats, pid) for pid in inputs.programs
+        }
+    seen: set[tuple[str, int]] = set()
+    for row, key in zip(rows, keys, strict=True):
+        aid, rank = key
+        pids = inputs.ranked.get(aid)
+        if pids is None or not 1 <= rank <= len(pids) or key in seen:
+            what = "a second row" if key in seen else "a row for a choice not in choices.csv"
+            findings.fail(
+                "choice-results", f"choice_results.csv has {what} (rank {row['rank']!r})", aid
+            )
+            continue
+        seen.add(key)
+        findings.checks["choice_rows"] += 1
+        pid = pids[rank - 1]
+        waitlisted = pid in placement.preferred[aid]
+        if placement.placed_at.get(aid) == pid:
+            result = CHOICE_PLACED
+        elif not inputs.eligible(aid, pid):
+            result = CHOICE_INELIGIBLE
+            findings.checks["ineligible_choices"] += 1
+        else:
+            result = CHOICE_WAITLISTED if waitlisted else CHOICE_NOT_CONSIDERED
+        expected = {"program_id": pid, "result": result, "priority": order.priority(aid, pid)[1]}
+        if lottery is not None:
+            expected["waitlist_position"] = str(positions[aid, pid]) if waitlisted else ""
+            expected.update(cutoffs[pid])
+        for column, value in expected.items():
+            if row[column] != value:
+                findings.fail(
+                    "choice-results",
+                    f"choice_results.csv shows {column} {row[column]!r} for rank {rank}; "
+                    f"expected {value!r}",
+                    aid,
+                    pid,
+                )
+    for aid, pids in inputs.ranked.items():
+        for rank, pid in enumerate(pids, start=1):
+            if (aid, rank) not in seen:
+                findings.fail(
+                    "choice-results", f"choice_results.csv has no row for rank {rank}", aid, pid
+                )
+
+
+def check_manifest_counts(
+    inputs: Inputs,
+    placement: Placement,
+    unserved: list[str] | None,
+    manifest: dict,
+    findings: Findings,
+) -> None:
+    """The counts manifest.json records, re-derived from the placement."""
+    recorded = section(manifest, "counts")
+    placed = sum(1 for pid in placement.placed_at.values() if pid)
+    statuses = Counter(placement.status.get(aid) for aid, pid in placement.placed_at.items() if pid)
+    expected = {
+        "administrative": statuses[ADMINISTRATIVE],
+        "applicants": len(inputs.applicants),
+        "applicants_without_choices": sum(not p for p in inputs.ranked.values()),
+        "choices": sum(len(p) for p in inputs.ranked.values()),
+        "held_seats": sum(p["held_seats"] for p in inputs.programs.values()),
+        "ineligible_choices": sum(
+            not inputs.eligible(aid, pid) for aid, pids in inputs.ranked.items() for pid in pids
+        ),
+        "offered_seats": sum(p["capacity"] for p in inputs.programs.values()),
+        "placed": placed,
+        "placed_by_guarantee": statuses[GUARANTEED],
+        "placed_first_choice": sum(
+            1 for aid, pid in placement.matched_at.items() if inputs.ranked[aid][:1] == [pid]
+        ),
+        "programs": len(inputs.programs),
+        "seats": sum(p["seats"] for p in inputs.programs.values()),
+        "unplaced": len(inputs.applicants) - placed,
+        "waitlist_entries": sum(len(w) for w in placement.waitlist.values()),
+    }
+    if unserved is not None:
+        expected["administrative_unserved"] = len(unserved)
+    for name, value in expected.items():
+        if recorded.get(name) != value:
+            findings.fail(
+                "summary-counts",
+                f"manifest.json counts.{name} is {recorded.get(name)!r}; expected {value}",
+            )

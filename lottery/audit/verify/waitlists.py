@@ -1,0 +1,151 @@
+"""Rules ``waitlist-*``: every waitlist complete and in its program's order.
+
+A program's waitlist holds every applicant who ranked it above their placement (or
+ranked it and is unplaced) and may be considered there, in the program's order, at
+positions 1..n, with each row's choice rank, priority and lottery rank.
+"""
+
+from __future__ import annotations
+
+from lottery.audit.verify.evidence import Inputs, Rows
+from lottery.audit.verify.findings import Findings
+from lottery.audit.verify.numbers import Lottery
+from lottery.audit.verify.order import OrderKey, ProgramOrder
+from lottery.audit.verify.placements import Placement
+
+
+def check_waitlists(
+    inputs: Inputs,
+    placement: Placement,
+    order: ProgramOrder,
+    lottery: Lottery | None,
+    rows: Rows,
+    findings: Findings,
+) -> None:
+    """Every waitlist complete, in its program's order, with the right details."""
+    listed: dict[str, list[dict[str, str]]] = {}
+    previous: tuple[str, int] | None = None
+    out_of_order = False
+    for row in rows:
+        findings.checks["waitlist_rows"] += 1
+        position = int(row["position"]) if row["position"].isdigit() else -1
+        if previous is not None and (row["program_id"], position) <= previous:
+            out_of_order = True
+        previous = (row["program_id"], position)
+        if row["program_id"] not in inputs.programs:
+            findings.fail(
+                "waitlist-extra",
+                "waitlists.csv has a row for an unknown program",
+                row["applicant_id"],
+                row["program_id"],
+            )
+            continue
+        listed.setdefault(row["program_id"], []).append(row)
+    if out_of_order:
+        findings.fail("row-order", "waitlists.csv is not sorted by program_id, then position")
+    for pid in inputs.programs:
+        _check_waitlist(inputs, placement, order, lottery, pid, listed.get(pid, []), findings)
+
+
+def _check_waitlist(
+    inputs: Inputs,
+    placement: Placement,
+    order: ProgramOrder,
+    lottery: Lottery | None,
+    pid: str,
+    rows: Rows,
+    findings: Findings,
+) -> None:
+    expected = set(placement.waitlist[pid])
+    seen: set[str] = set()
+    previous: OrderKey | None = None
+    for position, row in enumerate(rows, start=1):
+        aid = row["applicant_id"]
+        if row["position"] != str(position):
+            findings.fail(
+                "waitlist-order",
+                f"row {position} of this waitlist shows position {row['position']!r}",
+                aid,
+                pid,
+            )
+        if aid in seen:
+            findings.fail("waitlist-extra", "listed twice on this waitlist", aid, pid)
+            continue
+        seen.add(aid)
+        if aid not in expected:
+            if aid in inputs.choice_rank and pid in inputs.choice_rank[aid]:
+                if not inputs.eligible(aid, pid):
+                    findings.fail(
+                        "eligibility",
+                        "on this waitlist, but lacks a tag the program requires",
+                        aid,
+                        pid,
+                    )
+                    continue
+                why = "is placed at this program or one they ranked higher"
+            else:
+                why = "did not rank this program"
+            findings.fail("waitlist-extra", f"on this waitlist but {why}", aid, pid)
+            continue
+        _check_waitlist_row(inputs, order, lottery, aid, pid, row, findings)
+        if lottery is not None:
+            key = order.key(aid, pid)
+            if previous is not None and key < previous:
+                findings.fail(
+                    "waitlist-order",
+                    f"listed after {previous.applicant_id}, but the program orders them "
+                    f"first: ({key.describe()}) comes before ({previous.describe()})",
+                    aid,
+                    pid,
+                    other_applicant_id=previous.applicant_id,
+                    key=key,
+                    other_key=previous,
+                )
+            previous = key if previous is None else max(previous, key)
+    for aid in placement.waitlist[pid]:
+        if aid not in seen:
+            findings.fail(
+                "waitlist-complete",
+                "ranked this program above their placement (or is unplaced) but is not on "
+                "its waitlist",
+                aid,
+                pid,
+            )
+
+
+def _check_waitlist_row(
+    inputs: Inputs,
+    order: ProgramOrder,
+    lottery: Lottery | None,
+    aid: str,
+    pid: str,
+    row: dict[str, str],
+    findings: Findings,
+) -> None:
+    choice_rank = str(inputs.choice_rank[aid][pid])
+    if row["choice_rank"] != choice_rank:
+        findings.fail(
+            "waitlist-details",
+            f"waitlists.csv shows choice rank {row['choice_rank']!r}; expected {choice_rank!r}",
+            aid,
+            pid,
+        )
+    findings.checks["priorities"] += 1
+    _, label = order.priority(aid, pid)
+    if row["priority"] != label:
+        findings.fail(
+            "priority-label",
+            f"waitlists.csv shows priority {row['priority']!r}; the policy gives {label!r}",
+            aid,
+            pid,
+        )
+    if lottery is not None:
+        findings.checks["lottery_numbers"] += 1
+        rank = str(lottery.rank(aid, pid))
+        if row["lottery_rank"] != rank:
+            findings.fail(
+                "lottery-rank",
+                f"waitlists.csv shows lottery rank {row['lottery_rank']!r}; recomputed: {rank!r}",
+                aid,
+                pid,
+            )
