@@ -8,7 +8,7 @@ from lottery.matching.deferred_acceptance import (
     deferred_acceptance,
     fill_slots,
 )
-from lottery.matching.ordering import program_order, program_order_by_position
+from lottery.matching.ordering import program_order_by_position
 
 __all__ = [
     "NOT_CHOSEN",
@@ -17,6 +17,5 @@ __all__ = [
     "SlotPlan",
     "deferred_acceptance",
     "fill_slots",
-    "program_order",
     "program_order_by_position",
 ]

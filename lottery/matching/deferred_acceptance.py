@@ -7,7 +7,7 @@ The market arrives in compressed form, one entry per ranked choice ("pair"):
 ``choice_program``  int64 per pair: the program ranked.
 ``choice_rank``     int64 per pair: the applicant's position in that program's strict
                     order (0 is the program's favourite). Positions are unique within a
-                    program; :func:`lottery.matching.ordering.program_order` builds them
+                    program; :func:`lottery.matching.ordering.program_order_by_position` builds them
                     from priorities and lottery numbers.
 ``capacity``        int64 per program: seats (>= 0).
 

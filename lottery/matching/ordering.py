@@ -5,50 +5,19 @@ from __future__ import annotations
 import numpy as np
 
 
-def program_order(
-    choice_program: np.ndarray,
-    choice_priority: np.ndarray,
-    choice_lottery: np.ndarray,
-    choice_applicant: np.ndarray,
-    n_programs: int,
-) -> np.ndarray:
-    """Position of every pair in its program's order (0 = the program's favourite).
-
-    A program orders the applicants who ranked it by priority (lower value first), then
-    lottery number (lower first), then applicant index. Applicant indices follow sorted
-    applicant IDs, so the last key is the documented ``applicant_id`` fallback.
-
-    Parameters
-    ----------
-    choice_program, choice_priority, choice_lottery, choice_applicant
-        One entry per pair: the program ranked, the applicant's priority value there,
-        the lottery number used there (uint64), and the applicant's index.
-    n_programs
-        Number of programs.
-
-    Returns
-    -------
-    numpy.ndarray
-        int64 per pair, unique within each program, ``0..k-1`` for a program ranked by
-        ``k`` applicants.
-    """
-    by_lottery = np.lexsort((choice_applicant, choice_lottery))
-    position = np.empty(len(by_lottery), dtype=np.int64)
-    position[by_lottery] = np.arange(len(by_lottery), dtype=np.int64)
-    return program_order_by_position(choice_program, choice_priority, position, n_programs)
-
-
 def program_order_by_position(
     choice_program: np.ndarray,
     choice_priority: np.ndarray,
     choice_position: np.ndarray,
     n_programs: int,
 ) -> np.ndarray:
-    """Like :func:`program_order`, with the lottery already turned into positions.
+    """Position of every pair in its program's order (0 = the program's favourite).
 
-    ``choice_position`` (int64 >= 0) orders the applicants of one program by lottery
-    number with the applicant-index fallback folded in, so that no two applicants of a
-    program share a position: for a single tie-break, the applicant's lottery rank.
+    A program orders the applicants who ranked it by priority (lower value first), then
+    by ``choice_position`` (int64 >= 0): their lottery number with the applicant-index
+    fallback folded in, so that no two applicants of a program share a position (for a
+    single tie-break, the applicant's lottery rank). Returns int64 per pair, ``0..k-1``
+    within a program ranked by ``k`` applicants.
     Sorting one packed integer key is about twice as fast as a three-key lexsort, which
     matters with millions of pairs.
     """

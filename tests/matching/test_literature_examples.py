@@ -14,10 +14,11 @@ import csv
 from pathlib import Path
 
 import numpy as np
+from support.program_orders import program_order
 from support.reference import all_stable_matchings, reference_deferred_acceptance
 
 from lottery.engine import run_lottery
-from lottery.matching import UNPLACED, deferred_acceptance, program_order
+from lottery.matching import UNPLACED, deferred_acceptance
 
 Named = dict[str, list[str]]
 

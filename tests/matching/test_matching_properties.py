@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.program_orders import program_order
 from support.reference import (
     all_stable_matchings,
     blocking_pairs,
@@ -28,7 +29,7 @@ from support.strategies import (
     tiny_markets,
 )
 
-from lottery.matching import UNPLACED, deferred_acceptance, program_order
+from lottery.matching import UNPLACED, deferred_acceptance
 
 MANY = settings(max_examples=200, deadline=None)
 FEW = settings(max_examples=100, deadline=None)

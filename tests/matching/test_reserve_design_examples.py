@@ -20,6 +20,7 @@ from functools import partial
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.program_orders import program_order
 from support.reference import (
     all_stable_matchings,
     is_stable_with_choice,
@@ -27,7 +28,7 @@ from support.reference import (
     slot_choice,
 )
 
-from lottery.matching import OPEN_SLOT, UNPLACED, SlotPlan, deferred_acceptance, program_order
+from lottery.matching import OPEN_SLOT, UNPLACED, SlotPlan, deferred_acceptance
 
 Named = dict[str, list[str]]
 

@@ -26,7 +26,8 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from lottery.matching import UNPLACED, SlotPlan, program_order
+from lottery.matching import UNPLACED, SlotPlan
+from support.program_orders import program_order
 from support.reference import slot_choice
 
 MAX_LOTTERY_NUMBER = 2**64 - 1
