@@ -1,0 +1,227 @@
+"""Checks of one column of an input file, shared by the files' readers.
+
+Each check runs on a whole column at once (files can hold millions of rows), logs one
+problem per bad cell and returns the column's values. The cell formats (IDs, codes,
+grades, lists, yes/no, coordinates) are documented in ``docs/file-formats.md``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import numpy as np
+import pandas as pd
+
+from lottery.errors import shown
+from lottery.io.csv_tables import ProblemLog, Table
+
+GRADES = ("PK", "K", *(str(g) for g in range(1, 13)))
+APPLICANT_ID = r"[A-Za-z0-9_-]{1,64}"
+CODE = r"[A-Za-z0-9_.-]{1,64}"
+LIST_SEPARATOR = ";"
+TRUE_WORDS = ("true", "yes", "y", "1")
+FALSE_WORDS = ("false", "no", "n", "0")
+
+
+def require_filled(table: Table, column: str, log: ProblemLog) -> np.ndarray:
+    """The column; a problem for each blank cell."""
+    values = table.column(column)
+    log.add_rows(table, values == "", column, "this cell must not be blank")
+    return values
+
+
+def check_pattern(
+    table: Table, column: str, pattern: str, what: str, log: ProblemLog, optional=False
+):
+    """The column; a problem for each cell that is not a valid ``what`` (blank is allowed
+    only if ``optional``)."""
+    values = table.column(column)
+    bad = mismatches(values, pattern)
+    if optional:
+        bad &= values != ""
+    else:
+        log.add_rows(table, values == "", column, "this cell must not be blank")
+        bad &= values != ""
+    log.add_rows(table, bad, column, lambda row: f'"{shown(values[row])}" is not a valid {what}')
+    return values
+
+
+def mismatches(values: np.ndarray, pattern: str) -> np.ndarray:
+    """Mask of values that do not fully match ``pattern`` (each distinct value checked once)."""
+    distinct = pd.unique(values)
+    matcher = re.compile(pattern)
+    bad = [value for value in distinct.tolist() if not matcher.fullmatch(value)]
+    if not bad:
+        return np.zeros(len(values), dtype=bool)
+    return pd.Series(values).isin(bad).to_numpy(copy=True)
+
+
+def check_unique(table: Table, values: np.ndarray, column: str, what: str, log: ProblemLog) -> None:
+    """A problem for each value repeated from an earlier row (blank cells aside)."""
+    series = pd.Series(values)
+    repeated = (series.duplicated(keep="first") & (series != "")).to_numpy()
+    if repeated.any():
+        first_line = dict(zip(values[::-1], table.lines[::-1], strict=True))
+        log.add_rows(
+            table,
+            repeated,
+            column,
+            lambda row: (
+                f'duplicate {what} "{shown(values[row])}" (first on line {first_line[values[row]]})'
+            ),
+        )
+
+
+def read_grades(table: Table, log: ProblemLog) -> np.ndarray:
+    """Grades written as in ``GRADES`` (``k`` is K, ``07`` is 7); a problem for any other."""
+    raw = table.frame["grade"].str.upper()
+    numeric = raw.str.fullmatch(r"0*[0-9]{1,2}")
+    grades = raw.where(~numeric, raw.str.lstrip("0").replace("", "0")).to_numpy(dtype=object)
+    bad = ~np.isin(grades, GRADES)
+    cells = table.column("grade")
+    log.add_rows(
+        table,
+        bad,
+        "grade",
+        lambda row: f'"{shown(cells[row])}" is not a grade (use PK, K or 1 to 12)',
+    )
+    return grades
+
+
+def read_integers(
+    table: Table, column: str, log: ProblemLog, minimum: int, what: str
+) -> np.ndarray:
+    """Whole numbers of at most 9 digits and at least ``minimum`` (0 where a cell is bad)."""
+    text = table.frame[column]
+    cells = text.to_numpy(dtype=object)
+    digits = "".join(cells.tolist())
+    values = None
+    if digits.isascii() and digits.isdigit() and not (cells == "").any():
+        # Fast path: every cell is digits only. int64 parsing refuses overflow.
+        try:
+            values = text.astype(np.int64).to_numpy(copy=True)
+        except (OverflowError, ValueError):
+            values = None
+        if values is not None and len(values) and values.max() >= 10**9:
+            values = None
+    if values is not None:
+        ok = np.ones(len(text), dtype=bool)
+    else:
+        ok = text.str.fullmatch(r"[0-9]{1,9}").to_numpy(dtype=bool)
+        values = np.zeros(len(text), dtype=np.int64)
+        values[ok] = text[ok].astype(np.int64).to_numpy()
+    blank = cells == ""
+    log.add_rows(table, blank, column, "this cell must not be blank")
+    too_long = np.zeros(len(text), dtype=bool)
+    if not ok.all():  # only cells that failed need a closer look (millions of ranks do not)
+        too_long[~ok] = text[~ok].str.fullmatch(r"[0-9]{10,}").to_numpy(dtype=bool)
+    log.add_rows(
+        table, too_long, column, lambda r: f'"{shown(cells[r])}" is too large (at most 9 digits)'
+    )
+    bad = (~ok & ~blank & ~too_long) | (ok & (values < minimum))
+    log.add_rows(table, bad, column, lambda row: f'"{shown(cells[row])}" is not {what}')
+    return values
+
+
+def read_lists(table: Table, column: str, pattern: str, what: str, log: ProblemLog) -> list[tuple]:
+    """Each cell's items split at ``LIST_SEPARATOR``, sorted and without repeats."""
+    cells = table.column(column)
+    several = table.frame[column].str.contains(LIST_SEPARATOR, regex=False).to_numpy(dtype=bool)
+    # Most cells hold one item or none: only cells with a separator need splitting.
+    parsed: list[tuple] = [(cell,) if cell else () for cell in cells.tolist()]
+    for row in np.flatnonzero(several).tolist():
+        parsed[row] = tuple(
+            sorted({i.strip() for i in cells[row].split(LIST_SEPARATOR) if i.strip()})
+        )
+    items = np.fromiter(itertools.chain.from_iterable(parsed), dtype=object)
+    owners = np.repeat(np.arange(len(parsed)), [len(p) for p in parsed])
+    mask = np.zeros(len(table), dtype=bool)
+    mask[owners[mismatches(items, pattern)]] = True
+    log.add_rows(
+        table,
+        mask,
+        column,
+        f"not a list of valid {what}s separated by {LIST_SEPARATOR!r}",
+    )
+    return parsed
+
+
+def lookup_ids(table, column, ids: np.ndarray, what: str, log: ProblemLog) -> np.ndarray:
+    """Index of each cell's value in sorted ``ids``; -1 (and a problem) when unknown."""
+    values = table.column(column)
+    # IDs repeat only when the file has duplicates (reported already): use the first.
+    first = ~pd.Index(ids).duplicated(keep="first")
+    found = pd.Index(ids[first]).get_indexer(values)
+    index = np.append(np.flatnonzero(first), -1)[found]
+    unknown = (index < 0) & (values != "")
+    log.add_rows(table, unknown, column, lambda row: f'unknown {what} "{shown(values[row])}"')
+    return index.astype(np.int64)
+
+
+def sort_by_id(columns: dict[str, object], key: str, lines: np.ndarray):
+    """The columns and line numbers in the order of the ``key`` column (one file's IDs)."""
+    order = np.argsort(np.asarray(columns[key], dtype=object), kind="stable")
+    out = {}
+    for name, values in columns.items():
+        out[name] = (
+            [values[i] for i in order] if isinstance(values, list) else np.asarray(values)[order]
+        )
+    return out, lines[order]
+
+
+def read_optional_count(table: Table, column: str, log: ProblemLog, default: np.ndarray):
+    """A whole number of seats (0 or more) where given, ``default`` where blank."""
+    text = table.column(column)
+    given = text != ""
+    ok = pd.Series(text).str.fullmatch(r"[0-9]{1,9}").to_numpy(dtype=bool)
+    log.add_rows(
+        table,
+        given & ~ok,
+        column,
+        lambda r: f'"{shown(text[r])}" is not a whole number of seats (0 or more)',
+    )
+    values = np.asarray(default, dtype=np.int64).copy()
+    values[given & ok] = [int(v) for v in text[given & ok].tolist()]
+    return values
+
+
+def read_optional_bool(table: Table, column: str, log: ProblemLog) -> np.ndarray:
+    """true/false (also yes/no, 1/0, any case); blank is true."""
+    text = pd.Series(table.column(column)).str.lower()
+    false = text.isin(FALSE_WORDS).to_numpy(dtype=bool)
+    bad = ~(text.isin(TRUE_WORDS) | false | (text == "")).to_numpy(dtype=bool)
+    cells = table.column(column)
+    log.add_rows(table, bad, column, lambda r: f'"{shown(cells[r])}" is not true or false')
+    return ~false
+
+
+def read_coordinates(table: Table, log: ProblemLog) -> tuple[np.ndarray, np.ndarray]:
+    """Latitude and longitude in decimal degrees; NaN where not given."""
+    values = {}
+    for column, limit in (("latitude", 90.0), ("longitude", 180.0)):
+        text = table.column(column)
+        number = pd.to_numeric(pd.Series(text), errors="coerce").to_numpy(
+            dtype=np.float64, copy=True
+        )
+        given = text != ""
+        bad = given & ~(np.abs(np.nan_to_num(number, nan=np.inf)) <= limit)
+        log.add_rows(
+            table,
+            bad,
+            column,
+            lambda r, text=text, limit=limit, column=column: (
+                f'"{shown(text[r])}" is not a {column} in decimal degrees '
+                f"(from -{limit:g} to {limit:g})"
+            ),
+        )
+        number[~given | bad] = np.nan
+        values[column] = (number, given)
+    (latitude, has_latitude), (longitude, has_longitude) = values["latitude"], values["longitude"]
+    log.add_rows(
+        table,
+        has_latitude != has_longitude,
+        "latitude" if (has_longitude & ~has_latitude).any() else "longitude",
+        "give both latitude and longitude, or neither",
+    )
+    return latitude, longitude
