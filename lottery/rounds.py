@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -67,6 +66,7 @@ from lottery.io.inputs import (
     PROGRAMS_FILE,
     RESERVE_COLUMNS,
     RESERVES_FILE,
+    read_input_files,
     read_input_folder,
 )
 from lottery.io.outputs import (
@@ -477,19 +477,14 @@ def _csv(frame: pd.DataFrame, columns: tuple[tuple[str, ...], tuple[str, ...]]) 
 
 def _read_round_inputs(files: dict[str, bytes]) -> CityInput:
     """Read this round's input files as ``lottery run`` would."""
-    with tempfile.TemporaryDirectory(prefix="lottery-round-") as folder:
-        for name, data in files.items():
-            (Path(folder) / name).write_bytes(data)
-        try:
-            city = read_input_folder(Path(folder))
-        except InputError as error:
-            # The changes were checked; what is left names this round's input files.
-            problems = [
-                Problem(f"{ROUND_INPUTS}/{p.file}", p.line, p.column, p.message)
-                for p in error.problems
-            ]
-            raise InputError(problems, error.total) from None
-    return city
+    try:
+        return read_input_files(files)
+    except InputError as error:
+        # The changes were checked; what is left names this round's input files.
+        problems = [
+            Problem(f"{ROUND_INPUTS}/{p.file}", p.line, p.column, p.message) for p in error.problems
+        ]
+        raise InputError(problems, error.total) from None
 
 
 def _sha256(data: bytes) -> str:
