@@ -64,6 +64,7 @@ class RoundAudit:
 
     @property
     def reproduced(self) -> bool:
+        """Whether this round was reproduced byte for byte, its link to the one before included."""
         return not self.findings
 
     def lines(self) -> list[str]:
@@ -146,7 +147,7 @@ class ChainAuditReport:
             out.append(
                 wrap(
                     f"Reproduced byte for byte: the {len(self.rounds)} rounds form an unbroken "
-                    "chain (each round's manifest.json records the SHA-256 of the manifest of "
+                    f"chain (each round's {MANIFEST_FILE} records the SHA-256 of the manifest of "
                     "the round before), the input files of round 1 and the changes of every "
                     "later round match their recorded SHA-256 checksums, and rerunning each "
                     "round from the one before gives exactly the same files."
@@ -260,8 +261,8 @@ def find_chain(last: Path) -> list[_Round]:
         others = [folder for folder in beside if folder.resolve() not in seen]
         found = [folder for folder in others if checksum(folder) == wanted]
         recorded = (
-            f"the chain is broken at round {number}: this manifest.json records {wanted} as "
-            "the SHA-256 of the previous round's manifest.json"
+            f"the chain is broken at round {number}: this {MANIFEST_FILE} records {wanted} "
+            f"as the SHA-256 of the previous round's {MANIFEST_FILE}"
         )
         if not found:
             claimed = [

@@ -155,7 +155,7 @@ def audit_run(folders: AuditFolders, progress: Progress) -> AuditReport:
     findings: list[Finding] = []
     if folders.bundle is not None:
         findings += _check_bundle_record(folders)
-    progress("Checking the input files against manifest.json")
+    progress(f"Checking the input files against {MANIFEST_FILE}")
     findings += check_inputs(folders.input_dir, expected)
     notes += version_notes(manifest)
     seed, commitment = rerun_seed(manifest)
@@ -275,7 +275,7 @@ def rerun_seed(manifest: dict) -> tuple[str | None, str | None]:
 
 def describe_rerun(seed: str | None, commitment: str | None) -> str:
     """How the lottery was rerun, as the report's ``rerun:`` line says it."""
-    described = "numbers from lottery.csv" if seed is None else f'seed "{seed}"'
+    described = f"numbers from {LOTTERY_FILE}" if seed is None else f'seed "{seed}"'
     if commitment:
         described += f" (commitment {commitment[:16]}...)"
     return described
