@@ -13,13 +13,13 @@ ones join, ``moves.csv`` lists exactly the seats that changed, and the whole sum
 
 from __future__ import annotations
 
-import csv
 import importlib.util
-import io
 import sys
 from pathlib import Path
 
 import pytest
+from support.random_rounds import folder_bytes, lists_of, rows
+from support.random_rounds import offered_seats as capacity_of
 
 from lottery.audit.verify import verify_outputs
 
@@ -38,33 +38,6 @@ def _load_benchmark():
 
 
 summer = _load_benchmark()
-
-
-def rows(path: Path) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
-
-
-def lists_of(inputs: Path) -> dict[str, list[str]]:
-    ranked: dict[str, list[tuple[int, str]]] = {}
-    for r in rows(inputs / "choices.csv"):
-        ranked.setdefault(r["applicant_id"], []).append((int(r["rank"]), r["program_id"]))
-    return {a: [p for _, p in sorted(pairs)] for a, pairs in ranked.items()}
-
-
-def capacity_of(inputs: Path) -> dict[str, int]:
-    """Seats offered in the round whose input folder is ``inputs``."""
-    return {
-        r["program_id"]: int(r.get("offer_target") or r["seats"]) - int(r.get("held_seats") or 0)
-        for r in rows(inputs / "programs.csv")
-    }
-
-
-def folder_bytes(folder: Path) -> dict[str, bytes]:
-    return {
-        str(path.relative_to(folder)): path.read_bytes()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
 
 
 @pytest.fixture(scope="module")

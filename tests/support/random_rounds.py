@@ -84,10 +84,15 @@ def policy_values(out: Path) -> dict[str, int]:
 
 
 def capacity_of(out: Path) -> dict[str, int]:
-    programs = rows(out / "round-inputs" / "programs.csv")
+    """Seats offered in the round written to ``out``."""
+    return offered_seats(out / "round-inputs")
+
+
+def offered_seats(inputs: Path) -> dict[str, int]:
+    """Seats offered in the round whose input folder is ``inputs``."""
     return {
         r["program_id"]: int(r.get("offer_target") or r["seats"]) - int(r.get("held_seats") or 0)
-        for r in programs
+        for r in rows(inputs / "programs.csv")
     }
 
 
