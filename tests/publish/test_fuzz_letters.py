@@ -19,7 +19,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from test_fuzz import FUZZ, assert_promise_kept, byte_mutations, invoke
 
-from lottery.publish.letters.render import make_environment
+from lottery.publish.letters.templates import make_environment
 
 # A letters run renders PDFs (about a second each here): fewer examples than the input
 # files get, unless the long profile (make fuzz) asks for thousands.

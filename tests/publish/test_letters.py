@@ -27,7 +27,7 @@ from support.small_city import write_city
 from lottery.engine import run_lottery
 from lottery.errors import InputError, UsageError
 from lottery.publish.letters import LETTERS_DIR, MERGED_FILE, generate_letters
-from lottery.publish.letters.render import SHIPPED_TEMPLATES
+from lottery.publish.letters.templates import whole_letter
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "city"
 SEED = "2026-spring"
@@ -221,7 +221,7 @@ def test_a_custom_template_folder_is_used_and_other_languages_keep_the_shipped_o
     city, out = small
     custom = out.parent / "my-templates"
     custom.mkdir()
-    english = (SHIPPED_TEMPLATES / "en.html").read_text(encoding="utf-8")
+    english = whole_letter("en")
     edited = english.replace(
         'Dear {{ letter.guardian_name or "parent or guardian" }},',
         "Hello {{ letter.guardian_name }}!",
@@ -238,7 +238,7 @@ def test_a_template_without_some_wording_is_refused(small):
     city, out = small
     custom = out.parent / "my-templates"
     custom.mkdir()
-    english = (SHIPPED_TEMPLATES / "en.html").read_text(encoding="utf-8")
+    english = whole_letter("en")
     edited = english.replace("{%- macro closing() -%}Sincerely,{%- endmacro -%}", "")
     (custom / "en.html").write_text(edited, encoding="utf-8")
     with pytest.raises(InputError) as caught:
@@ -254,7 +254,7 @@ def test_a_template_syntax_error_names_the_file_and_line(small):
     city, out = small
     custom = out.parent / "my-templates"
     custom.mkdir()
-    english = (SHIPPED_TEMPLATES / "en.html").read_text(encoding="utf-8")
+    english = whole_letter("en")
     (custom / "en.html").write_text(english.replace("{{ lang }}", "{{ lang }"), encoding="utf-8")
     with pytest.raises(InputError) as caught:
         generate_letters(out, city.path, templates_dir=custom)
@@ -533,7 +533,7 @@ def test_a_template_that_does_not_word_the_new_statuses_is_refused(policy_city):
     city, out = policy_city
     custom = out.parent / "old-templates"
     custom.mkdir()
-    english = (SHIPPED_TEMPLATES / "en.html").read_text(encoding="utf-8")
+    english = whole_letter("en")
     old = english.replace('{%- if letter.status == "guaranteed" -%}', "{%- if false -%}")
     old = old.replace('{%- elif letter.status == "administrative" -%}', "{%- elif false -%}")
     old = old.replace("{%- elif o -%}", "{%- elif letter.placed -%}")

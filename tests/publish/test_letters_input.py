@@ -20,10 +20,11 @@ from lottery.engine import run_lottery
 from lottery.errors import InputError
 from lottery.publish.letters import LETTERS_DIR, generate_letters
 from lottery.publish.letters.config import TEXT_LIMITS
-from lottery.publish.letters.render import FONT_FAMILY, SHIPPED_TEMPLATES, _Page, font_folder
+from lottery.publish.letters.pdf import FONT_FAMILY, _Page, font_folder
+from lottery.publish.letters.templates import whole_letter
 
 SEED = "2026-spring"
-ENGLISH = (SHIPPED_TEMPLATES / "en.html").read_text(encoding="utf-8")
+ENGLISH = whole_letter("en")
 GREETING = 'Dear {{ letter.guardian_name or "parent or guardian" }},'
 
 

@@ -1,0 +1,339 @@
+"""The PDF letter: fonts, and the page layout drawn directly with fpdf2.
+
+No HTML is converted: :func:`layout_letter` places the texts of the letter's wording
+(:func:`lottery.publish.letters.html.letter_texts`) on the page, so the PDF says what the
+HTML letter says. fpdf2 spends most of its time on fonts, once per document, so the font
+is cut down once per run to the characters the letters use (:func:`write_font_subsets`)
+and letters are drawn in chunks, one document per chunk, later cut into one PDF per
+applicant (:func:`split_pdf`: pages are copied, not redrawn).
+"""
+
+from __future__ import annotations
+
+from io import BytesIO
+from pathlib import Path
+
+import matplotlib
+from fontTools import subset as font_subset
+from fpdf import FPDF
+from pypdf import PdfReader, PdfWriter
+
+from lottery.publish.letters.html import Wording, letter_texts
+from lottery.publish.letters.model import Letter
+
+FONT_FAMILY = "DejaVu"
+FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
+# Always in the font subset, whatever the letters hold: Latin letters with accents and
+# the usual punctuation, so that an edited template can use them.
+BASE_CHARACTERS = frozenset(
+    [chr(c) for c in range(0x20, 0x7F)]
+    + [chr(c) for c in range(0xA0, 0x250)]
+    + list("‐–—‘’‚“”„•…‹›€№™·")
+)
+PAPER = {"letter": (215.9, 279.4), "a4": (210.0, 297.0)}
+
+
+# ----------------------------------------------------------------------------- fonts
+
+
+def font_folder() -> Path:
+    """The DejaVu fonts that matplotlib ships (they cover every Latin-script language)."""
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+
+
+def write_font_subsets(characters: set[str], folder: Path) -> tuple[dict[str, str], set[str]]:
+    """Cut DejaVu Sans down to ``characters`` (plus the Latin alphabet) once per run.
+
+    A small font makes each chunk's fpdf2 document fast to build. Returns the font file
+    for each style and the characters DejaVu Sans cannot show.
+    """
+    wanted = sorted(ord(c) for c in characters | BASE_CHARACTERS if c.isprintable())
+    paths, missing = {}, set()
+    options = font_subset.Options()
+    options.notdef_outline = True
+    options.recommended_glyphs = True
+    options.drop_tables += ["GSUB", "GPOS", "GDEF", "FFTM", "hdmx", "kern"]
+    for style, name in FONT_FILES.items():
+        font = font_subset.load_font(str(font_folder() / name), options)
+        covered = set(font.getBestCmap())
+        if style == "":
+            missing = {chr(c) for c in wanted if c not in covered}
+        subsetter = font_subset.Subsetter(options)
+        subsetter.populate(unicodes=[c for c in wanted if c in covered])
+        subsetter.subset(font)
+        path = folder / f"subset-{style or 'R'}-{name}"
+        font_subset.save_font(font, str(path), options)
+        paths[style] = str(path)
+    return paths, missing
+
+
+# ----------------------------------------------------------------------------- documents
+
+
+def new_document(paper: str, fonts: dict[str, str]) -> FPDF:
+    """An empty fpdf2 document on ``paper`` (``letter`` or ``a4``) with the font subsets."""
+    pdf = FPDF(unit="mm", format=PAPER[paper])
+    pdf.set_auto_page_break(False)
+    pdf.set_margins(MARGIN, MARGIN, MARGIN)
+    for style, path in fonts.items():
+        pdf.add_font(FONT_FAMILY, style, path)
+    return pdf
+
+
+def split_pdf(data: bytes, names: list[str], pages: list[int], folder: Path) -> None:
+    """Cut a chunk's PDF into ``<name>.pdf`` files of ``pages`` pages each, in order."""
+    reader = PdfReader(BytesIO(data))
+    start = 0
+    for name, count in zip(names, pages, strict=True):
+        writer = PdfWriter()
+        for number in range(start, start + count):
+            writer.add_page(reader.pages[number])
+        with open(folder / f"{name}.pdf", "wb") as handle:
+            writer.write(handle)
+        start += count
+
+
+# ----------------------------------------------------------------------------- layout
+
+MARGIN = 18.0
+FOOTER = 5.0  # space kept above the footer line
+LINE = 0.43  # line height per point of font size, in mm
+GRAY = (90, 90, 90)
+RULE = (170, 170, 170)
+SHADE = (235, 235, 235)
+# Table columns as shares of the text width: rank, school, result, priority, rank, cutoff.
+COLUMNS = (0.08, 0.26, 0.2, 0.15, 0.09, 0.22)
+
+
+class _Page:
+    """A cursor over the letter's pages: wraps and draws text, breaks pages."""
+
+    def __init__(self, pdf: FPDF, unsupported: dict, widths: dict):
+        # Words measured once per process: names, schools and the template's words repeat.
+        self.pdf = pdf
+        self.unsupported = unsupported
+        self.widths = widths
+        self.left = MARGIN
+        self.width = pdf.w - 2 * MARGIN
+        self.bottom = pdf.h - MARGIN - FOOTER
+        self.style = ("", 10.0)
+
+    def new_page(self) -> None:
+        self.pdf.add_page()
+        self.y = MARGIN
+
+    def font(self, style: str, size: float) -> None:
+        if (style, size) != self.style:
+            self.pdf.set_font(FONT_FAMILY, style, size)
+            self.style = (style, size)
+
+    def width_of(self, text: str) -> float:
+        key = (self.style, text)
+        width = self.widths.get(key)
+        if width is None:
+            width = self.pdf.get_string_width(text)
+            if len(self.widths) < 200_000:
+                self.widths[key] = width
+        return width
+
+    def wrap(self, text: str, width: float) -> list[str]:
+        """Greedy word wrap; a word wider than the line starts a new line and is cut where
+        it must be."""
+        text = text.translate(self.unsupported)
+        lines, line, used = [], [], 0.0
+        space = self.width_of(" ")
+        for word in text.split():
+            w = self.width_of(word)
+            if w > width:
+                if line:
+                    lines.append(" ".join(line))
+                    line, used = [], 0.0
+                cut = self.fitting_length(word, width)
+                while cut < len(word):
+                    lines.append(word[:cut])
+                    word = word[cut:]
+                    cut = self.fitting_length(word, width)
+                w = self.width_of(word)
+            if line and used + space + w > width:
+                lines.append(" ".join(line))
+                line, used = [], 0.0
+            used = w if not line else used + space + w
+            line.append(word)
+        if line:
+            lines.append(" ".join(line))
+        return lines
+
+    def fitting_length(self, word: str, width: float) -> int:
+        """How many characters of ``word`` fit in ``width`` (at least one, so that a cut
+        word always moves on).
+
+        Found by doubling, then halving, the length tried: a few measurements of short
+        starts of the word. (Trying one character less at a time measured the whole
+        word once per character: minutes for a word of 10,000 characters.)
+        """
+
+        def fits(length: int) -> bool:
+            return self.width_of(word[:length]) <= width
+
+        fitting, too_long = 0, len(word) + 1
+        length = 1
+        while length < len(word):
+            if not fits(length):
+                too_long = length
+                break
+            fitting, length = length, 2 * length
+        else:
+            if fits(len(word)):
+                return len(word)
+            too_long = len(word)
+        while too_long - fitting > 1:
+            middle = (fitting + too_long) // 2
+            if fits(middle):
+                fitting = middle
+            else:
+                too_long = middle
+        return max(fitting, 1)
+
+    def paragraph(
+        self,
+        text: str,
+        size: float = 9.5,
+        style: str = "",
+        before: float = 0.0,
+        after: float = 2.5,
+        color: tuple[int, int, int] | None = None,
+        shade: bool = False,
+    ) -> None:
+        if not text:
+            return
+        self.font(style, size)
+        height = size * LINE
+        pad = 2.0 if shade else 0.0
+        lines = self.wrap(text, self.width - 2 * pad)
+        self.y += before
+        if len(lines) <= 5:  # a short paragraph is not split across pages
+            self.keep(len(lines) * height + 2 * pad)
+        if shade:
+            self.keep(len(lines) * height + 2 * pad)
+            self.pdf.set_fill_color(*SHADE)
+            self.pdf.rect(self.left, self.y, self.width, len(lines) * height + 2 * pad, "F")
+            self.y += pad
+        if color:
+            self.pdf.set_text_color(*color)
+        for line in lines:
+            self.keep(height)
+            self.pdf.text(self.left + pad, self.y + size * 0.353, line)
+            self.y += height
+        if color:
+            self.pdf.set_text_color(0, 0, 0)
+        self.y += after + pad
+
+    def height_of(self, text: str, size: float = 9.5, style: str = "") -> float:
+        """The height a paragraph will take (without the space after it)."""
+        self.font(style, size)
+        return len(self.wrap(text, self.width)) * size * LINE
+
+    def keep(self, height: float) -> bool:
+        """Start a new page unless ``height`` fits; True if it did."""
+        if self.y + height > self.bottom:
+            self.new_page()
+            return True
+        return False
+
+    def rule(self, color=RULE) -> None:
+        self.pdf.set_draw_color(*color)
+        self.pdf.line(self.left, self.y, self.left + self.width, self.y)
+
+    def table(self, header: list[str], rows: list[list[str]], size: float = 8.5) -> None:
+        widths = [share * self.width for share in COLUMNS]
+        height = size * LINE
+        pad = 1.0
+
+        def cells(texts: list[str]) -> list[list[str]]:
+            return [self.wrap(t, w - 2 * pad) for t, w in zip(texts, widths, strict=True)]
+
+        def draw(wrapped: list[list[str]], style: str) -> None:
+            self.font(style, size)
+            rows_high = max(len(c) for c in wrapped) * height + 2 * pad
+            if style == "B":
+                self.pdf.set_fill_color(*SHADE)
+                self.pdf.rect(self.left, self.y, self.width, rows_high, "F")
+            x = self.left
+            for lines, w in zip(wrapped, widths, strict=True):
+                for k, line in enumerate(lines):
+                    self.pdf.text(x + pad, self.y + pad + k * height + size * 0.353, line)
+                x += w
+            self.y += rows_high
+            self.rule()
+
+        self.font("B", size)
+        head = cells(header)
+        head_high = max(len(c) for c in head) * height + 2 * pad
+        for row in rows:
+            self.font("", size)
+            body = cells(row)
+            high = max(len(c) for c in body) * height + 2 * pad
+            if self.keep(head_high + high) or row is rows[0]:
+                draw(head, "B")
+            draw(body, "")
+        self.y += 2.0
+
+
+def layout_letter(
+    pdf: FPDF,
+    t: Wording,
+    letter: Letter,
+    fallback: bool,
+    unsupported: dict | None = None,
+    widths: dict | None = None,
+) -> None:
+    """Lay one letter out on new pages of ``pdf``, from its wording ``t``.
+
+    ``unsupported`` translates the characters the font lacks to ``?``; ``widths`` keeps
+    the widths of words measured, for the next letters.
+    """
+    texts = letter_texts(t, letter, fallback)
+    page = _Page(pdf, unsupported or {}, widths if widths is not None else {})
+    page.new_page()
+    first = pdf.page
+    page.paragraph(texts["office_name"], size=13, style="B", after=1.0)
+    page.paragraph(texts["contact_line"], size=8, color=GRAY, after=1.5)
+    page.rule(GRAY)
+    # The address sits where the window of a #10 or DL envelope shows it.
+    page.y = max(page.y + 6.0, 40.0)
+    page.paragraph(letter.guardian_name, after=0.3)
+    page.paragraph(letter.address, after=0.3)
+    page.y = max(page.y + 6.0, 56.0)
+    if fallback:
+        page.paragraph(texts["translation_note"], size=9, style="B", after=2.5)
+    page.paragraph(texts["subject"], size=12, style="B", after=3.0)
+    page.paragraph(texts["greeting"], after=2.0)
+    page.paragraph(texts["intro"], after=2.5)
+    page.paragraph(texts["outcome"], size=10.5, style="B", after=3.5, shade=True)
+    if letter.choices:
+        page.keep(30.0)
+        page.paragraph(texts["heading_choices"], size=11, style="B", after=1.0)
+        page.table(texts["header"], texts["rows"])
+        page.paragraph(texts["choices_explained"], size=8, color=GRAY, after=2.0)
+    for heading, paragraphs in (
+        ("heading_lottery", [("lottery", 9.5, None), ("lottery_check", 8.0, GRAY)]),
+        ("heading_next", [("next_steps", 9.5, None), ("waitlist_note", 9.5, None)]),
+    ):
+        page.keep(20.0)
+        page.paragraph(texts[heading], size=11, style="B", before=1.0, after=1.0)
+        for name, size, color in paragraphs:
+            page.paragraph(texts[name], size=size, color=color, after=2.0)
+    # "Questions?", the closing and the office's name stay together.
+    questions = texts["questions"]
+    page.keep(page.height_of(questions) + 3.0 + 2 * 9.5 * LINE + 1.0)
+    page.paragraph(questions, after=3.0)
+    page.paragraph(texts["closing"], after=1.0)
+    page.paragraph(texts["office_name"])
+    last = pdf.page
+    page.font("", 7.5)
+    pdf.set_text_color(*GRAY)
+    for number in range(first, last + 1):
+        pdf.page = number
+        pdf.text(MARGIN, pdf.h - MARGIN + 3.0, t("page", number - first + 1, last - first + 1))
+    pdf.page = last
+    pdf.set_text_color(0, 0, 0)
