@@ -18,7 +18,7 @@ import pytest
 
 from lottery.engine import run_lottery
 from lottery.errors import InputError, UsageError
-from lottery.publish.report import Formatter, hidden_parts, write_report
+from lottery.publish.report import write_report
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "city"
 THRESHOLD = 10
@@ -192,15 +192,6 @@ def test_public_report_shows_no_count_below_the_threshold(public):
 
 def test_public_report_says_small_counts_are_suppressed(public):
     assert "small counts are suppressed" in public.read_text(encoding="utf-8")
-
-
-def test_one_hidden_part_of_a_total_hides_the_smallest_other_part():
-    fmt = Formatter(public=True, threshold=10)
-    assert hidden_parts([50, 3, 40], fmt) == [False, True, True]
-    assert hidden_parts([50, 3, 4], fmt) == [False, True, True]
-    assert hidden_parts([50, 30], fmt) == [False, False]
-    assert hidden_parts([3, 4], Formatter(public=False, threshold=10)) == [False, False]
-    assert fmt.count(40, hidden=True) == "*" and fmt.count(3) == "<10"
 
 
 def test_inputs_of_another_run_are_refused(results, tmp_path):
@@ -453,3 +444,66 @@ def test_a_reserve_that_does_nothing_shows_as_such_and_public_hides_small_effect
     frl = next(row for row in tags if row[0] == "frl")
     assert frl[1] == "50" and frl[2] == "*" and frl[6] == "<10"
     test_public_report_never_shows_a_small_count_as_a_difference(public)
+
+
+# ----------------------------------------------------------------------------- counts
+# The headline counts come from manifest.json (results.py counts them); the per-group
+# tables count the same rows again, per grade, sector or priority. Their sums must agree.
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory) -> tuple[Path, Path]:
+    """The office report of a synthetic city with the seat policy (guarantees, the zone
+    guarantee, reserves), and its results folder."""
+    from lottery.synth import generate_city
+
+    city = tmp_path_factory.mktemp("synthetic") / "city"
+    generate_city(city, applicants=2000, schools=24, seed=13)
+    out = city.parent / "results"
+    run_lottery(city, out, "synthetic-2026")
+    return out, write_report(out, city)
+
+
+def _number(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def _column(table: list[list[str]], name: str, header_rows: int = 1) -> list[int]:
+    """The counts in column ``name`` of a table with one header row."""
+    at = table[0].index(name)
+    return [_number(row[at]) for row in table[header_rows:]]
+
+
+def _first_table(report: Path, section_id: str) -> list[list[str]]:
+    return _table_rows(re.search(r"<table.*?</table>", _section(report, section_id), re.S)[0])
+
+
+@pytest.mark.parametrize("city", ["example", "synthetic"])
+def test_every_count_of_placed_at_first_choice_is_the_manifests(city, request, results, office):
+    out, report = (results, office) if city == "example" else request.getfixturevalue(city)
+    counts = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["counts"]
+    first = counts["placed_first_choice"]
+    assert parse(report).cards["At their first choice"] == f"{first:,}"
+    # Which choice applicants got: "1st choice" for all applicants, then per grade.
+    choices = _first_table(report, "choices")
+    at = 2 + 2 * choices[0][2:].index("1st choice")  # each outcome is n and %
+    by_grade = [_number(row[at]) for row in choices[2:]]
+    assert by_grade[0] == first and sum(by_grade[1:]) == first
+    assert sum(_column(_first_table(report, "sectors"), "Placed at first choice")) == first
+    assert sum(_column(_first_table(report, "priority"), "Of them, at first choice")) == first
+
+
+@pytest.mark.parametrize("city", ["example", "synthetic"])
+def test_per_grade_and_per_sector_counts_add_up_to_the_manifests(city, request, results, office):
+    out, report = (results, office) if city == "example" else request.getfixturevalue(city)
+    counts = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["counts"]
+    grades = _first_table(report, "headline")
+    assert sum(_column(grades, "Applicants")) == counts["applicants"]
+    assert sum(_column(grades, "Placed")) == counts["placed"]
+    assert sum(_column(grades, "Unplaced")) == counts["unplaced"]
+    assert sum(_column(grades, "Seats")) == counts["seats"]
+    assert sum(_column(_first_table(report, "sectors"), "Placed")) == counts["placed"]
+    cards = parse(report).cards
+    assert cards["Applicants"] == f"{counts['applicants']:,}"
+    assert cards["Placed"] == f"{counts['placed']:,}"
+    assert cards["Unplaced"] == f"{counts['unplaced']:,}"
