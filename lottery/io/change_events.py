@@ -17,8 +17,8 @@ import pandas as pd
 
 from lottery.city import CityInput
 from lottery.errors import shown
+from lottery.io.applicants_file import APPLICANTS_FILE
 from lottery.io.csv_tables import ProblemLog, Table
-from lottery.io.inputs import APPLICANTS_FILE
 
 CHANGES_FILE = "changes.csv"
 CHANGES_COLUMNS = (("event", "applicant_id", "program_id"), ("value", "note"))

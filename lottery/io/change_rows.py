@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 
 from lottery.errors import shown
+from lottery.io import choices_file
+from lottery.io.applicants_file import APPLICANT_COLUMNS, APPLICANTS_FILE, read_applicants
 from lottery.io.change_events import (
     CHANGES_FILE,
     DECLINE,
@@ -25,17 +27,10 @@ from lottery.io.change_events import (
     EventChecks,
     PreviousRound,
 )
+from lottery.io.choices_file import CHOICES_FILE
 from lottery.io.csv_tables import ProblemLog, Table
-from lottery.io.inputs import (
-    APPLICANT_COLUMNS,
-    APPLICANTS_FILE,
-    CHOICES_FILE,
-    GRADES,
-    LOTTERY_FILE,
-    MAX_LOTTERY_NUMBER,
-    _applicants,
-    _choices,
-)
+from lottery.io.input_cells import GRADES
+from lottery.io.lottery_file import LOTTERY_FILE, MAX_LOTTERY_NUMBER
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,7 +69,7 @@ class ApplicantRows:
         """New and changed rows: checked as in round 1, kept as read."""
         if table is None or not len(table):
             return
-        records = _applicants(table, self.programs, self.log)
+        records = read_applicants(table, self.programs, self.log)
         self.frame = table.frame
         order = np.argsort(table.column("applicant_id"), kind="stable")
         for i, row in enumerate(order.tolist()):
@@ -220,7 +215,7 @@ def read_choices(
         return ChoiceRows(empty, np.zeros(0, dtype=np.int64), set())
     programs = rows.programs
     roster = rows.roster()
-    choices = _choices(table, programs, roster, log)
+    choices = choices_file.read_choices(table, programs, roster, log)
     known = choices.applicant >= 0
     applicant_ids = table.column("applicant_id")
     on_roster = pd.Index(roster.id).get_indexer(applicant_ids) >= 0
