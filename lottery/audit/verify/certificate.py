@@ -16,7 +16,15 @@ from lottery.audit.verify.evidence import manifest_sha256
 from lottery.audit.verify.findings import VerificationReport, plural
 from lottery.errors import UsageError
 from lottery.io.atomic import write_file_atomically
-from lottery.io.outputs import VERIFICATION
+from lottery.io.inputs import PRIORITIES_FILE
+from lottery.io.outputs import (
+    CHOICE_RESULTS,
+    MANIFEST_FILE,
+    PLACEMENTS,
+    RESERVE_REPORT,
+    SUMMARY,
+    VERIFICATION,
+)
 
 
 def require_verified(out_dir: Path, input_dir: Path, command: str) -> None:
@@ -84,7 +92,7 @@ def certificate_lines(report: VerificationReport) -> list[str]:
     lines = [
         "Verification passed.",
         f"All {c.get('applicants', 0)} applicants were checked: each appears exactly once in "
-        f"placements.csv with a known status, and each of the {c.get('placed', 0)} placed "
+        f"{PLACEMENTS} with a known status, and each of the {c.get('placed', 0)} placed "
         "applicants is placed at a program they ranked (or, with status guaranteed, at the "
         "guaranteed program they did not rank), with the right school, grade and choice rank.",
         "No program holds more applicants than the seats it offers in this run (offer_target "
@@ -92,14 +100,14 @@ def certificate_lines(report: VerificationReport) -> list[str]:
         f"Every lottery number and lottery rank ({c.get('lottery_numbers', 0)} shown) was "
         f"recomputed from the {report.lottery} and matches.",
         f"Every priority ({c.get('priorities', 0)} shown) was recomputed from the policy and "
-        "priorities.csv and matches.",
+        f"{PRIORITIES_FILE} and matches.",
     ]
     if c.get("ineligible_choices"):
         n = c["ineligible_choices"]
         lines.append(
             "No applicant is placed or waitlisted at a program whose required tags they lack; "
             f"{'the 1 choice' if n == 1 else f'all {n} choices'} of such a program "
-            f"{'shows' if n == 1 else 'show'} as ineligible in choice_results.csv."
+            f"{'shows' if n == 1 else 'show'} as ineligible in {CHOICE_RESULTS}."
         )
     if c.get("guarantees"):
         n = c["guarantees"]
@@ -142,7 +150,7 @@ def certificate_lines(report: VerificationReport) -> list[str]:
         lines.append(
             f"The seat (reserve category or open) of every applicant placed at the "
             f"{plural(c['reserve_programs'], 'program')} with reserves was recomputed from "
-            "its slots and matches, and reserve_report.csv "
+            f"its slots and matches, and {RESERVE_REPORT} "
             f"({plural(c.get('reserve_rows', 0), 'row')}) agrees with the placements and with "
             "a match recomputed without reserves."
         )
@@ -156,12 +164,11 @@ def certificate_lines(report: VerificationReport) -> list[str]:
     lines += [
         f"Every waitlist is complete and in its program's order ({c.get('waitlist_rows', 0)} "
         "rows).",
-        "The counts and cutoffs in programs_summary.csv and manifest.json agree with the "
-        "placements.",
-        f"Every ranked choice in choice_results.csv ({c.get('choice_rows', 0)} rows) shows the "
+        f"The counts and cutoffs in {SUMMARY} and {MANIFEST_FILE} agree with the placements.",
+        f"Every ranked choice in {CHOICE_RESULTS} ({c.get('choice_rows', 0)} rows) shows the "
         "right result, priority, waitlist position and cutoff.",
         f"The SHA-256 checksums of {c.get('files_hashed', 0)} files (inputs and outputs) match "
-        "manifest.json.",
+        f"{MANIFEST_FILE}.",
     ]
     lines += [f"Note: {note}" for note in report.notes]
     return lines

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from lottery.audit.verify.evidence import Inputs, section
 from lottery.audit.verify.findings import Findings, plural
 from lottery.io.inputs import LOTTERY_FILE
-from lottery.io.outputs import EXTERNAL_LOTTERY, MANIFEST_FILE
+from lottery.io.outputs import CHOICE_RESULTS, EXTERNAL_LOTTERY, MANIFEST_FILE
 from lottery.policy import POLICY_FILE, SIBLING_OFFERED
 
 
@@ -148,11 +148,11 @@ def note_unsettled(unsettled: Unsettled, findings: Findings) -> None:
     count = findings.checks.get("unsettled_priorities", 0)
     n = plural(count, "priority", "priorities")
     findings.notes.append(
-        f"manifest.json says linked families did not settle (families.converged is false; "
+        f"{MANIFEST_FILE} says linked families did not settle (families.converged is false; "
         f"unsettled: {families}). The engine's last run worked out their members' "
         "sibling_offered from the previous run's placements, which the results do not "
         f"keep, so {n} of theirs that depend on it {'was' if count == 1 else 'were'} "
-        "accepted either way, as choice_results.csv shows them, and everything else "
+        f"accepted either way, as {CHOICE_RESULTS} shows them, and everything else "
         "(stability included) was checked against them."
         + (
             f" Their membership of a sibling_offered reserve, which no priority shows, was "

@@ -25,6 +25,7 @@ from lottery.io.outputs import (
     MATCHED,
     OPEN_SEAT,
     PLACED,
+    PLACEMENTS,
     UNPLACED,
 )
 
@@ -105,22 +106,22 @@ def check_placements(
     seen: set[str] = set()
     ids = [row["applicant_id"] for row in rows]
     if any(b <= a for a, b in zip(ids, ids[1:], strict=False)):
-        findings.fail("row-order", "placements.csv is not sorted by applicant_id (each once)")
+        findings.fail("row-order", f"{PLACEMENTS} is not sorted by applicant_id (each once)")
     for row in rows:
         aid = row["applicant_id"]
         if aid not in inputs.applicants:
             findings.fail(
-                "unknown-applicant", "placements.csv has a row for an unknown applicant", aid
+                "unknown-applicant", f"{PLACEMENTS} has a row for an unknown applicant", aid
             )
             continue
         if aid in seen:
-            findings.fail("each-applicant-once", "placements.csv has more than one row", aid)
+            findings.fail("each-applicant-once", f"{PLACEMENTS} has more than one row", aid)
             continue
         seen.add(aid)
         _check_placement_row(inputs, order, lottery, aid, row, findings)
     for aid in inputs.applicants:
         if aid not in seen:
-            findings.fail("each-applicant-once", "placements.csv has no row", aid)
+            findings.fail("each-applicant-once", f"{PLACEMENTS} has no row", aid)
     findings.checks["placed"] = sum(pid is not None for pid in placement.placed_at.values())
 
 
@@ -201,8 +202,7 @@ def _check_placement_row(
             if row["priority"] != label:
                 findings.fail(
                     "priority-label",
-                    f"placements.csv shows priority {row['priority']!r}; "
-                    f"the policy gives {label!r}",
+                    f"{PLACEMENTS} shows priority {row['priority']!r}; the policy gives {label!r}",
                     aid,
                     pid,
                 )
@@ -210,7 +210,7 @@ def _check_placement_row(
         if row[column] != value:
             findings.fail(
                 "placement-details" if column != "seat" else "seat-label",
-                f"placements.csv shows {column} {row[column]!r}; expected {value!r}",
+                f"{PLACEMENTS} shows {column} {row[column]!r}; expected {value!r}",
                 aid,
                 pid or None,
             )
@@ -241,7 +241,7 @@ def _check_placement_numbers(
         if row[column] != value:
             findings.fail(
                 "lottery-number",
-                f"placements.csv shows {column} {row[column]!r}; recomputed from the "
+                f"{PLACEMENTS} shows {column} {row[column]!r}; recomputed from the "
                 f"{lottery.description}: {value!r}",
                 aid,
                 pair,
@@ -249,7 +249,7 @@ def _check_placement_numbers(
     if row["lottery_rank"] != rank:
         findings.fail(
             "lottery-rank",
-            f"placements.csv shows lottery rank {row['lottery_rank']!r}; recomputed: {rank!r}",
+            f"{PLACEMENTS} shows lottery rank {row['lottery_rank']!r}; recomputed: {rank!r}",
             aid,
             pair,
         )

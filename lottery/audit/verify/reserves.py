@@ -15,6 +15,8 @@ from lottery.audit.verify.numbers import Lottery
 from lottery.audit.verify.order import OrderKey, ProgramOrder
 from lottery.audit.verify.placements import Placement
 from lottery.audit.verify.seat_policy import Memberships, Seats
+from lottery.io.inputs import RESERVES_FILE
+from lottery.io.outputs import RESERVE_REPORT
 from lottery.policy import SIBLING_OFFERED
 
 
@@ -107,15 +109,13 @@ def check_reserve_report(
             expected[pid, category] = values
     keys = [(row["program_id"], row["category"]) for row in rows]
     if any(b <= a for a, b in zip(keys, keys[1:], strict=False)):
-        findings.fail("row-order", "reserve_report.csv is not sorted by program_id, then category")
+        findings.fail("row-order", f"{RESERVE_REPORT} is not sorted by program_id, then category")
     seen: set[tuple[str, str]] = set()
     for row, key in zip(rows, keys, strict=True):
         pid, category = key
         if key not in expected or key in seen:
-            what = "a second row" if key in seen else "a row for no reserve in reserves.csv"
-            findings.fail(
-                "reserve-report", f"reserve_report.csv has {what} ({category})", None, pid
-            )
+            what = "a second row" if key in seen else f"a row for no reserve in {RESERVES_FILE}"
+            findings.fail("reserve-report", f"{RESERVE_REPORT} has {what} ({category})", None, pid)
             continue
         seen.add(key)
         findings.checks["reserve_rows"] += 1
@@ -130,7 +130,7 @@ def check_reserve_report(
             if not accepted:
                 findings.fail(
                     "reserve-report",
-                    f"reserve_report.csv shows {column} {row[column]!r} for {category}; "
+                    f"{RESERVE_REPORT} shows {column} {row[column]!r} for {category}; "
                     f"expected {wanted}",
                     None,
                     pid,
@@ -138,5 +138,5 @@ def check_reserve_report(
     for pid, category in expected:
         if (pid, category) not in seen:
             findings.fail(
-                "reserve-report", f"reserve_report.csv has no row for {category}", None, pid
+                "reserve-report", f"{RESERVE_REPORT} has no row for {category}", None, pid
             )

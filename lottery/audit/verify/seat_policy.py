@@ -23,7 +23,7 @@ from lottery.audit.verify.evidence import Inputs, Rows
 from lottery.audit.verify.findings import Findings
 from lottery.audit.verify.order import ProgramOrder
 from lottery.audit.verify.placements import Placement
-from lottery.io.outputs import MATCHED, OPEN_SEAT
+from lottery.io.outputs import MATCHED, OPEN_SEAT, PLACEMENTS
 from lottery.policy import SIBLING_OFFERED
 
 
@@ -220,7 +220,7 @@ def check_seats(
         if seat is not None and row["seat"] != seat:
             findings.fail(
                 "seat-label",
-                f"placements.csv shows seat {row['seat']!r}; recomputed: {seat!r}",
+                f"{PLACEMENTS} shows seat {row['seat']!r}; recomputed: {seat!r}",
                 aid,
                 placement.matched_at.get(aid),
             )

@@ -21,14 +21,18 @@ from lottery.audit.verify.order import ProgramOrder
 from lottery.audit.verify.placements import Placement
 from lottery.audit.verify.seat_policy import Seats
 from lottery.io.csv_tables import spreadsheet_safe
+from lottery.io.inputs import CHOICES_FILE
 from lottery.io.outputs import (
     ADMINISTRATIVE,
     CHOICE_INELIGIBLE,
     CHOICE_NOT_CONSIDERED,
     CHOICE_PLACED,
+    CHOICE_RESULTS,
     CHOICE_WAITLISTED,
     GUARANTEED,
+    MANIFEST_FILE,
     OPEN_SEAT,
+    SUMMARY,
 )
 
 
@@ -50,13 +54,13 @@ def check_summary(
             first_choice[pids[0]] += 1
     ids = [row["program_id"] for row in rows]
     if any(b <= a for a, b in zip(ids, ids[1:], strict=False)):
-        findings.fail("row-order", "programs_summary.csv is not sorted by program_id (each once)")
+        findings.fail("row-order", f"{SUMMARY} is not sorted by program_id (each once)")
     seen: set[str] = set()
     for row in rows:
         pid = row["program_id"]
         if pid not in inputs.programs or pid in seen:
             what = "an unknown program" if pid not in inputs.programs else "a second row"
-            findings.fail("each-program-once", f"programs_summary.csv has {what}", None, pid)
+            findings.fail("each-program-once", f"{SUMMARY} has {what}", None, pid)
             continue
         seen.add(pid)
         program = inputs.programs[pid]
@@ -97,14 +101,13 @@ def check_summary(
                 if row[column] != str(value) and row[column] != as_typed.get(column):
                     findings.fail(
                         rule,
-                        f"programs_summary.csv shows {column} {row[column]!r}; expected "
-                        f"{str(value)!r}",
+                        f"{SUMMARY} shows {column} {row[column]!r}; expected {str(value)!r}",
                         None,
                         pid,
                     )
     for pid in inputs.programs:
         if pid not in seen:
-            findings.fail("each-program-once", "programs_summary.csv has no row", None, pid)
+            findings.fail("each-program-once", f"{SUMMARY} has no row", None, pid)
 
 
 def cutoff(
@@ -142,7 +145,7 @@ def check_choice_results(
         (row["applicant_id"], int(row["rank"]) if row["rank"].isdigit() else -1) for row in rows
     ]
     if any(b <= a for a, b in zip(keys, keys[1:], strict=False)):
-        findings.fail("row-order", "choice_results.csv is not sorted by applicant_id, then rank")
+        findings.fail("row-order", f"{CHOICE_RESULTS} is not sorted by applicant_id, then rank")
     positions: dict[tuple[str, str], int] = {}
     cutoffs: dict[str, dict[str, str]] = {}
     if lottery is not None:
@@ -158,9 +161,9 @@ def check_choice_results(
         aid, rank = key
         pids = inputs.ranked.get(aid)
         if pids is None or not 1 <= rank <= len(pids) or key in seen:
-            what = "a second row" if key in seen else "a row for a choice not in choices.csv"
+            what = "a second row" if key in seen else f"a row for a choice not in {CHOICES_FILE}"
             findings.fail(
-                "choice-results", f"choice_results.csv has {what} (rank {row['rank']!r})", aid
+                "choice-results", f"{CHOICE_RESULTS} has {what} (rank {row['rank']!r})", aid
             )
             continue
         seen.add(key)
@@ -182,7 +185,7 @@ def check_choice_results(
             if row[column] != value:
                 findings.fail(
                     "choice-results",
-                    f"choice_results.csv shows {column} {row[column]!r} for rank {rank}; "
+                    f"{CHOICE_RESULTS} shows {column} {row[column]!r} for rank {rank}; "
                     f"expected {value!r}",
                     aid,
                     pid,
@@ -191,7 +194,7 @@ def check_choice_results(
         for rank, pid in enumerate(pids, start=1):
             if (aid, rank) not in seen:
                 findings.fail(
-                    "choice-results", f"choice_results.csv has no row for rank {rank}", aid, pid
+                    "choice-results", f"{CHOICE_RESULTS} has no row for rank {rank}", aid, pid
                 )
 
 
@@ -232,5 +235,5 @@ def check_manifest_counts(
         if recorded.get(name) != value:
             findings.fail(
                 "summary-counts",
-                f"manifest.json counts.{name} is {recorded.get(name)!r}; expected {value}",
+                f"{MANIFEST_FILE} counts.{name} is {recorded.get(name)!r}; expected {value}",
             )

@@ -12,6 +12,7 @@ from lottery.audit.verify.findings import Findings
 from lottery.audit.verify.numbers import Lottery
 from lottery.audit.verify.order import OrderKey, ProgramOrder
 from lottery.audit.verify.placements import Placement
+from lottery.io.outputs import WAITLISTS
 
 
 def check_waitlists(
@@ -35,14 +36,14 @@ def check_waitlists(
         if row["program_id"] not in inputs.programs:
             findings.fail(
                 "waitlist-extra",
-                "waitlists.csv has a row for an unknown program",
+                f"{WAITLISTS} has a row for an unknown program",
                 row["applicant_id"],
                 row["program_id"],
             )
             continue
         listed.setdefault(row["program_id"], []).append(row)
     if out_of_order:
-        findings.fail("row-order", "waitlists.csv is not sorted by program_id, then position")
+        findings.fail("row-order", f"{WAITLISTS} is not sorted by program_id, then position")
     for pid in inputs.programs:
         _check_waitlist(inputs, placement, order, lottery, pid, listed.get(pid, []), findings)
 
@@ -126,7 +127,7 @@ def _check_waitlist_row(
     if row["choice_rank"] != choice_rank:
         findings.fail(
             "waitlist-details",
-            f"waitlists.csv shows choice rank {row['choice_rank']!r}; expected {choice_rank!r}",
+            f"{WAITLISTS} shows choice rank {row['choice_rank']!r}; expected {choice_rank!r}",
             aid,
             pid,
         )
@@ -135,7 +136,7 @@ def _check_waitlist_row(
     if row["priority"] != label:
         findings.fail(
             "priority-label",
-            f"waitlists.csv shows priority {row['priority']!r}; the policy gives {label!r}",
+            f"{WAITLISTS} shows priority {row['priority']!r}; the policy gives {label!r}",
             aid,
             pid,
         )
@@ -145,7 +146,7 @@ def _check_waitlist_row(
         if row["lottery_rank"] != rank:
             findings.fail(
                 "lottery-rank",
-                f"waitlists.csv shows lottery rank {row['lottery_rank']!r}; recomputed: {rank!r}",
+                f"{WAITLISTS} shows lottery rank {row['lottery_rank']!r}; recomputed: {rank!r}",
                 aid,
                 pid,
             )

@@ -13,7 +13,7 @@ from lottery.audit.verify.findings import Findings
 from lottery.audit.verify.numbers import Lottery
 from lottery.audit.verify.placements import Placement
 from lottery.audit.verify.seat_policy import Seats
-from lottery.io.outputs import ADMINISTRATIVE, UNPLACED
+from lottery.io.outputs import ADMINISTRATIVE, MANIFEST_FILE, PLACEMENTS, UNPLACED
 
 
 def check_zone_guarantee(
@@ -84,7 +84,7 @@ def check_zone_guarantee(
         elif got is None:
             message = (
                 f"the zone guarantee assigns them to {want} ({why} of the programs of their "
-                f"zone with a seat left), but placements.csv shows status "
+                f"zone with a seat left), but {PLACEMENTS} shows status "
                 f"{placement.status.get(aid, UNPLACED)!r}"
             )
         else:
@@ -97,7 +97,7 @@ def check_zone_guarantee(
     if recorded != unserved:
         findings.fail(
             "administrative",
-            f"manifest.json administrative_unserved is {recorded!r}; recomputed, in lottery "
+            f"{MANIFEST_FILE} administrative_unserved is {recorded!r}; recomputed, in lottery "
             f"order: {unserved!r}",
         )
     findings.checks["administrative_owed"] = len(owed)
