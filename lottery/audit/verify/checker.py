@@ -22,6 +22,7 @@ from lottery.audit.verify.manifest_record import (
 )
 from lottery.audit.verify.numbers import recompute_lottery
 from lottery.audit.verify.order import ProgramOrder
+from lottery.audit.verify.picture import Picture
 from lottery.audit.verify.placements import (
     check_capacity,
     check_guarantees,
@@ -92,17 +93,18 @@ def _check_results(evidence: Evidence, inputs: Inputs, findings: Findings) -> st
         seats = check_seats(inputs, placement, memberships, rows, findings)
         unserved = check_zone_guarantee(inputs, placement, lottery, seats, manifest, findings)
         check_stability(inputs, placement, memberships, findings)
+    picture = Picture(inputs, placement, order, lottery, memberships, seats)
     waitlist_rows = _rows(evidence, WAITLISTS, findings)
     if waitlist_rows is not None:
-        check_waitlists(inputs, placement, order, lottery, waitlist_rows, findings)
+        check_waitlists(picture, waitlist_rows, findings)
     summary_rows = _rows(evidence, SUMMARY, findings)
     if summary_rows is not None:
-        check_summary(inputs, placement, order, lottery, seats, summary_rows, findings)
+        check_summary(picture, summary_rows, findings)
     if choice_rows is not None:
-        check_choice_results(inputs, placement, order, lottery, seats, choice_rows, findings)
+        check_choice_results(picture, choice_rows, findings)
     report_rows = _rows(evidence, RESERVE_REPORT, findings)
     if report_rows is not None:
-        check_reserve_report(inputs, placement, memberships, lottery, seats, report_rows, findings)
+        check_reserve_report(picture, report_rows, findings)
     check_manifest_counts(inputs, placement, unserved, manifest, findings)
     if order.readings_shown:
         findings.checks["unsettled_priorities"] += order.readings_shown

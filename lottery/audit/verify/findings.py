@@ -81,6 +81,7 @@ class OrderKey:
     label: str = field(default="", compare=False)
 
     def describe(self) -> str:
+        """The key in words, for a message."""
         family = (
             f"family lottery number {self.family_number}, "
             if self.family_number != self.lottery_number
@@ -97,6 +98,7 @@ class OrderKey:
         )
 
     def to_dict(self) -> dict:
+        """The key as verification.json records it."""
         record = {
             "applicant_id": self.applicant_id,
             "family_lottery_number": self.family_number,
@@ -124,6 +126,7 @@ class Violation:
     other_key: OrderKey | None = None
 
     def render(self) -> str:
+        """One line: ``[rule] applicant A, program P: message``."""
         where = [
             f"applicant {self.applicant_id}" if self.applicant_id else "",
             f"program {self.program_id}" if self.program_id else "",
@@ -132,6 +135,7 @@ class Violation:
         return f"[{self.rule}] {place + ': ' if place else ''}{self.message}"
 
     def to_dict(self) -> dict:
+        """The violation as verification.json records it."""
         return {
             "applicant_id": self.applicant_id,
             "key": self.key.to_dict() if self.key else None,
@@ -143,6 +147,7 @@ class Violation:
         }
 
     def sort_key(self) -> tuple:
+        """Report order: by rule (in the order of RULES), program, applicant, message."""
         return (
             list(RULES).index(self.rule),
             self.program_id or "",
@@ -164,6 +169,7 @@ class VerificationReport:
 
     @property
     def passed(self) -> bool:
+        """Whether no rule was broken."""
         return not self.violations
 
     def rules(self) -> set[str]:
@@ -171,6 +177,7 @@ class VerificationReport:
         return {v.rule for v in self.violations}
 
     def to_dict(self) -> dict:
+        """The report as verification.json records it."""
         return {
             "checks": dict(sorted(self.checks.items())),
             "lottery": self.lottery,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from lottery.audit.verify.evidence import Inputs, section
 from lottery.audit.verify.findings import Findings, plural
+from lottery.audit.verify.numbers import usable_seed
 from lottery.io.inputs import LOTTERY_FILE
 from lottery.io.outputs import CHOICE_RESULTS, EXTERNAL_LOTTERY, MANIFEST_FILE
 from lottery.policy import POLICY_FILE, SIBLING_OFFERED
@@ -43,7 +44,7 @@ def check_manifest_record(inputs: Inputs, manifest: dict, findings: Findings) ->
     else:
         expected = {"source": "seed", "tiebreak": inputs.policy_tiebreak}
         seed = manifest.get("seed")
-        if not isinstance(seed, str) or not seed.strip() or seed == EXTERNAL_LOTTERY:
+        if not usable_seed(seed):
             findings.fail(
                 "manifest-record",
                 f"the input folder has no {LOTTERY_FILE}, so {MANIFEST_FILE} must record the "

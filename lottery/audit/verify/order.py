@@ -14,7 +14,7 @@ import math
 from collections.abc import Collection, Mapping
 
 from lottery.audit.verify.evidence import Inputs
-from lottery.audit.verify.findings import OrderKey
+from lottery.audit.verify.findings import Findings, OrderKey
 from lottery.audit.verify.numbers import Lottery
 from lottery.policy import GENERAL, GUARANTEED, PROXIMITY_PREFIX, SIBLING_OFFERED, TAG_PREFIX
 
@@ -164,3 +164,18 @@ class ProgramOrder:
     def ordered(self, pid: str, aids: list[str]) -> list[tuple[OrderKey, str]]:
         """The applicants in the program's order, with their keys."""
         return sorted((self.key(aid, pid), aid) for aid in aids)
+
+
+def check_priority_shown(
+    order: ProgramOrder, table: str, row: dict[str, str], aid: str, pid: str, findings: Findings
+) -> None:
+    """Rule ``priority-label``: the priority a row of ``table`` shows is the recomputed one."""
+    findings.checks["priorities"] += 1
+    _, label = order.priority(aid, pid)
+    if row["priority"] != label:
+        findings.fail(
+            "priority-label",
+            f"{table} shows priority {row['priority']!r}; the policy gives {label!r}",
+            aid,
+            pid,
+        )

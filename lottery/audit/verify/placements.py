@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from lottery.audit.verify.evidence import Inputs, Rows
 from lottery.audit.verify.findings import Findings
 from lottery.audit.verify.numbers import Lottery
-from lottery.audit.verify.order import ProgramOrder
+from lottery.audit.verify.order import ProgramOrder, check_priority_shown
 from lottery.io.outputs import (
     ADMINISTRATIVE,
     GUARANTEED,
@@ -197,15 +197,7 @@ def _check_placement_row(
             expect.update(priority="", seat=OPEN_SEAT)
             pair = pid if ranked else None
         elif pair is not None:
-            findings.checks["priorities"] += 1
-            _, label = order.priority(aid, pid)
-            if row["priority"] != label:
-                findings.fail(
-                    "priority-label",
-                    f"{PLACEMENTS} shows priority {row['priority']!r}; the policy gives {label!r}",
-                    aid,
-                    pid,
-                )
+            check_priority_shown(order, PLACEMENTS, row, aid, pid, findings)
     for column, value in expect.items():
         if row[column] != value:
             findings.fail(

@@ -11,10 +11,8 @@ import heapq
 
 from lottery.audit.verify.evidence import Inputs, Rows
 from lottery.audit.verify.findings import Findings
-from lottery.audit.verify.numbers import Lottery
 from lottery.audit.verify.order import OrderKey, ProgramOrder
-from lottery.audit.verify.placements import Placement
-from lottery.audit.verify.seat_policy import Memberships, Seats
+from lottery.audit.verify.picture import Picture
 from lottery.io.inputs import RESERVES_FILE
 from lottery.io.outputs import RESERVE_REPORT
 from lottery.policy import SIBLING_OFFERED
@@ -52,21 +50,16 @@ def match_without_reserves(inputs: Inputs, order: ProgramOrder) -> dict[str, str
     return {aid: pid for pid, heap in held.items() for _, aid in heap}
 
 
-def check_reserve_report(
-    inputs: Inputs,
-    placement: Placement,
-    memberships: Memberships,
-    lottery: Lottery | None,
-    seats: Seats | None,
-    rows: Rows,
-    findings: Findings,
-) -> None:
+def check_reserve_report(picture: Picture, rows: Rows, findings: Findings) -> None:
     """One row per reserve (program, category), in that order, re-derived: the seats,
     who holds them, the category's applicants and, against the match recomputed
     without reserves, who was admitted only with or only without them."""
-    order = memberships.order
+    inputs, placement, order = picture.inputs, picture.placement, picture.order
+    memberships, seats = picture.memberships, picture.seats
     without = (
-        match_without_reserves(inputs, order) if inputs.reserves and lottery is not None else {}
+        match_without_reserves(inputs, order)
+        if inputs.reserves and picture.lottery is not None
+        else {}
     )
     ranked_by: dict[str, list[str]] = {pid: [] for pid in inputs.reserves}
     for aid, pids in inputs.ranked.items():
@@ -84,7 +77,7 @@ def check_reserve_report(
                 "school_id": inputs.programs[pid]["school_id"],
                 "reserved_seats": str(reserved),
             }
-            if lottery is not None:
+            if picture.lottery is not None:
                 unknown = {
                     aid
                     for aid in ranked_by[pid]

@@ -16,10 +16,8 @@ from collections import Counter
 
 from lottery.audit.verify.evidence import Inputs, Rows, section
 from lottery.audit.verify.findings import Findings
-from lottery.audit.verify.numbers import Lottery
-from lottery.audit.verify.order import ProgramOrder
+from lottery.audit.verify.picture import Picture
 from lottery.audit.verify.placements import Placement
-from lottery.audit.verify.seat_policy import Seats
 from lottery.io.csv_tables import spreadsheet_safe
 from lottery.io.inputs import CHOICES_FILE
 from lottery.io.outputs import (
@@ -36,16 +34,9 @@ from lottery.io.outputs import (
 )
 
 
-def check_summary(
-    inputs: Inputs,
-    placement: Placement,
-    order: ProgramOrder,
-    lottery: Lottery | None,
-    seats: Seats | None,
-    rows: Rows,
-    findings: Findings,
-) -> None:
+def check_summary(picture: Picture, rows: Rows, findings: Findings) -> None:
     """Every program once in programs_summary.csv, with its details, counts and cutoff."""
+    inputs, placement = picture.inputs, picture.placement
     applicants: Counter[str] = Counter()
     first_choice: Counter[str] = Counter()
     for pids in inputs.ranked.values():
@@ -77,9 +68,10 @@ def check_summary(
             "waitlisted": len(placement.waitlist[pid]),
             "reserved_seats": sum(n for _, n in inputs.reserves.get(pid, [])),
         }
-        if lottery is not None:
+        if picture.lottery is not None:
             counts["reserved_filled"] = sum(
-                seats.seat_of.get(aid, OPEN_SEAT) != OPEN_SEAT for aid in placement.admitted[pid]
+                picture.seats.seat_of.get(aid, OPEN_SEAT) != OPEN_SEAT
+                for aid in placement.admitted[pid]
             )
         expected = {
             "summary-details": {
@@ -92,8 +84,8 @@ def check_summary(
             },
             "summary-counts": counts,
         }
-        if lottery is not None:
-            expected["cutoff"] = cutoff(inputs, placement, order, lottery, seats, pid)
+        if picture.lottery is not None:
+            expected["cutoff"] = cutoff(picture, pid)
         # Results written before the rule above have the text as it is: still right.
         as_typed = {"school_name": program["school_name"], "sector": program["sector"]}
         for rule, values in expected.items():
@@ -110,37 +102,26 @@ def check_summary(
             findings.fail("each-program-once", f"{SUMMARY} has no row", None, pid)
 
 
-def cutoff(
-    inputs: Inputs,
-    placement: Placement,
-    order: ProgramOrder,
-    lottery: Lottery,
-    seats: Seats,
-    pid: str,
-) -> dict[str, str]:
+def cutoff(picture: Picture, pid: str) -> dict[str, str]:
     """The program's cutoff columns: the last applicant the match admitted to an open
     seat (every seat is open without reserves); blank if the match did not fill it."""
+    inputs, placement, order = picture.inputs, picture.placement, picture.order
     capacity = inputs.programs[pid]["capacity"]
-    holders = [aid for aid in placement.admitted[pid] if seats.seat_of.get(aid) == OPEN_SEAT]
+    holders = [
+        aid for aid in placement.admitted[pid] if picture.seats.seat_of.get(aid) == OPEN_SEAT
+    ]
     if capacity > 0 and placement.match_count[pid] >= capacity and holders:
         last = max(order.key(aid, pid) for aid in holders)
         return {
             "cutoff_priority": last.label,
-            "cutoff_lottery_rank": str(lottery.rank(last.applicant_id, pid)),
+            "cutoff_lottery_rank": str(picture.lottery.rank(last.applicant_id, pid)),
         }
     return {"cutoff_priority": "", "cutoff_lottery_rank": ""}
 
 
-def check_choice_results(
-    inputs: Inputs,
-    placement: Placement,
-    order: ProgramOrder,
-    lottery: Lottery | None,
-    seats: Seats | None,
-    rows: Rows,
-    findings: Findings,
-) -> None:
+def check_choice_results(picture: Picture, rows: Rows, findings: Findings) -> None:
     """One row per ranked choice, in (applicant_id, rank) order, each re-derived."""
+    inputs, placement, order = picture.inputs, picture.placement, picture.order
     keys = [
         (row["applicant_id"], int(row["rank"]) if row["rank"].isdigit() else -1) for row in rows
     ]
@@ -148,14 +129,12 @@ def check_choice_results(
         findings.fail("row-order", f"{CHOICE_RESULTS} is not sorted by applicant_id, then rank")
     positions: dict[tuple[str, str], int] = {}
     cutoffs: dict[str, dict[str, str]] = {}
-    if lottery is not None:
+    if picture.lottery is not None:
         for pid, waiting in placement.waitlist.items():
             ordered = sorted(waiting, key=lambda aid, pid=pid: order.key(aid, pid))
             for position, aid in enumerate(ordered, start=1):
                 positions[aid, pid] = position
-        cutoffs = {
-            pid: cutoff(inputs, placement, order, lottery, seats, pid) for pid in inputs.programs
-        }
+        cutoffs = {pid: cutoff(picture, pid) for pid in inputs.programs}
     seen: set[tuple[str, int]] = set()
     for row, key in zip(rows, keys, strict=True):
         aid, rank = key
@@ -178,7 +157,7 @@ def check_choice_results(
         else:
             result = CHOICE_WAITLISTED if waitlisted else CHOICE_NOT_CONSIDERED
         expected = {"program_id": pid, "result": result, "priority": order.priority(aid, pid)[1]}
-        if lottery is not None:
+        if picture.lottery is not None:
             expected["waitlist_position"] = str(positions[aid, pid]) if waitlisted else ""
             expected.update(cutoffs[pid])
         for column, value in expected.items():

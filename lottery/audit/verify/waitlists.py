@@ -7,23 +7,16 @@ positions 1..n, with each row's choice rank, priority and lottery rank.
 
 from __future__ import annotations
 
-from lottery.audit.verify.evidence import Inputs, Rows
-from lottery.audit.verify.findings import Findings
-from lottery.audit.verify.numbers import Lottery
-from lottery.audit.verify.order import OrderKey, ProgramOrder
-from lottery.audit.verify.placements import Placement
+from lottery.audit.verify.evidence import Rows
+from lottery.audit.verify.findings import Findings, OrderKey
+from lottery.audit.verify.order import check_priority_shown
+from lottery.audit.verify.picture import Picture
 from lottery.io.outputs import WAITLISTS
 
 
-def check_waitlists(
-    inputs: Inputs,
-    placement: Placement,
-    order: ProgramOrder,
-    lottery: Lottery | None,
-    rows: Rows,
-    findings: Findings,
-) -> None:
+def check_waitlists(picture: Picture, rows: Rows, findings: Findings) -> None:
     """Every waitlist complete, in its program's order, with the right details."""
+    inputs = picture.inputs
     listed: dict[str, list[dict[str, str]]] = {}
     previous: tuple[str, int] | None = None
     out_of_order = False
@@ -45,18 +38,11 @@ def check_waitlists(
     if out_of_order:
         findings.fail("row-order", f"{WAITLISTS} is not sorted by program_id, then position")
     for pid in inputs.programs:
-        _check_waitlist(inputs, placement, order, lottery, pid, listed.get(pid, []), findings)
+        _check_waitlist(picture, pid, listed.get(pid, []), findings)
 
 
-def _check_waitlist(
-    inputs: Inputs,
-    placement: Placement,
-    order: ProgramOrder,
-    lottery: Lottery | None,
-    pid: str,
-    rows: Rows,
-    findings: Findings,
-) -> None:
+def _check_waitlist(picture: Picture, pid: str, rows: Rows, findings: Findings) -> None:
+    inputs, placement, order = picture.inputs, picture.placement, picture.order
     expected = set(placement.waitlist[pid])
     seen: set[str] = set()
     previous: OrderKey | None = None
@@ -88,8 +74,8 @@ def _check_waitlist(
                 why = "did not rank this program"
             findings.fail("waitlist-extra", f"on this waitlist but {why}", aid, pid)
             continue
-        _check_waitlist_row(inputs, order, lottery, aid, pid, row, findings)
-        if lottery is not None:
+        _check_waitlist_row(picture, aid, pid, row, findings)
+        if picture.lottery is not None:
             key = order.key(aid, pid)
             if previous is not None and key < previous:
                 findings.fail(
@@ -115,14 +101,9 @@ def _check_waitlist(
 
 
 def _check_waitlist_row(
-    inputs: Inputs,
-    order: ProgramOrder,
-    lottery: Lottery | None,
-    aid: str,
-    pid: str,
-    row: dict[str, str],
-    findings: Findings,
+    picture: Picture, aid: str, pid: str, row: dict[str, str], findings: Findings
 ) -> None:
+    inputs, order, lottery = picture.inputs, picture.order, picture.lottery
     choice_rank = str(inputs.choice_rank[aid][pid])
     if row["choice_rank"] != choice_rank:
         findings.fail(
@@ -131,15 +112,7 @@ def _check_waitlist_row(
             aid,
             pid,
         )
-    findings.checks["priorities"] += 1
-    _, label = order.priority(aid, pid)
-    if row["priority"] != label:
-        findings.fail(
-            "priority-label",
-            f"{WAITLISTS} shows priority {row['priority']!r}; the policy gives {label!r}",
-            aid,
-            pid,
-        )
+    check_priority_shown(order, WAITLISTS, row, aid, pid, findings)
     if lottery is not None:
         findings.checks["lottery_numbers"] += 1
         rank = str(lottery.rank(aid, pid))
