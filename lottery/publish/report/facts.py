@@ -77,6 +77,12 @@ class Facts:
     unserved: frozenset[str] = frozenset()
     """Applicants the zone guarantee should have served but could not (manifest.json)."""
 
+    @property
+    def offers_differ(self) -> bool:
+        """Whether any program offered other than its seats (held seats, an offer target):
+        the tables then add a column of seats offered."""
+        return bool((self.programs["offered_seats"] != self.programs["seats"]).any())
+
 
 def run_manifest(results: RunOutputs) -> dict:
     """The run's manifest.json as its JSON object (a typed manifest keeps it as ``raw``)."""

@@ -20,6 +20,7 @@ from lottery.publish.report.suppression import Formatter, hidden_parts
 
 
 def headline(facts: Facts, fmt: Formatter) -> Section:
+    """The lottery at a glance: headline cards (manifest.json counts) and a row per grade."""
     people, programs, counts = facts.applicants, facts.programs, facts.counts
     total, placed, unplaced = counts["applicants"], counts["placed"], counts["unplaced"]
     ranked = total - counts["applicants_without_choices"]
@@ -78,7 +79,7 @@ def headline(facts: Facts, fmt: Formatter) -> Section:
     ]
     section = Section("headline", "The lottery at a glance")
     section.blocks.append(Cards(cards))
-    varied = bool((programs["offered_seats"] != programs["seats"]).any())
+    varied = facts.offers_differ
     rows = []
     for grade in facts.grades:
         mine = people[people["grade"] == grade]
@@ -159,6 +160,7 @@ def _distribution(
 
 
 def choice_outcomes(facts: Facts, fmt: Formatter) -> Section:
+    """Which choice applicants got, in all and per grade: a chart and its table."""
     people = facts.applicants
     groups = [("All applicants", people)] + [
         (grade_name(g), people[people["grade"] == g]) for g in facts.grades
@@ -204,6 +206,7 @@ def choice_outcomes(facts: Facts, fmt: Formatter) -> Section:
 
 
 def priority_outcomes(facts: Facts, fmt: Formatter) -> Section:
+    """Applicants placed by the match, by the priority they had where they were placed."""
     people = facts.applicants
     placed = people[people["status"].isin(MATCHED)]
     counts = [int((placed["priority"] == t).sum()) for t in facts.tiers]
@@ -271,6 +274,7 @@ def priority_outcomes(facts: Facts, fmt: Formatter) -> Section:
 
 
 def group_outcomes(facts: Facts, fmt: Formatter) -> Section:
+    """Outcomes by home zone, and placements by applicant tag."""
     people = facts.applicants
     section = Section("groups", "Outcomes by home zone and by applicant group")
     zones = sorted(z for z in set(people["zone"]) if z)
@@ -350,6 +354,7 @@ def group_outcomes(facts: Facts, fmt: Formatter) -> Section:
 
 
 def unplaced_list(facts: Facts, results: RunOutputs) -> Section:
+    """The unplaced applicants by name, with their waitlist positions (office copy only)."""
     people = facts.applicants
     unplaced = people[people["status"] == UNPLACED]
     positions: dict[str, list[str]] = {}

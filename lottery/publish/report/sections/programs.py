@@ -20,8 +20,9 @@ from lottery.publish.report.suppression import HIDDEN_SHARE, Formatter, hidden_p
 
 
 def demand(facts: Facts, fmt: Formatter) -> Section:
+    """First-choice demand against seats at each program: a chart and a row per program."""
     programs = facts.programs
-    varied = bool((programs["offered_seats"] != programs["seats"]).any())
+    varied = facts.offers_differ
     rows = []
     for p in programs.itertuples(index=False):
         hide = fmt.hides(p.first_choice_applicants)
@@ -131,6 +132,7 @@ def _rates(
 
 
 def sectors(facts: Facts, fmt: Formatter, policy_order: Sequence[str]) -> Section:
+    """Charter and district programs side by side; admission rates by choice and priority."""
     programs, people = facts.programs, facts.applicants
     sector_of = programs.set_index("program_id")["sector"]
     placed = people[people["seat"]]
@@ -191,9 +193,6 @@ def sectors(facts: Facts, fmt: Formatter, policy_order: Sequence[str]) -> Sectio
             rows,
         )
     )
-    reached = facts.reached
-    by_rank, rank_series = _rates(reached, "bucket", facts.buckets, facts.sectors, fmt)
-    by_tier, tier_series = _rates(reached, "priority", facts.tiers, facts.sectors, fmt)
     section.blocks.append(
         Paragraph(
             "A choice is reached when the applicant was not already placed at a program they "
@@ -202,28 +201,23 @@ def sectors(facts: Facts, fmt: Formatter, policy_order: Sequence[str]) -> Sectio
             "priority and lottery number until the seats are full."
         )
     )
-    section.blocks.append(
-        Figure(
-            charts.rate_chart(facts.buckets, rank_series, "Choice"),
-            "Admission rate by the rank the applicant gave the program, for charter and "
-            "district programs.",
+    by_rank = ("Choice", "bucket", facts.buckets, "the rank the applicant gave the program")
+    by_tier = ("Priority", "priority", facts.tiers, "the applicant's priority at the program")
+    for what, column, values, meaning in (by_rank, by_tier):
+        table, series = _rates(facts.reached, column, values, facts.sectors, fmt)
+        section.blocks.append(
+            Figure(
+                charts.rate_chart(values, series, what),
+                f"Admission rate by {meaning}, for charter and district programs.",
+            )
         )
-    )
-    by_rank.header[0][0] = ("Choice", 1)
-    section.blocks.append(by_rank)
-    section.blocks.append(
-        Figure(
-            charts.rate_chart(facts.tiers, tier_series, "Priority"),
-            "Admission rate by the applicant's priority at the program, for charter and "
-            "district programs.",
-        )
-    )
-    by_tier.header[0][0] = ("Priority", 1)
-    section.blocks.append(by_tier)
+        table.header[0][0] = (what, 1)
+        section.blocks.append(table)
     return section
 
 
 def reserves(facts: Facts, fmt: Formatter, precedence: str, unfilled: str) -> Section:
+    """What each reserve did, from reserve_report.csv (the same lottery with and without)."""
     section = Section("reserves", "Reserved seats")
     report = facts.reserves
     if not len(report):
@@ -310,8 +304,9 @@ def reserves(facts: Facts, fmt: Formatter, precedence: str, unfilled: str) -> Se
 
 
 def cutoffs(facts: Facts, fmt: Formatter) -> Section:
+    """Each program's cutoff: the priority and lottery rank of the last applicant admitted."""
     programs = facts.programs
-    varied = bool((programs["offered_seats"] != programs["seats"]).any())
+    varied = facts.offers_differ
     reserved = bool((programs["reserved_seats"] > 0).any())
     rows = []
     for p in programs.itertuples(index=False):
