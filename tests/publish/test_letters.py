@@ -27,7 +27,7 @@ from support.small_city import write_city
 from lottery.engine import run_lottery
 from lottery.errors import InputError, UsageError
 from lottery.publish.letters import LETTERS_DIR, MERGED_FILE, generate_letters
-from lottery.publish.letters.templates import whole_letter
+from lottery.publish.letters.templates import SHIPPED_TEMPLATES, whole_letter
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "city"
 SEED = "2026-spring"
@@ -260,6 +260,48 @@ def test_a_template_syntax_error_names_the_file_and_line(small):
         generate_letters(out, city.path, templates_dir=custom)
     line = english.split("{{ lang }}")[0].count("\n") + 1
     assert caught.value.lines()[0].startswith(f"en.html:{line}: template error: ")
+
+
+def test_an_edited_layout_is_used_for_every_language(small):
+    city, out = small
+    custom = out.parent / "my-templates"
+    custom.mkdir()
+    layout = (SHIPPED_TEMPLATES / "letter.html").read_text(encoding="utf-8")
+    edited = layout.replace('<h1 style="font-size: 13pt">', '<h1 class="subject">')
+    assert edited != layout
+    (custom / "letter.html").write_text(edited, encoding="utf-8")
+    generate_letters(out, city.path, templates_dir=custom)
+    for aid, subject in (("A2", "School placement for"), ("A1", "Asignación escolar de")):
+        page = (out / LETTERS_DIR / f"{aid}.html").read_text(encoding="utf-8")
+        assert f'<h1 class="subject">{subject}' in page
+
+
+def test_an_edited_wording_file_is_used_and_other_languages_keep_the_shipped_ones(small):
+    city, out = small
+    custom = out.parent / "my-templates"
+    custom.mkdir()
+    wording = (SHIPPED_TEMPLATES / "en.toml").read_text(encoding="utf-8")
+    edited = wording.replace(
+        "greeting = 'Dear {{ letter.guardian_name or \"parent or guardian\" }},'",
+        "greeting = 'Hello {{ letter.guardian_name }}!'",
+    )
+    assert edited != wording
+    (custom / "en.toml").write_text(edited, encoding="utf-8")
+    generate_letters(out, city.path, templates_dir=custom)
+    assert "Hello Carol Smith!" in pdf_text(out / LETTERS_DIR / "A2.pdf")
+    assert "Hello Carol Smith!" in (out / LETTERS_DIR / "A2.html").read_text(encoding="utf-8")
+    assert "Estimado/a Maria Lopez:" in pdf_text(out / LETTERS_DIR / "A1.pdf")
+
+
+def test_a_whole_letter_is_the_wording_in_the_layout():
+    """The shipped letter as one template (an office's old-style en.html) words every
+    value and macro of en.toml and holds the layout."""
+    english = whole_letter("en")
+    assert (
+        '{%- macro greeting() -%}Dear {{ letter.guardian_name or "parent or guardian" }},'
+        in english
+    )
+    assert english.endswith((SHIPPED_TEMPLATES / "letter.html").read_text(encoding="utf-8"))
 
 
 # ----------------------------------------------------------------------------- letters.toml

@@ -21,7 +21,7 @@ from lottery.errors import InputError
 from lottery.publish.letters import LETTERS_DIR, generate_letters
 from lottery.publish.letters.config import TEXT_LIMITS
 from lottery.publish.letters.pdf import FONT_FAMILY, _Page, font_folder
-from lottery.publish.letters.templates import whole_letter
+from lottery.publish.letters.templates import SHIPPED_TEMPLATES, whole_letter
 
 SEED = "2026-spring"
 ENGLISH = whole_letter("en")
@@ -166,6 +166,77 @@ def test_a_failing_template_is_reported_by_the_command_line(run, tmp_path, invok
     assert result.stderr.startswith(f"en.html:{line_of(ENGLISH, GREETING)}: template error: ")
     assert "Traceback" not in result.stderr
     assert not (out / LETTERS_DIR).exists()
+
+
+# ----------------------------------------------------------------------------- wording files
+
+WORDING = (SHIPPED_TEMPLATES / "en.toml").read_text(encoding="utf-8")
+CLOSING = "closing = 'Sincerely,'"
+
+
+def test_a_wording_file_saved_as_utf16_is_refused(run, tmp_path):
+    folder = templates(tmp_path, WORDING.encode("utf-16"), "en.toml")
+    assert refused(run, templates_dir=folder)[0] == (
+        "en.toml: the file is not UTF-8 text (byte 1); save it as UTF-8"
+    )
+
+
+def test_a_wording_file_that_is_not_toml_names_its_line(run, tmp_path):
+    edited = WORDING.replace(CLOSING, "closing = Sincerely,")
+    folder = templates(tmp_path, edited, "en.toml")
+    line = line_of(edited, "closing = Sincerely,")
+    assert refused(run, templates_dir=folder)[0].startswith(f"en.toml:{line}: not valid TOML: ")
+
+
+def test_a_wording_file_without_some_wording_is_refused(run, tmp_path):
+    folder = templates(tmp_path, WORDING.replace(CLOSING, ""), "en.toml")
+    assert refused(run, templates_dir=folder)[:-1] == [
+        "en.toml: the wording does not define closing: a wording file must keep every value "
+        "and macro of the shipped one"
+    ]
+
+
+def test_a_wording_file_with_values_of_the_wrong_type_names_each(run, tmp_path):
+    edited = WORDING.replace('title = "School placement letter"', "title = 5")
+    edited = edited.replace(CLOSING, "closing = 2026-06-30")
+    edited = edited.replace("\n[values]\n", "\ncolour = 'blue'\n\n[values]\n")
+    folder = templates(tmp_path, edited, "en.toml")
+    assert refused(run, templates_dir=folder)[:-1] == [
+        f'en.toml:{line_of(edited, "colour")}: colour: unknown setting "colour": a wording '
+        "file holds [values] and [macros]",
+        f"en.toml:{line_of(edited, 'title = 5')}: values.title: must be text in quotes, not 5",
+        f"en.toml:{line_of(edited, 'closing =')}: macros.closing: must be text in quotes, not "
+        "2026-06-30",
+    ]
+
+
+@pytest.mark.parametrize("case", RUNTIME_ERRORS, ids=list(RUNTIME_ERRORS))
+def test_a_wording_file_that_fails_while_rendering_names_its_line(run, tmp_path, case):
+    statement, message = RUNTIME_ERRORS[case]
+    if case == "template that includes itself":
+        statement = '{% include "letter.html" %}'
+    shipped = "greeting = 'Dear {{ letter.guardian_name or \"parent or guardian\" }},'"
+    assert shipped in WORDING
+    edited = WORDING.replace(shipped, f"greeting = '''\nDear\n{statement},'''")
+    folder = templates(tmp_path, edited, "en.toml")
+    first = refused(run, templates_dir=folder)[0]
+    assert first.startswith(f"en.toml:{line_of(edited, statement)}: ") or (
+        case == "template that includes itself" and first.startswith("letter.html:")
+    )
+    assert message in first
+    assert "(in the letter of A" in first
+
+
+def test_a_layout_error_names_the_layout_and_its_line(run, tmp_path):
+    layout = (SHIPPED_TEMPLATES / "letter.html").read_text(encoding="utf-8")
+    edited = layout.replace("<p>{{ greeting() }}</p>", "<p>{{ greeting() // 0 }}</p>")
+    assert edited != layout
+    folder = templates(tmp_path, edited, "letter.html")
+    first = refused(run, templates_dir=folder)[0]
+    assert first.startswith(f"letter.html:{line_of(edited, 'greeting() // 0')}: template error: ")
+    folder = templates(tmp_path, layout.replace("{{ lang }}", "{{ lang }"), "letter.html")
+    first = refused(run, templates_dir=folder)[0]
+    assert first.startswith(f"letter.html:{line_of(layout, '{{ lang }}')}: template error: ")
 
 
 # ----------------------------------------------------------------------------- letters.toml
