@@ -83,8 +83,8 @@ The package, by topic: :mod:`.evidence` reads the results folder and the inputs 
 (priorities), :mod:`.placements`, :mod:`.seat_policy` (reserved seats),
 :mod:`.zone_guarantee`, :mod:`.stability`, :mod:`.waitlists`, :mod:`.tables` (summary,
 per-choice results, counts) and :mod:`.reserves` hold the rules; :mod:`.checker` runs them
-in order into :mod:`.findings`; :mod:`.certificate` writes ``verification.json`` and the
-certificate.
+in order into :mod:`.findings`, handing the later ones one :mod:`.picture` of what the
+earlier ones derived; :mod:`.certificate` writes ``verification.json`` and the certificate.
 """
 
 from lottery.audit.verify.certificate import (
