@@ -76,10 +76,6 @@ INPUT_FILES = (
 """Every file a run reads from its input folder; other files there (a README) are ignored."""
 REQUIRED_FILES = (PROGRAMS_FILE, APPLICANTS_FILE, CHOICES_FILE)
 
-# io/change_rows.py still imports these two readers under their old private names.
-_applicants = read_applicants
-_choices = read_choices
-
 
 def read_input_folder(folder: Path) -> CityInput:
     """Read, validate and cross-check every input file in ``folder``.
