@@ -37,11 +37,12 @@ from pathlib import Path
 import numpy as np
 
 from lottery import __version__
-from lottery.engine import run_lottery
+from lottery.engine import output_tables, run_lottery, run_manifest
 from lottery.io.inputs import read_input_folder
 from lottery.io.writers import write_output_folder
 from lottery.market import build_market
-from lottery.matching import deferred_acceptance, program_order
+from lottery.matching import deferred_acceptance, program_order_by_position
+from lottery.numbers import lottery_ranks
 from lottery.publish.letters import generate_letters
 from lottery.results import Outcome, build_results
 from lottery.seat_policy import administrative_assignment, assign_seats, match_with_families
@@ -148,18 +149,11 @@ def bench_city(applicants: int, choices: int, repeats: int, seat_policy: bool = 
 
         def results_and_write():
             results = build_results(city, final, outcome)
-            # A new folder each time, as a real run writes (--force replaces only results
-            # whose manifest lottery wrote, which this bare one is not).
+            # A new folder each time, as a real run writes.
             write_output_folder(
                 Path(scratch) / f"out-{next(repeat)}",
-                {
-                    "placements.csv": results.placements,
-                    "waitlists.csv": results.waitlists,
-                    "programs_summary.csv": results.programs_summary,
-                    "choice_results.csv": results.choice_results,
-                    "reserve_report.csv": results.reserve_report,
-                },
-                {},
+                output_tables(results),
+                run_manifest(city, final, results),
                 force=False,
             )
             return results
@@ -185,8 +179,8 @@ def bench_kernel_uniform(applicants: int, choices: int, programs: int, repeats: 
     program = ranked.ravel().astype(np.int64)
     applicant = np.repeat(np.arange(applicants, dtype=np.int64), choices)
     priority = rng.integers(1, 5, size=len(program))
-    lottery = rng.integers(0, 2**63, size=applicants, dtype=np.uint64)[applicant]
-    rank = program_order(program, priority, lottery, applicant, programs)
+    lottery = rng.integers(0, 2**63, size=applicants, dtype=np.uint64)
+    rank = program_order_by_position(program, priority, lottery_ranks(lottery)[applicant], programs)
     offsets = np.arange(0, applicants * choices + 1, choices, dtype=np.int64)
     capacity = np.full(programs, int(applicants * 0.9 / programs), dtype=np.int64)
     deferred_acceptance(offsets, program, rank, capacity)

@@ -18,6 +18,7 @@ from lottery import __version__
 from lottery.city import CityInput
 from lottery.io.atomic import say_nothing
 from lottery.io.inputs import GRADES, LOTTERY_FILE, read_input_folder
+from lottery.io.manifest import ENGINE_NAME, SEED_SOURCE, FamiliesRecord, LotteryRecord, Manifest
 from lottery.io.outputs import (
     CHOICE_RESULTS,
     EXTERNAL_LOTTERY,
@@ -33,7 +34,6 @@ from lottery.results import Outcome, Results, build_results
 from lottery.seat_policy import administrative_assignment, assign_seats, match_with_families
 
 Progress = Callable[[str], None]
-
 
 
 @dataclass(frozen=True)
@@ -137,34 +137,35 @@ def run_warnings(city: CityInput, results: Results) -> tuple[str, ...]:
 
 def run_manifest(
     city: CityInput, market: Market, results: Results, seed_commitment: str | None = None
-) -> dict:
+) -> Manifest:
     """Everything an auditor needs to rerun the lottery, without timestamps."""
     external = city.external_lottery is not None
-    return {
-        "engine": {"name": "lottery", "version": __version__},
-        "seed": EXTERNAL_LOTTERY if external else market.seed,
-        "seed_commitment": seed_commitment,
-        "lottery": {
-            "source": "lottery.csv" if external else "seed",
-            "tiebreak": market.tiebreak,
-            "formula": None if external else _formula(market.tiebreak),
-            "order": (
+    return Manifest(
+        engine_name=ENGINE_NAME,
+        engine_version=__version__,
+        seed=EXTERNAL_LOTTERY if external else market.seed,
+        seed_commitment=seed_commitment,
+        lottery=LotteryRecord(
+            source=LOTTERY_FILE if external else SEED_SOURCE,
+            tiebreak=market.tiebreak,
+            formula=None if external else _formula(market.tiebreak),
+            order=(
                 "priority, then family_lottery_number (own number for an applicant outside "
                 "a linked family), then lottery_number (lower first), then applicant_id"
             ),
-            "family_formula": None if external else _formula(market.tiebreak, family=True),
-        },
-        "policy": city.policy.model_dump(mode="json"),
-        "inputs": city.input_sha256,
-        "counts": results.counts,
-        "families": {
-            "iterations": results.families.iterations,
-            "converged": results.families.converged,
-            "unsettled": list(results.families.unsettled),
-        },
-        "administrative_unserved": list(results.administrative_unserved),
-        "warnings": list(run_warnings(city, results)),
-    }
+            family_formula=None if external else _formula(market.tiebreak, family=True),
+        ),
+        policy=city.policy.model_dump(mode="json"),
+        inputs=city.input_sha256,
+        counts=results.counts,
+        families=FamiliesRecord(
+            iterations=results.families.iterations,
+            converged=results.families.converged,
+            unsettled=tuple(results.families.unsettled),
+        ),
+        administrative_unserved=tuple(results.administrative_unserved),
+        warnings=run_warnings(city, results),
+    )
 
 
 def _formula(tiebreak: str, family: bool = False) -> str:

@@ -69,6 +69,7 @@ from lottery.io.inputs import (
     read_input_files,
     read_input_folder,
 )
+from lottery.io.manifest import RoundRecord
 from lottery.io.outputs import (
     CHANGES_FOLDER,
     EXTERNAL_LOTTERY,
@@ -165,15 +166,17 @@ def run_round(
     progress("Writing the results")
     added = build_round_results(state.city, state.held, changes, city, market, results.placements)
     tables = {**output_tables(results), MOVES: added.moves, OFFERS: added.offers}
-    manifest = run_manifest(city, market, results, state.manifest.get("seed_commitment"))
-    manifest["round"] = {
-        "number": number,
-        "previous_manifest_sha256": state.manifest_sha256,
-        "changes": {name: _sha256(data) for name, data in sorted(changes.files.items())},
-        "lottery_reversed": reversed_lottery,
-        "moves": added.move_counts,
-        "offers": len(added.offers),
-    }
+    manifest = replace(
+        run_manifest(city, market, results, state.manifest.get("seed_commitment")),
+        round=RoundRecord(
+            number=number,
+            previous_manifest_sha256=state.manifest_sha256,
+            changes={name: _sha256(data) for name, data in sorted(changes.files.items())},
+            lottery_reversed=reversed_lottery,
+            moves=added.move_counts,
+            offers=len(added.offers),
+        ),
+    )
     extra = {f"{ROUND_INPUTS}/{name}": data for name, data in files.items()}
     extra.update({f"{CHANGES_FOLDER}/{name}": data for name, data in changes.files.items()})
     write_output_folder(out_dir, tables, manifest, force, extra_files=extra, say=progress)

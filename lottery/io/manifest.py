@@ -23,6 +23,7 @@ from lottery.errors import UsageError
 from lottery.io.outputs import EXTERNAL_LOTTERY
 
 ENGINE_NAME = "lottery"
+SEED_SOURCE = "seed"  # lottery.source when the numbers came from the seed
 
 
 @dataclass(frozen=True)

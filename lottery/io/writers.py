@@ -10,7 +10,6 @@ with files in it is replaced only when the person running the lottery asked for 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from lottery.io.atomic import (
     staged_folder,
 )
 from lottery.io.csv_tables import file_sha256
+from lottery.io.manifest import Manifest, manifest_bytes  # noqa: F401 (audit imports it here)
 from lottery.io.outputs import MANIFEST_FILE
 from lottery.io.results_folder import check_replaceable
 
@@ -70,7 +70,7 @@ def _check_output_folder(out_dir: Path, input_dirs: list[Path], force: bool, say
 def write_output_folder(
     out_dir: Path,
     tables: dict[str, pd.DataFrame],
-    manifest: dict,
+    manifest: Manifest,
     force: bool,
     extra_files: dict[str, bytes] | None = None,
     say: Say = say_nothing,
@@ -92,8 +92,7 @@ def write_output_folder(
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(extra_files[name])
             hashes[name] = file_sha256(path)
-        manifest = {**manifest, "outputs": hashes}
-        (staging / MANIFEST_FILE).write_bytes(manifest_bytes(manifest))
+        (staging / MANIFEST_FILE).write_bytes(manifest.with_outputs(hashes).to_bytes())
     return hashes
 
 
@@ -105,10 +104,3 @@ def write_csv(path: Path, table: pd.DataFrame) -> str:
     with path.open("w", encoding="utf-8", newline="") as handle:
         table.to_csv(handle, index=False, lineterminator="\n", chunksize=CSV_CHUNK_ROWS)
     return file_sha256(path)
-
-
-def manifest_bytes(manifest: dict) -> bytes:
-    """The manifest as stable JSON: sorted keys, two-space indent, final newline."""
-    return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode(
-        "utf-8"
-    )
