@@ -18,12 +18,13 @@ from lottery import __version__
 from lottery.city import CityInput
 from lottery.io.atomic import say_nothing
 from lottery.io.inputs import GRADES, LOTTERY_FILE, read_input_folder
-from lottery.io.manifest import ENGINE_NAME, SEED_SOURCE, FamiliesRecord, LotteryRecord, Manifest
+from lottery.io.manifest import ENGINE_NAME, FamiliesRecord, LotteryRecord, Manifest
 from lottery.io.outputs import (
     CHOICE_RESULTS,
     EXTERNAL_LOTTERY,
     PLACEMENTS,
     RESERVE_REPORT,
+    SEED_SOURCE,
     SUMMARY,
     WAITLISTS,
 )

@@ -69,10 +69,9 @@ from lottery.io.inputs import (
     read_input_files,
     read_input_folder,
 )
-from lottery.io.manifest import RoundRecord
+from lottery.io.manifest import Manifest, RoundRecord
 from lottery.io.outputs import (
     CHANGES_FOLDER,
-    EXTERNAL_LOTTERY,
     HOLDS_A_SEAT,
     MANIFEST_FILE,
     MOVES,
@@ -167,7 +166,7 @@ def run_round(
     added = build_round_results(state.city, state.held, changes, city, market, results.placements)
     tables = {**output_tables(results), MOVES: added.moves, OFFERS: added.offers}
     manifest = replace(
-        run_manifest(city, market, results, state.manifest.get("seed_commitment")),
+        run_manifest(city, market, results, state.manifest.seed_commitment),
         round=RoundRecord(
             number=number,
             previous_manifest_sha256=state.manifest_sha256,
@@ -222,8 +221,7 @@ def read_state(previous_dir: Path, inputs_dir: Path | None, verified: bool = Tru
     _check_input_hashes(manifest, folder, previous_dir, later_round)
     if verified:
         require_verified(previous_dir, folder, "lottery round")
-    recorded_round = manifest.get("round")
-    if later_round != isinstance(recorded_round, dict):
+    if later_round != manifest.is_later_round:
         raise UsageError(
             f"{previous_dir / MANIFEST_FILE} does not agree with the folder: "
             + (
@@ -233,7 +231,9 @@ def read_state(previous_dir: Path, inputs_dir: Path | None, verified: bool = Tru
             )
             + "."
         )
-    number = int(recorded_round["number"]) if later_round else 1
+    number = manifest.round.number if later_round else 1
+    if number is None:
+        raise UsageError(f"{previous_dir / MANIFEST_FILE} does not record the round's number.")
     try:
         city = read_input_folder(folder)
     except InputError as error:  # only if the files were valid once but no longer read
@@ -242,7 +242,6 @@ def read_state(previous_dir: Path, inputs_dir: Path | None, verified: bool = Tru
             f"({'; '.join(error.lines()[:3])})."
         ) from None
     held = _held_seats(city, outputs.placements, previous_dir)
-    external = manifest.get("seed") == EXTERNAL_LOTTERY
     tables = _raw_tables(folder)
     raw = {
         name: (folder / name).read_bytes()
@@ -254,7 +253,7 @@ def read_state(previous_dir: Path, inputs_dir: Path | None, verified: bool = Tru
         number=number,
         manifest=manifest,
         manifest_sha256=_sha256(manifest_bytes),
-        seed=None if external else manifest.get("seed"),
+        seed=None if manifest.external_lottery else manifest.seed,
         city=city,
         held=held,
         tables=tables,
@@ -262,9 +261,9 @@ def read_state(previous_dir: Path, inputs_dir: Path | None, verified: bool = Tru
     )
 
 
-def _check_input_hashes(manifest: dict, folder: Path, previous_dir: Path, later: bool) -> None:
-    recorded = manifest.get("inputs")
-    if not isinstance(recorded, dict):
+def _check_input_hashes(manifest: Manifest, folder: Path, previous_dir: Path, later: bool) -> None:
+    recorded = manifest.inputs
+    if recorded is None:
         raise UsageError(f"{previous_dir / MANIFEST_FILE} does not record the run's input files.")
     present = {name for name in INPUT_FILES if (folder / name).is_file()}
     differ = sorted(

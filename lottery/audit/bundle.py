@@ -37,8 +37,8 @@ from lottery.audit.rerun import BUNDLE_INPUTS, check_inputs, existing_input_dir,
 from lottery.errors import InputError, Problem, UsageError
 from lottery.io.atomic import Say, check_can_write, say_nothing, staged_file
 from lottery.io.inputs import APPLICANTS_FILE
+from lottery.io.manifest import manifest_bytes
 from lottery.io.outputs import BUNDLE_OUTPUTS, BUNDLE_RECORD, MANIFEST_FILE
-from lottery.io.writers import manifest_bytes
 
 REDACTED_COLUMNS = ("first_name", "last_name", "guardian_name", "address")
 """Columns of applicants.csv that identify a person and never affect placements."""
@@ -110,7 +110,7 @@ def write_audit_bundle(
     check_can_write(bundle_path)
     manifest = read_manifest(out_dir)
     existing_input_dir(input_dir)
-    findings = [f for f in check_inputs(input_dir, manifest["inputs"]) if f.kind != "input-unused"]
+    findings = [f for f in check_inputs(input_dir, manifest.inputs) if f.kind != "input-unused"]
     if findings:
         raise InputError(
             [Problem(f.file, None, None, f.message) for f in findings]
@@ -119,7 +119,7 @@ def write_audit_bundle(
     entries: dict[str, bytes] = {}
     redacted_rows = 0
     redacted: dict[str, dict] = {}
-    for name in sorted(manifest["inputs"]):
+    for name in sorted(manifest.inputs):
         data = (input_dir / name).read_bytes()
         if name == APPLICANTS_FILE:
             original = data
@@ -136,14 +136,14 @@ def write_audit_bundle(
                     column: KEPT_COLUMNS[column.strip().lower()] for column in kept
                 }
         entries[f"{BUNDLE_INPUTS}/{name}"] = data
-    for name in sorted([*manifest.get("outputs", {}), MANIFEST_FILE]):
+    for name in sorted([*(manifest.outputs or {}), MANIFEST_FILE]):
         path = out_dir / name
         if not path.is_file():
             raise UsageError(f"{out_dir} lacks {name}, which its {MANIFEST_FILE} lists.")
         entries[f"{BUNDLE_OUTPUTS}/{name}"] = path.read_bytes()
     record = {
         "bundle": {"format": 1, "made_by": {"name": "lottery", "version": __version__}},
-        "manifest": manifest,
+        "manifest": manifest.raw,
         "redacted": redacted,
     }
     entries[BUNDLE_RECORD] = manifest_bytes(record)

@@ -36,6 +36,7 @@ from lottery.audit.rerun import (
 )
 from lottery.errors import LotteryError, UsageError
 from lottery.io.csv_tables import file_sha256
+from lottery.io.manifest import Manifest
 from lottery.io.outputs import CHANGES_FOLDER, MANIFEST_FILE, ROUND_INPUTS
 from lottery.rounds import run_round
 
@@ -170,7 +171,7 @@ class _Round:
     """A round's folder found while walking the chain back, and its link to the one before."""
 
     folder: Path
-    manifest: dict
+    manifest: Manifest
     previous: Path | None = None
     link: Finding | None = None
 
@@ -191,7 +192,7 @@ def audit_chain(
     out_dir = _named(Path(out_dir))
     progress("Finding the rounds of the chain")
     chain = find_chain(out_dir)
-    first_is_round_one = not isinstance(chain[0].manifest.get("round"), dict)
+    first_is_round_one = not chain[0].manifest.is_later_round
     if input_dir is not None:
         input_dir = Path(input_dir)
         if input_dir.name == ROUND_INPUTS and (input_dir.parent / MANIFEST_FILE).is_file():
@@ -254,10 +255,10 @@ def find_chain(last: Path) -> list[_Round]:
             checksums[folder] = file_sha256(folder / MANIFEST_FILE)
         return checksums[folder]
 
-    while isinstance(chain[-1].manifest.get("round"), dict):
+    while chain[-1].manifest.round is not None:
         current = chain[-1]
         number = _round_number(current.manifest)
-        wanted = current.manifest["round"].get("previous_manifest_sha256")
+        wanted = current.manifest.round.previous_manifest_sha256
         others = [folder for folder in beside if folder.resolve() not in seen]
         found = [folder for folder in others if checksum(folder) == wanted]
         recorded = (
@@ -315,15 +316,15 @@ def find_chain(last: Path) -> list[_Round]:
 def _audit_round(link: _Round, first_inputs: Path | None, progress: Progress) -> RoundAudit:
     """Audit a later round: its changes/ copy, then a rerun from the round before."""
     folder, manifest = link.folder, link.manifest
-    record = manifest["round"]
+    record = manifest.round
     number = _round_number(manifest) or 0
     findings = [link.link] if link.link is not None else []
-    changes = {name: digest for name, digest in sorted(record["changes"].items())}
+    changes = {name: digest for name, digest in sorted(record.changes.items())}
     progress(f"Round {number} ({folder}): checking its changes and rerunning it")
     findings += check_changes(folder / CHANGES_FOLDER, changes)
     seed, commitment = rerun_seed(manifest)
     described = describe_rerun(seed, commitment)
-    if record.get("lottery_reversed") is True:
+    if record.lottery_reversed is True:
         described += ", the lottery order reversed"
     compared: list[str] = []
     if link.previous is None:
@@ -334,7 +335,7 @@ def _audit_round(link: _Round, first_inputs: Path | None, progress: Progress) ->
             rerun_changes = copy_files(changes, folder / CHANGES_FOLDER, work / CHANGES_FOLDER)
             inputs = None
             if first_inputs is not None:
-                used = read_manifest(link.previous)["inputs"]
+                used = read_manifest(link.previous).inputs
                 inputs = copy_files(used, first_inputs, work / "round-1-inputs")
             try:
                 run_round(
@@ -400,15 +401,13 @@ def check_changes(changes_dir: Path, recorded: dict[str, str]) -> list[Finding]:
     return findings
 
 
-def _round_number(manifest: dict) -> int | None:
+def _round_number(manifest: Manifest | None) -> int | None:
     """The round a manifest records: 1 without a ``round`` entry (``lottery run``)."""
-    if not manifest:
+    if manifest is None or not manifest.raw:
         return None
-    record = manifest.get("round")
-    if record is None:
-        return 1
-    number = record.get("number") if isinstance(record, dict) else None
-    return number if isinstance(number, int) and not isinstance(number, bool) else None
+    if manifest.round is None:
+        return 1 if manifest.raw.get("round") is None else None
+    return manifest.round.number
 
 
 def _named(folder: Path) -> Path:

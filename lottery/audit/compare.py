@@ -17,8 +17,8 @@ from itertools import zip_longest
 from pathlib import Path
 
 from lottery.errors import LotteryError
+from lottery.io.manifest import manifest_bytes
 from lottery.io.outputs import ADDED_BY_COMMANDS, MANIFEST_FILE
-from lottery.io.writers import manifest_bytes
 
 
 @dataclass(frozen=True)

@@ -42,9 +42,11 @@ from lottery import __version__
 from lottery.audit.compare import Finding, compare_outputs, differences, rerun_failed, wrap
 from lottery.engine import run_lottery
 from lottery.errors import LotteryError, UsageError
+from lottery.io import manifest as io_manifest
 from lottery.io.changes import CHANGE_FILES
 from lottery.io.csv_tables import file_sha256
 from lottery.io.inputs import INPUT_FILES, LOTTERY_FILE
+from lottery.io.manifest import Manifest
 from lottery.io.outputs import (
     BUNDLE_OUTPUTS,
     BUNDLE_RECORD,
@@ -145,7 +147,8 @@ def audit_results(
 
 def _later_round(out_dir: Path) -> bool:
     """Whether ``out_dir`` is the folder of a later round (not an audit bundle)."""
-    return _bundle_root(out_dir) is None and isinstance(peek_manifest(out_dir).get("round"), dict)
+    manifest = peek_manifest(out_dir)
+    return _bundle_root(out_dir) is None and manifest is not None and manifest.is_later_round
 
 
 def audit_run(folders: AuditFolders, progress: Progress) -> AuditReport:
@@ -225,7 +228,7 @@ def _bundle_root(out_dir: Path) -> Path | None:
 # ----------------------------------------------------------------------------- manifest
 
 
-def read_manifest(out_dir: Path) -> dict:
+def read_manifest(out_dir: Path) -> Manifest:
     """The ``manifest.json`` of a results folder; UsageError if it is missing or not one.
 
     Every audit (and the audit bundle) reads a manifest it relies on here, and only here.
@@ -235,22 +238,20 @@ def read_manifest(out_dir: Path) -> dict:
         raise UsageError(
             f"{out_dir} has no {MANIFEST_FILE}, so it is not a folder of lottery results."
         )
-    manifest = _read_json(path)
-    missing = [key for key in ("seed", "lottery", "inputs") if key not in manifest]
-    if missing or not isinstance(manifest.get("inputs"), dict):
+    manifest = io_manifest.read_manifest(path)
+    missing = [key for key in ("seed", "lottery", "inputs") if key not in manifest.raw]
+    if missing or manifest.inputs is None:
         raise UsageError(
             f"{path} is not a lottery manifest (it lacks {', '.join(missing) or 'inputs'})."
         )
-    unknown = sorted(set(manifest["inputs"]) - set(INPUT_FILES))
-    nested = ROUND_OUTPUT_NAMES if isinstance(manifest.get("round"), dict) else frozenset()
+    unknown = sorted(set(manifest.inputs) - set(INPUT_FILES))
+    nested = ROUND_OUTPUT_NAMES if manifest.is_later_round else frozenset()
     unknown += [
-        name
-        for name in manifest.get("outputs", {})
-        if Path(name).name != name and name not in nested
+        name for name in manifest.outputs or {} if Path(name).name != name and name not in nested
     ]
-    if isinstance(manifest.get("round"), dict):
-        changes = manifest["round"].get("changes")
-        if not isinstance(changes, dict):
+    if manifest.round is not None:
+        changes = manifest.round.changes
+        if changes is None:
             raise UsageError(f"{path} does not record the changes of its round (round.changes).")
         unknown += sorted(set(changes) - set(CHANGE_FILES))
     if unknown:
@@ -258,19 +259,16 @@ def read_manifest(out_dir: Path) -> dict:
     return manifest
 
 
-def peek_manifest(folder: Path) -> dict:
-    """A folder's manifest.json if it reads as a JSON object, else an empty one (unchecked:
-    for telling what a folder holds, never for rerunning it)."""
-    try:
-        return _read_json(Path(folder) / MANIFEST_FILE)
-    except UsageError:
-        return {}
+def peek_manifest(folder: Path) -> Manifest | None:
+    """A folder's manifest.json if it reads as a JSON object, else None (unchecked: for
+    telling what a folder holds, never for rerunning it)."""
+    return io_manifest.peek_manifest(Path(folder) / MANIFEST_FILE)
 
 
-def rerun_seed(manifest: dict) -> tuple[str | None, str | None]:
+def rerun_seed(manifest: Manifest) -> tuple[str | None, str | None]:
     """The seed (``None`` for numbers from lottery.csv) and seed commitment to rerun with."""
-    external = manifest["lottery"].get("source") == LOTTERY_FILE
-    return (None if external else manifest["seed"]), manifest.get("seed_commitment")
+    external = manifest.lottery is not None and manifest.lottery.source == LOTTERY_FILE
+    return (None if external else manifest.seed), manifest.seed_commitment
 
 
 def describe_rerun(seed: str | None, commitment: str | None) -> str:
@@ -281,9 +279,9 @@ def describe_rerun(seed: str | None, commitment: str | None) -> str:
     return described
 
 
-def version_notes(manifest: dict) -> list[str]:
+def version_notes(manifest: Manifest) -> list[str]:
     """A note when the results were made by another version of lottery than this one."""
-    recorded_version = manifest.get("engine", {}).get("version")
+    recorded_version = manifest.engine_version
     if recorded_version == __version__:
         return []
     return [
@@ -311,7 +309,7 @@ def expected_input_hashes(folders: AuditFolders) -> tuple[dict[str, str], list[s
     These are the manifest's ``inputs``, except that in an audit bundle a redacted file
     must have the checksum that ``bundle.json`` records for the redacted copy.
     """
-    expected = dict(folders.manifest["inputs"])
+    expected = dict(folders.manifest.inputs)
     notes = []
     for name, info in (folders.bundle or {}).get("redacted", {}).items():
         expected[name] = info["sha256"]
@@ -376,7 +374,7 @@ def copy_files(names: Iterable[str], source: Path, target: Path) -> Path:
 
 
 def _check_bundle_record(folders: AuditFolders) -> list[Finding]:
-    if folders.bundle.get("manifest") != folders.manifest:
+    if folders.bundle.get("manifest") != folders.manifest.raw:
         return [
             Finding(
                 BUNDLE_RECORD,

@@ -23,7 +23,6 @@ from lottery.errors import UsageError
 from lottery.io.outputs import EXTERNAL_LOTTERY
 
 ENGINE_NAME = "lottery"
-SEED_SOURCE = "seed"  # lottery.source when the numbers came from the seed
 
 
 @dataclass(frozen=True)
@@ -176,7 +175,7 @@ def read_manifest(path: Path) -> Manifest:
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise UsageError(f"{path} cannot be read as JSON ({error}).") from None
     if not isinstance(data, dict):
         raise UsageError(f"{path} does not hold a JSON object.")
@@ -187,7 +186,7 @@ def peek_manifest(path: Path) -> Manifest | None:
     """The manifest at ``path``, or None if there is none or it does not read as one."""
     try:
         return read_manifest(path)
-    except (OSError, UsageError):
+    except UsageError:
         return None
 
 

@@ -142,6 +142,7 @@ WITHDRAWN = "withdrawn"
 TRANSFER = "transfer"
 REASONS = (IMPROVED, NEW_PLACEMENT, DECLINED, WITHDRAWN, TRANSFER)
 
-# manifest.json ``seed`` when the lottery numbers came from the office's lottery.csv
-# (``lottery.source`` is then "lottery.csv" rather than "seed").
+# manifest.json ``seed`` when the lottery numbers came from the office's lottery.csv;
+# ``lottery.source`` is then "lottery.csv" rather than SEED_SOURCE.
 EXTERNAL_LOTTERY = "external lottery"
+SEED_SOURCE = "seed"

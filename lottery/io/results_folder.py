@@ -17,7 +17,7 @@ import pandas as pd
 from lottery.errors import InputError, Problem, ResultsError, UsageError
 from lottery.io.atomic import is_hidden_work, name_some
 from lottery.io.csv_tables import file_sha256
-from lottery.io.manifest import peek_manifest, read_manifest
+from lottery.io.manifest import Manifest, peek_manifest, read_manifest
 from lottery.io.outputs import (
     ADDED_BY_COMMANDS,
     CHOICE_RESULTS,
@@ -149,7 +149,7 @@ class RunOutputs:
     its manifest."""
 
     folder: Path
-    manifest: dict
+    manifest: Manifest
     placements: pd.DataFrame
     waitlists: pd.DataFrame
     programs_summary: pd.DataFrame
@@ -171,8 +171,8 @@ def read_run_outputs(out_dir: Path, input_dir: Path | None = None) -> RunOutputs
             f"{out_dir} is not a results folder (it has no {MANIFEST_FILE}): "
             "pass the folder that `lottery run --out` wrote."
         )
-    typed = read_manifest(manifest_path)
-    manifest, outputs = typed.raw, typed.outputs
+    manifest = read_manifest(manifest_path)
+    outputs = manifest.outputs
     if outputs is None:
         raise UsageError(f"{manifest_path} does not record the run's output files.")
     problems = []
@@ -217,9 +217,9 @@ def read_run_outputs(out_dir: Path, input_dir: Path | None = None) -> RunOutputs
     )
 
 
-def _check_inputs(manifest: dict, input_dir: Path) -> list[Problem]:
-    recorded = manifest.get("inputs")
-    if not isinstance(recorded, dict):
+def _check_inputs(manifest: Manifest, input_dir: Path) -> list[Problem]:
+    recorded = manifest.inputs
+    if recorded is None:
         return [Problem(MANIFEST_FILE, None, None, "does not record the run's input files")]
     problems = []
     for name, digest in sorted(recorded.items()):

@@ -26,7 +26,7 @@ from lottery.io.atomic import (
     staged_folder,
 )
 from lottery.io.csv_tables import file_sha256
-from lottery.io.manifest import Manifest, manifest_bytes  # noqa: F401 (audit imports it here)
+from lottery.io.manifest import Manifest
 from lottery.io.outputs import MANIFEST_FILE
 from lottery.io.results_folder import check_replaceable
 

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from test_fuzz import FUZZ, assert_promise_kept, byte_mutations, invoke
+from support.fuzz import FUZZ, assert_promise_kept, byte_mutations, invoke
+from support.small_city import write_city
 
 from lottery.publish.letters.templates import make_environment
 
@@ -98,8 +99,6 @@ def run(tmp_path_factory, city_files) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="module")
 def city_files(tmp_path_factory) -> Path:
-    from conftest import write_city
-
     return write_city(tmp_path_factory.mktemp("letters-city") / "city").path
 
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from lottery.city import Applicants
 from lottery.io.csv_tables import original_text
-from lottery.io.outputs import UNPLACED
+from lottery.io.outputs import SEED_SOURCE, UNPLACED
 from lottery.io.results_folder import RunOutputs
 
 
@@ -137,10 +137,10 @@ class Letter:
 def build_letters(applicants: Applicants, outputs: RunOutputs) -> list[Letter]:
     """One letter per applicant of the run, in mailing order (zone, address, ID)."""
     manifest = outputs.manifest
-    lottery = manifest.get("lottery", {})
-    source = lottery.get("source", "seed")
-    tiebreak = lottery.get("tiebreak", "single")
-    seed = "" if source != "seed" else str(manifest.get("seed", ""))
+    lottery = manifest.lottery
+    source = (lottery and lottery.source) or SEED_SOURCE
+    tiebreak = (lottery and lottery.tiebreak) or "single"
+    seed = "" if source != SEED_SOURCE else (manifest.seed or "")
 
     summary = outputs.programs_summary
     schools = dict(

@@ -84,18 +84,13 @@ class Facts:
         return bool((self.programs["offered_seats"] != self.programs["seats"]).any())
 
 
-def run_manifest(results: RunOutputs) -> dict:
-    """The run's manifest.json as its JSON object (a typed manifest keeps it as ``raw``)."""
-    return getattr(results.manifest, "raw", results.manifest)
-
-
 def gather_facts(results: RunOutputs, city: CityInput, public: bool = False) -> Facts:
     """Join the results with the inputs into per-applicant and per-choice rows.
 
     A public report counts applicants who ranked no program with the unplaced: shown
     apart, their (usually small) number would follow from the other totals.
     """
-    manifest = run_manifest(results)
+    manifest = results.manifest
     placements = _numbers(results.placements, ["choice_rank", "lottery_rank"])
     summary = _numbers(results.programs_summary, [*SUMMARY_COUNTS, "cutoff_lottery_rank"])
     summary = _names_as_written(summary, city)
@@ -165,8 +160,8 @@ def gather_facts(results: RunOutputs, city: CityInput, public: bool = False) -> 
         grades=grades,
         sectors=sorted(set(summary["sector"])),
         has_tags=tags_column is not None,
-        counts=manifest["counts"],
-        unserved=frozenset(manifest.get("administrative_unserved") or ()),
+        counts=manifest.counts,
+        unserved=frozenset(manifest.administrative_unserved or ()),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from lottery.city import CityInput
 from lottery.io.results_folder import RunOutputs
-from lottery.publish.report.facts import gather_facts, run_manifest
+from lottery.publish.report.facts import gather_facts
 from lottery.publish.report.sections.applicants import (
     choice_outcomes,
     group_outcomes,
@@ -27,7 +27,7 @@ def build_report(results: RunOutputs, city: CityInput, public: bool, threshold: 
     """Everything the template shows, as plain values (see ``page.render_page``)."""
     facts = gather_facts(results, city, public=public)
     fmt = Formatter(public=public, threshold=threshold)
-    manifest = run_manifest(results)
+    manifest = results.manifest
     policy = city.policy
     sections = [
         headline(facts, fmt),
@@ -44,7 +44,7 @@ def build_report(results: RunOutputs, city: CityInput, public: bool, threshold: 
     sections.append(about(manifest, city, fmt))
     return {
         "title": "Lottery results report",
-        "seed": str(manifest.get("seed", "")),
+        "seed": manifest.seed or "",
         "public": public,
         "threshold": threshold,
         "sections": sections,
