@@ -30,7 +30,7 @@ test: $(TEST_STAMP)
 
 # Thousands of broken input files per command instead of the few dozen of `make test`.
 fuzz: $(TEST_STAMP)
-	LOTTERY_FUZZ=long $(BIN)/python -m pytest tests/test_fuzz.py tests/test_fuzz_letters.py
+	LOTTERY_FUZZ=long $(BIN)/python -m pytest tests/io/test_fuzz.py tests/publish/test_fuzz_letters.py
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check lottery tests benchmarks

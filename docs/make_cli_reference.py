@@ -4,7 +4,7 @@ Run from the repository root after changing a command, an option or a help text:
 
     .venv/bin/python docs/make_cli_reference.py
 
-``tests/test_docs.py`` fails when docs/cli.md differs from what this script writes.
+``tests/engine/test_docs.py`` fails when docs/cli.md differs from what this script writes.
 Help is rendered 78 characters wide, as click prints it in an 80-column terminal, so
 the file does not depend on the terminal of whoever regenerates it.
 """

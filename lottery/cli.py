@@ -509,8 +509,8 @@ def verify(
     "--templates",
     "templates_dir",
     type=FOLDER,
-    help="A folder of edited letter templates (en.html, es.html, ...); languages it lacks "
-    "use the shipped ones.",
+    help="A folder of edited letter files: the layout letter.html and wording files "
+    "(en.toml, es.toml, ...), or whole letters (en.html); what it lacks is shipped.",
 )
 @click.option(
     "--letters-dir",

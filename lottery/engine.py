@@ -7,7 +7,6 @@ optional callback so that the command line can show it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pandas as pd
 
 from lottery import __version__
 from lottery.city import CityInput
-from lottery.io.atomic import say_nothing
+from lottery.io.atomic import Say, say_nothing
 from lottery.io.inputs import GRADES, LOTTERY_FILE, read_input_folder
 from lottery.io.manifest import ENGINE_NAME, FamiliesRecord, LotteryRecord, Manifest
 from lottery.io.outputs import (
@@ -33,8 +32,6 @@ from lottery.market import Market, build_market, check_seed
 from lottery.numbers import check_seed_commitment
 from lottery.results import Outcome, Results, build_results
 from lottery.seat_policy import administrative_assignment, assign_seats, match_with_families
-
-Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -60,7 +57,7 @@ def run_lottery(
     out_dir: Path,
     seed: str | None,
     force: bool = False,
-    progress: Progress = say_nothing,
+    progress: Say = say_nothing,
     seed_commitment: str | None = None,
 ) -> RunReport:
     """Read and validate ``input_dir``, run the match with ``seed``, write ``out_dir``.

@@ -35,14 +35,13 @@ import pandas as pd
 from lottery.audit.verify import require_verified
 from lottery.city import CityInput
 from lottery.engine import (
-    Progress,
     match,
     output_tables,
     run_manifest,
     run_warnings,
 )
 from lottery.errors import InputError, Problem, UsageError
-from lottery.io.atomic import say_nothing
+from lottery.io.atomic import Say, say_nothing
 from lottery.io.changes import (
     ACCEPT,
     DECLINE,
@@ -128,7 +127,7 @@ def run_round(
     out_dir: Path,
     inputs_dir: Path | None = None,
     force: bool = False,
-    progress: Progress = say_nothing,
+    progress: Say = say_nothing,
     verified: bool = True,
 ) -> RoundReport:
     """Run the round after ``previous_dir`` with the changes in ``changes_dir``.

@@ -33,12 +33,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lottery import __version__
-from lottery.audit.rerun import BUNDLE_INPUTS, check_inputs, existing_input_dir, read_manifest
+from lottery.audit.rerun import check_inputs, existing_input_dir, read_manifest
 from lottery.errors import InputError, Problem, UsageError
 from lottery.io.atomic import Say, check_can_write, say_nothing, staged_file
 from lottery.io.inputs import APPLICANTS_FILE
 from lottery.io.manifest import manifest_bytes
-from lottery.io.outputs import BUNDLE_OUTPUTS, BUNDLE_RECORD, MANIFEST_FILE
+from lottery.io.outputs import BUNDLE_INPUTS, BUNDLE_OUTPUTS, BUNDLE_RECORD, MANIFEST_FILE
 
 REDACTED_COLUMNS = ("first_name", "last_name", "guardian_name", "address")
 """Columns of applicants.csv that identify a person and never affect placements."""

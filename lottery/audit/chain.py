@@ -24,7 +24,6 @@ from pathlib import Path
 
 from lottery.audit.compare import Finding, compare_outputs, differences, rerun_failed, wrap
 from lottery.audit.rerun import (
-    Progress,
     audit_run,
     copy_files,
     describe_rerun,
@@ -35,6 +34,7 @@ from lottery.audit.rerun import (
     version_notes,
 )
 from lottery.errors import LotteryError, UsageError
+from lottery.io.atomic import Say, say_nothing
 from lottery.io.csv_tables import file_sha256
 from lottery.io.manifest import Manifest
 from lottery.io.outputs import CHANGES_FOLDER, MANIFEST_FILE, ROUND_INPUTS
@@ -177,7 +177,7 @@ class _Round:
 
 
 def audit_chain(
-    out_dir: Path, input_dir: Path | None = None, progress: Progress = lambda _: None
+    out_dir: Path, input_dir: Path | None = None, progress: Say = say_nothing
 ) -> ChainAuditReport:
     """Audit every round of the chain that ends with the round in ``out_dir``.
 
@@ -211,7 +211,7 @@ def audit_chain(
     for position, link in enumerate(chain):
         if position == 0 and first_is_round_one:
             progress(f"Round 1 ({link.folder}): checking its input files and rerunning it")
-            report = audit_run(locate(link.folder, input_dir), progress=lambda _: None)
+            report = audit_run(locate(link.folder, input_dir), progress=say_nothing)
             audits.append(
                 RoundAudit(
                     number=1,
@@ -313,7 +313,7 @@ def find_chain(last: Path) -> list[_Round]:
     return chain[::-1]
 
 
-def _audit_round(link: _Round, first_inputs: Path | None, progress: Progress) -> RoundAudit:
+def _audit_round(link: _Round, first_inputs: Path | None, progress: Say) -> RoundAudit:
     """Audit a later round: its changes/ copy, then a rerun from the round before."""
     folder, manifest = link.folder, link.manifest
     record = manifest.round

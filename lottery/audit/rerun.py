@@ -33,7 +33,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,11 +43,13 @@ from lottery.audit.compare import Finding, compare_outputs, differences, rerun_f
 from lottery.engine import run_lottery
 from lottery.errors import LotteryError, UsageError
 from lottery.io import manifest as io_manifest
+from lottery.io.atomic import Say, say_nothing
 from lottery.io.changes import CHANGE_FILES
 from lottery.io.csv_tables import file_sha256
 from lottery.io.inputs import INPUT_FILES, LOTTERY_FILE
 from lottery.io.manifest import Manifest
 from lottery.io.outputs import (
+    BUNDLE_INPUTS,
     BUNDLE_OUTPUTS,
     BUNDLE_RECORD,
     CHANGES_FOLDER,
@@ -58,16 +60,11 @@ from lottery.io.outputs import (
 if TYPE_CHECKING:
     from lottery.audit.chain import ChainAuditReport
 
-BUNDLE_INPUTS = "inputs"
-"""The folder of an audit bundle that holds the (redacted) input files of the run."""
-
 ROUND_OUTPUT_NAMES = frozenset(
     {f"{ROUND_INPUTS}/{name}" for name in INPUT_FILES}
     | {f"{CHANGES_FOLDER}/{name}" for name in CHANGE_FILES}
 )
 """Every file in a subfolder that the manifest of a later round may list."""
-
-Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -122,7 +119,7 @@ class AuditFolders:
 
 
 def audit_results(
-    out_dir: Path, input_dir: Path | None = None, progress: Progress = lambda _: None
+    out_dir: Path, input_dir: Path | None = None, progress: Say = say_nothing
 ) -> AuditReport | ChainAuditReport:
     """Audit the results in ``out_dir`` against the inputs in ``input_dir``.
 
@@ -151,7 +148,7 @@ def _later_round(out_dir: Path) -> bool:
     return _bundle_root(out_dir) is None and manifest is not None and manifest.is_later_round
 
 
-def audit_run(folders: AuditFolders, progress: Progress) -> AuditReport:
+def audit_run(folders: AuditFolders, progress: Say) -> AuditReport:
     """Audit one ``lottery run`` results folder (or unpacked bundle) found by :func:`locate`."""
     manifest = folders.manifest
     expected, notes = expected_input_hashes(folders)

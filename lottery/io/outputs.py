@@ -113,8 +113,9 @@ ADDED_BY_COMMANDS = {
 }
 
 # An audit bundle (lottery audit-bundle) records what it redacted in BUNDLE_RECORD and
-# keeps the run's results in BUNDLE_OUTPUTS/.
+# keeps the run's input files in BUNDLE_INPUTS/ and its results in BUNDLE_OUTPUTS/.
 BUNDLE_RECORD = "bundle.json"
+BUNDLE_INPUTS = "inputs"
 BUNDLE_OUTPUTS = "outputs"
 
 # placements.csv ``status``.
