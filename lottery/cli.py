@@ -20,16 +20,14 @@ from lottery import __version__
 from lottery.audit.bundle import write_audit_bundle
 from lottery.audit.rerun import audit_results
 from lottery.audit.verify import (
-    VERIFICATION_FILE,
+    certificate_destination,
     certificate_lines,
     verify_outputs,
     write_verification,
 )
 from lottery.engine import run_lottery, validate_input
-from lottery.errors import LotteryError, UsageError
-from lottery.io.atomic import check_can_write, undo_unfinished_work
-from lottery.io.outputs import VERIFICATION
-from lottery.io.results_folder import check_overwritable
+from lottery.errors import LotteryError
+from lottery.io.atomic import undo_unfinished_work
 from lottery.numbers import look_up_lottery_number, parse_commitment, seed_commitment
 from lottery.publish.report import DEFAULT_THRESHOLD, write_report
 from lottery.rounds import run_round
@@ -475,17 +473,9 @@ def verify(
       lottery verify results --inputs examples/city
       lottery verify /mnt/archive/results --inputs city --certificate verification.json
     """
-    if certificate_path is not None:
-        check_overwritable(certificate_path, VERIFICATION)
-    path = certificate_path or Path(out_dir) / VERIFICATION_FILE
-    try:
-        check_can_write(path, option="--certificate FILE")
-    except UsageError as error:
-        if certificate_path is not None:
-            raise
-        # An auditor checking a read-only archive still gets the printed certificate.
-        click.echo(f"note: {error} The certificate is printed only.", err=True)
-        path = None
+    path, note = certificate_destination(out_dir, certificate_path)
+    if note:
+        click.echo(f"note: {note}", err=True)
     report = verify_outputs(out_dir, input_dir)
     for line in certificate_lines(report):
         click.echo(line)

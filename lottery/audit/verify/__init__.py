@@ -88,6 +88,7 @@ earlier ones derived; :mod:`.certificate` writes ``verification.json`` and the c
 """
 
 from lottery.audit.verify.certificate import (
+    certificate_destination,
     certificate_lines,
     require_verified,
     write_verification,
@@ -102,6 +103,7 @@ __all__ = [
     "OrderKey",
     "VerificationReport",
     "Violation",
+    "certificate_destination",
     "certificate_lines",
     "require_verified",
     "verify_outputs",

@@ -15,7 +15,7 @@ from lottery.audit.verify.checker import verify_outputs
 from lottery.audit.verify.evidence import manifest_sha256
 from lottery.audit.verify.findings import VerificationReport, plural
 from lottery.errors import UsageError
-from lottery.io.atomic import write_file_atomically
+from lottery.io.atomic import check_can_write, write_file_atomically
 from lottery.io.inputs import PRIORITIES_FILE
 from lottery.io.outputs import (
     CHOICE_RESULTS,
@@ -25,6 +25,7 @@ from lottery.io.outputs import (
     SUMMARY,
     VERIFICATION,
 )
+from lottery.io.results_folder import check_overwritable
 
 
 def require_verified(out_dir: Path, input_dir: Path, command: str) -> None:
@@ -72,6 +73,28 @@ def _certified(out_dir: Path) -> bool:
         and record.get("manifest_sha256") == manifest_sha256(out_dir)
         and record.get("manifest_sha256") != ""
     )
+
+
+def certificate_destination(
+    out_dir: Path, certificate_path: Path | None
+) -> tuple[Path | None, str | None]:
+    """Where ``lottery verify`` saves its certificate, and a note when it cannot.
+
+    ``certificate_path`` (``--certificate``) must be writable and not someone else's
+    file (UsageError). Without it the certificate goes to OUT_DIR/verification.json; an
+    auditor checking a read-only archive still gets the printed certificate, so a folder
+    that cannot be written gives ``(None, note)`` instead of an error.
+    """
+    if certificate_path is not None:
+        check_overwritable(certificate_path, VERIFICATION)
+        check_can_write(certificate_path, option="--certificate FILE")
+        return certificate_path, None
+    path = Path(out_dir) / VERIFICATION
+    try:
+        check_can_write(path, option="--certificate FILE")
+    except UsageError as error:
+        return None, f"{error} The certificate is printed only."
+    return path, None
 
 
 def write_verification(report: VerificationReport, out_path: Path) -> None:
