@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from support.seat_policy_city import write_seat_policy_city
 
 from lottery.audit.bundle import KEPT_COLUMNS, kept_columns, redact_applicants, write_audit_bundle
 from lottery.audit.compare import first_difference
@@ -504,43 +505,13 @@ def test_a_manifest_naming_a_foreign_file_is_refused(invoke, results, inputs):
 
 # ----------------------------------------------------------------------------- seat policy
 
-POLICY_FILES = {
-    "programs": (
-        "program_id,school_id,school_name,sector,grade,seats,zones,held_seats,offer_target,"
-        "requires_tags,administrative_zones,latitude,longitude\n"
-        "P1,S1,One,district,K,2,Z1,,,,Z1,40.0,-75.0\n"
-        "P2,S2,Two,charter,K,2,,,3,,,40.1,-75.0\n"
-        "P3,S3,Three,district,K,3,Z2,1,,iep,Z1;Z2,,\n"
-    ),
-    "applicants": (
-        "applicant_id,first_name,last_name,grade,guardian_name,zone,tags,"
-        "guaranteed_program_id,family_id,latitude,longitude,accepts_administrative\n"
-        "A1,Ann,Ames,K,Gail Ames,Z1,frl,,F1,40.001,-75.0,\n"
-        "A2,Bob,Ames,K,Gail Ames,Z1,,,F1,40.001,-75.0,\n"
-        "A3,Cy,Cole,K,Hal Cole,Z2,iep,P1,,,,\n"
-        "A4,Di,Dunn,K,Ida Dunn,Z1,,,,,,\n"
-        "A5,Ed,Eck,K,Jo Eck,Z1,frl,,,,,false\n"
-        "A6,Flo,Fox,K,Kim Fox,Z1,,,,,,\n"
-        "A7,Gus,Gray,K,Lee Gray,Z2,iep,,,,,\n"
-        "A8,Hu,Hill,K,Mo Hill,Z1,,,,,,\n"
-    ),
-    "choices": (
-        "applicant_id,rank,program_id\n"
-        "A1,1,P2\nA1,2,P1\nA2,1,P2\nA3,1,P2\nA4,1,P2\nA4,2,P3\nA5,1,P2\nA6,1,P2\nA7,1,P2\n"
-    ),
-    "reserves_csv": "program_id,category,seats,share\nP2,tag:frl,1,\nP1,proximity:0.5,,0.5\n",
-    "policy": (
-        '[priority]\norder = ["continuing", "sibling_offered", "tag:iep", "zone"]\n'
-        '[reserves]\nprecedence = "open_first"\n'
-    ),
-}
-
 
 @pytest.fixture
-def policy_run(make_city, tmp_path):
-    """A city with reserves (reserves.csv), held seats, an offer target, eligibility, a
-    guarantee, a linked family, coordinates and the zone guarantee, run with SEED."""
-    city = make_city("policy-city", **POLICY_FILES)
+def policy_run(tmp_path):
+    """The seat-policy example (support/seat_policy_city.py: reserves.csv, held seats, an
+    offer target, eligibility, a guarantee, a linked family, coordinates and the zone
+    guarantee), run with SEED."""
+    city = write_seat_policy_city(tmp_path / "policy-city")
     out = tmp_path / "policy-results"
     run_lottery(city.path, out, SEED)
     return city, out

@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from support import seat_policy_city
 from support.strategies import ZONES, cities, write_city
 
 from lottery.audit.rerun import audit_results
@@ -751,62 +752,13 @@ def run_city(base: Path, files: dict[str, str], seed: str | None = "s") -> Run:
     return Run(base / "out", inputs)
 
 
-# The seat-policy example of docs/outputs.md (run with --seed s): P1 reserves a seat for
-# applicants within half a mile and guarantees zone Z1 a seat; P2 makes 3 offers for 2
-# seats and reserves one for frl; P3 holds a seat back and requires iep. A1 and A2 are a
-# linked family; A3 is guaranteed P1; A5 refuses the zone guarantee; A8 ranked nothing.
-# The engine places A1, A2 (open seats) and A5 (the frl seat) at P2, A3 at P1 through
-# the guarantee, and then A4 at P1 and A7 at P3 by the zone guarantee; A6 and A8 are
-# owed a seat that no program has left.
-SEAT_CITY = {
-    "programs.csv": """\
-program_id,school_id,school_name,sector,grade,seats,zones,held_seats,offer_target,\
-requires_tags,administrative_zones,latitude,longitude
-P1,S1,One,district,K,2,Z1,,,,Z1,40.0,-75.0
-P2,S2,Two,charter,K,2,,,3,,,40.1,-75.0
-P3,S3,Three,district,K,3,Z2,1,,iep,Z1;Z2,,
-""",
-    "applicants.csv": """\
-applicant_id,first_name,last_name,grade,guardian_name,zone,tags,guaranteed_program_id,\
-family_id,latitude,longitude,accepts_administrative
-A1,a,a,K,g,Z1,frl,,F1,40.001,-75.0,
-A2,b,b,K,g,Z1,,,F1,40.001,-75.0,
-A3,c,c,K,g,Z2,iep,P1,,,,
-A4,d,d,K,g,Z1,,,,,,
-A5,e,e,K,g,Z1,frl,,,,,false
-A6,f,f,K,g,Z1,,,,,,
-A7,g,g,K,g,Z2,iep,,,,,
-A8,h,h,K,g,Z1,,,,,,
-""",
-    "choices.csv": """\
-applicant_id,rank,program_id
-A1,1,P2
-A1,2,P1
-A2,1,P2
-A3,1,P2
-A4,1,P2
-A4,2,P3
-A5,1,P2
-A6,1,P2
-A7,1,P2
-""",
-    "reserves.csv": """\
-program_id,category,seats,share
-P2,tag:frl,1,
-P1,proximity:0.5,,0.5
-""",
-    "policy.toml": """\
-[priority]
-order = ["continuing", "sibling_offered", "tag:iep", "zone"]
-[reserves]
-precedence = "open_first"
-""",
-}
-
-
 @pytest.fixture(scope="module")
 def seat_example(tmp_path_factory) -> Run:
-    return run_city(tmp_path_factory.mktemp("seat"), SEAT_CITY)
+    """The seat-policy example of docs/outputs.md (support/seat_policy_city.py, whose
+    docstring draws the city and says who gets which seat), run with the seed s."""
+    return run_city(
+        tmp_path_factory.mktemp("seat"), seat_policy_city.CITY_FILES, seat_policy_city.SEED
+    )
 
 
 @pytest.fixture

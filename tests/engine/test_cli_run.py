@@ -7,14 +7,14 @@ left without a seat, A3 gets her second choice, everyone else their first.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+from support.files import rows, sha256
 
 from lottery import __version__
 from lottery.cli import cli
@@ -36,14 +36,6 @@ HEADERS = {
     "admitted_only_with_reserves,admitted_only_without_reserves",
 }
 OUTPUT_FILES = {*HEADERS, "manifest.json"}
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def rows(path: Path) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
 
 
 def by_applicant(out: Path) -> dict[str, dict[str, str]]:

@@ -8,24 +8,19 @@ always hold.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import random
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.files import rows
 from support.small_city import write_city
 
 from lottery.engine import run_lottery
 from lottery.numbers import lottery_number
 
 SEED = "seat-policy"
-
-
-def rows(path: Path) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
 
 
 def by_id(out: Path, name: str = "placements.csv", key: str = "applicant_id") -> dict:

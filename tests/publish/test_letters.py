@@ -10,10 +10,8 @@ conftest.py pins the mailing order of the merged PDF.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import html
-import io
 import re
 import shutil
 import subprocess
@@ -22,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from support.files import rows
 from support.small_city import write_city
 
 from lottery.engine import run_lottery
@@ -37,10 +36,6 @@ FOOTER = re.compile(r"(A\d+) · (?:page|página) (\d+)")
 def pdf_text(path: Path) -> str:
     """All the text of a PDF, with runs of white space made single spaces."""
     return " ".join(" ".join(page.extract_text() for page in PdfReader(path).pages).split())
-
-
-def rows(path: Path) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ two copies of its results folder.
 
 from __future__ import annotations
 
-import csv
 import html
 import json
 import re
@@ -15,6 +14,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from support import seat_policy_city
+from support.files import rows
 
 from lottery.engine import run_lottery
 from lottery.errors import InputError, UsageError
@@ -80,11 +81,6 @@ def parse(path: Path) -> Page:
     page.feed(path.read_text(encoding="utf-8"))
     page.close()
     return page
-
-
-def rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as stream:
-        return list(csv.DictReader(stream))
 
 
 @pytest.fixture(scope="module")
@@ -254,38 +250,10 @@ def test_public_report_never_shows_a_small_count_as_a_difference(public):
 
 # ----------------------------------------------------------------------------- seat policy
 
-POLICY_FILES = {
-    "programs": (
-        "program_id,school_id,school_name,sector,grade,seats,zones,held_seats,offer_target,"
-        "requires_tags,administrative_zones,latitude,longitude\n"
-        "P1,S1,One,district,K,2,Z1,,,,Z1,40.0,-75.0\n"
-        "P2,S2,Two,charter,K,2,,,3,,,40.1,-75.0\n"
-        "P3,S3,Three,district,K,3,Z2,1,,iep,Z1;Z2,,\n"
-    ),
-    "applicants": (
-        "applicant_id,first_name,last_name,grade,guardian_name,zone,tags,"
-        "guaranteed_program_id,family_id,latitude,longitude,accepts_administrative\n"
-        "A1,Ann,Ames,K,Gail Ames,Z1,frl,,F1,40.001,-75.0,\n"
-        "A2,Bob,Ames,K,Gail Ames,Z1,,,F1,40.001,-75.0,\n"
-        "A3,Cy,Cole,K,Hal Cole,Z2,iep,P1,,,,\n"
-        "A4,Di,Dunn,K,Ida Dunn,Z1,,,,,,\n"
-        "A5,Ed,Eck,K,Jo Eck,Z1,frl,,,,,false\n"
-        "A6,Flo,Fox,K,Kim Fox,Z1,,,,,,\n"
-        "A7,Gus,Gray,K,Lee Gray,Z2,iep,,,,,\n"
-        "A8,Hu,Hill,K,Mo Hill,Z1,,,,,,\n"
-        "A9,Ivy,Ito,K,Ned Ito,Z2,iep,P3,,,,\n"
-    ),
-    "choices": (
-        "applicant_id,rank,program_id\n"
-        "A1,1,P2\nA1,2,P1\nA2,1,P2\nA3,1,P2\nA4,1,P2\nA4,2,P3\nA5,1,P2\nA6,1,P2\nA7,1,P2\n"
-        "A9,1,P2\n"
-    ),
-    "reserves_csv": "program_id,category,seats,share\nP2,tag:frl,1,\nP1,proximity:0.5,,0.5\n",
-    "policy": (
-        '[priority]\norder = ["continuing", "sibling_offered", "tag:iep", "zone"]\n'
-        '[reserves]\nprecedence = "open_first"\n'
-    ),
-}
+# The seat-policy example, with a ninth applicant: A9 (iep, zone Z2) ranks only P2 and is
+# guaranteed P3, so the report shows two guaranteed applicants.
+POLICY_APPLICANTS = seat_policy_city.APPLICANTS + "A9,i,i,K,g,Z2,iep,P3,,,,\n"
+POLICY_CHOICES = seat_policy_city.CHOICES + "A9,1,P2\n"
 
 
 def _section(path: Path, section_id: str) -> str:
@@ -306,10 +274,12 @@ def _table_rows(html_text: str) -> list[list[str]]:
 
 
 @pytest.fixture
-def policy_report(make_city, tmp_path):
+def policy_report(tmp_path):
     """The office report of a city with every seat-policy feature (reserves, held seats,
     an offer target, eligibility, guarantees, a family, the zone guarantee)."""
-    city = make_city("policy-city", **POLICY_FILES)
+    city = seat_policy_city.write_seat_policy_city(
+        tmp_path / "policy-city", applicants=POLICY_APPLICANTS, choices=POLICY_CHOICES
+    )
     out = tmp_path / "results"
     run_lottery(city.path, out, "2026-spring")
     return city, out, write_report(out, city.path)

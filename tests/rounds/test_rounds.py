@@ -13,12 +13,12 @@ docs/rounds.md on random chains of rounds in test_round_properties.py.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from pathlib import Path
 
 import pytest
+from support.files import sha256
 from support.random_rounds import (
     APPLICANT_HEADER,
     SEED,
@@ -48,10 +48,6 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "city"
 
 def waitlisted(out: Path, program: str) -> list[str]:
     return [r["applicant_id"] for r in rows(out / "waitlists.csv") if r["program_id"] == program]
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 ROUND_1 = {

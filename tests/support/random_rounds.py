@@ -11,8 +11,6 @@ whatever the office sends (tests/rounds/test_round_properties.py).
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import random
 import shutil
@@ -25,6 +23,7 @@ from lottery.errors import InputError
 from lottery.numbers import lottery_number
 from lottery.policy import Policy
 from lottery.rounds import run_round
+from support.files import rows
 from support.small_city import City
 
 SEED = "2026-spring"
@@ -34,10 +33,6 @@ HOLDS = ("placed", "guaranteed", "administrative")
 
 
 # ----------------------------------------------------------------------------- files
-
-
-def rows(path: Path) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
 
 
 def seats(out: Path) -> dict[str, str]:
