@@ -1,6 +1,6 @@
 """Whole-pipeline properties on random small cities written as CSV files.
 
-Each example writes a city from ``tests/strategies.py`` into a fresh folder, runs
+Each example writes a city from ``tests/support/strategies.py`` into a fresh folder, runs
 ``run_lottery`` and compares output files. The pipeline is slow next to the matcher,
 so examples are few.
 """

@@ -17,7 +17,7 @@ the settings of ``policy.toml``.
 The default profile (``make test``) runs a few dozen derandomized examples per test, so
 CI is reproducible and quick; ``LOTTERY_FUZZ=long`` (``make fuzz``) runs thousands with
 a random seed and keeps failures in the local hypothesis database. Every failure found
-so far is pinned below as an ``@example`` or in ``tests/test_input_holes.py``.
+so far is pinned below as an ``@example`` or in ``tests/io/test_input_holes.py``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Holes in input reading found by the fuzzer (``tests/test_fuzz.py``), one test each.
+"""Holes in input reading found by the fuzzer (``tests/io/test_fuzz.py``), one test each.
 
 Each test breaks the default city (``conftest.py``) the way a fuzzing case did, and
 checks the exact problem lines: exit status 2, nothing written, no traceback.

@@ -1,7 +1,7 @@
 """Properties of the matcher (``lottery.matching``) on random markets.
 
-Every test draws markets from ``tests/strategies.py`` and checks the kernel's answer with
-the plain-Python reference in ``tests/reference.py``, which shares no code with it.
+Every test draws markets from ``tests/support/strategies.py`` and checks the kernel's answer with
+the plain-Python reference in ``tests/support/reference.py``, which shares no code with it.
 """
 
 from __future__ import annotations

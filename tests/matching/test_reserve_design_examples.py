@@ -10,7 +10,7 @@ Sonmez, T. (2016), "Matching with slot-specific priorities: Theory", Theoretical
 Economics 11(2), 683-710).
 
 :func:`match` runs the engine's matcher on a market given by names and checks it against
-the plain-Python reference (``tests/reference.py``), so every example pins both.
+the plain-Python reference (``tests/support/reference.py``), so every example pins both.
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def match(
 
 
 def reference_inputs(preferences, order, seats, runs, members, unfilled, ineligible):
-    """``(preferences, program_ranking, capacity, choice)`` for ``tests/reference.py``:
+    """``(preferences, program_ranking, capacity, choice)`` for ``tests/support/reference.py``:
     ineligible pairs are left out of the program's order."""
     ranking = {p: [a for a in order[p] if (a, p) not in ineligible] for p in seats}
     choice = {

@@ -4,8 +4,8 @@ Programs with reserves choose with slot-specific priorities (docs/seat-policy.md
 "Reserved seats"; Kominers & Sonmez 2016, "Matching with slot-specific priorities",
 Theoretical Economics 11(2); Dur, Kominers, Pathak & Sonmez 2018, "Reserve Design",
 Journal of Political Economy 126(6)). Every test draws markets from
-``tests/strategies.py`` (:func:`reserve_markets`, and seeded uniform ones that are more
-crowded) and checks the kernel with the plain-Python reference in ``tests/reference.py``,
+``tests/support/strategies.py`` (:func:`reserve_markets`, and seeded uniform ones that are more
+crowded) and checks the kernel with the plain-Python reference in ``tests/support/reference.py``,
 which shares no code with it.
 """
 

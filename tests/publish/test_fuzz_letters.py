@@ -1,11 +1,11 @@
 """Fuzzing the letters' own inputs: ``letters.toml`` and edited letter templates.
 
-The same promise as tests/test_fuzz.py, for ``lottery letters``: whatever the office
+The same promise as tests/io/test_fuzz.py, for ``lottery letters``: whatever the office
 puts in its settings file or its templates (broken bytes, other encodings, values of
 the wrong type, huge or control-character text, Jinja that fails while rendering or
 calls itself), the command ends with exit status 0, or 2 with messages shaped
 ``file[:line]: [column: ]message``, no traceback, and no letters folder (or hidden
-partial folder) left behind. Same profiles as tests/test_fuzz.py (``make fuzz``).
+partial folder) left behind. Same profiles as tests/io/test_fuzz.py (``make fuzz``).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 :func:`markets` draws a school-choice market at the array level (applicant and program
 indices, capacities, priorities with many ties, uint64 lottery numbers that sometimes
 collide). :func:`kernel_arrays` turns it into the matcher's inputs and
-:func:`reference_market` into the dicts of ``tests/reference.py``; the two conversions
+:func:`reference_market` into the dicts of ``tests/support/reference.py``; the two conversions
 share nothing, so comparing the kernel with the reference also checks the arrays.
 :func:`tiny_markets` draws markets small enough to list all their stable matchings.
 :func:`reserve_markets` and :func:`uniform_reserve_markets` add reserved seats (runs of
@@ -167,7 +167,7 @@ def kernel_arrays(market: Market) -> KernelArrays:
 
 
 def reference_market(market: Market):
-    """``(preferences, program_ranking, capacity)`` dicts for ``tests/reference.py``.
+    """``(preferences, program_ranking, capacity)`` dicts for ``tests/support/reference.py``.
 
     Each program ranks the applicants who ranked it by (priority, lottery number,
     applicant index), computed with Python integers and ``sorted``.
@@ -422,7 +422,7 @@ def reserve_kernel_arrays(market: ReserveMarket) -> ReserveKernelArrays:
 
 
 def reserve_reference_market(market: ReserveMarket):
-    """``(preferences, program_ranking, capacity, choice)`` for ``tests/reference.py``.
+    """``(preferences, program_ranking, capacity, choice)`` for ``tests/support/reference.py``.
 
     Ineligible pairs are left out of the program's ranking (the reference's "not
     acceptable to the program"). ``choice`` has a :func:`reference.slot_choice` for each
