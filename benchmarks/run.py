@@ -44,7 +44,7 @@ from lottery.market import build_market
 from lottery.matching import deferred_acceptance, program_order_by_position
 from lottery.numbers import lottery_ranks
 from lottery.publish.letters import generate_letters
-from lottery.results import Outcome, build_results
+from lottery.results import MatchOutcome, build_results
 from lottery.seat_policy import administrative_assignment, assign_seats, match_with_families
 from lottery.synth import generate_city
 
@@ -138,7 +138,7 @@ def bench_city(applicants: int, choices: int, repeats: int, seat_policy: bool = 
         seats = assign_seats(final, placed)
         without = final.place(slots=False) if final.slots is not None else None
         admin = administrative_assignment(city, final, seats)
-        return final, Outcome(placed, seats, admin, families, without)
+        return final, MatchOutcome(placed, seats, admin, families, without)
 
     if not seat_policy:
         match()  # compiles the kernel; the seat-policy cities come after the plain ones

@@ -123,7 +123,7 @@ def run(
       lottery run examples/city --seed 2026-spring --out results \\
         --seed-commitment 7b76738218424149ac347b081af362b9390b10ca3170d22eb269b117f07386a8
     """
-    report = run_lottery(
+    summary = run_lottery(
         input_dir,
         out_dir,
         seed,
@@ -131,10 +131,10 @@ def run(
         progress=_progress,
         seed_commitment=seed_commitment,
     )
-    counts = report.counts
-    for warning in report.warnings:
+    counts = summary.counts
+    for warning in summary.warnings:
         click.echo(f"warning: {warning}", err=True)
-    click.echo(f"Results written to {report.out_dir}")
+    click.echo(f"Results written to {summary.out_dir}")
     click.echo(f"  applicants:        {counts['applicants']}")
     first, none = counts["placed_first_choice"], counts["applicants_without_choices"]
     click.echo(f"  placed:            {counts['placed']} ({first} at their first choice)")
@@ -193,13 +193,13 @@ def round_command(
       lottery round round-1 --inputs examples/city --changes june-changes --out round-2
       lottery round round-2 --changes july-changes --out round-3
     """
-    report = run_round(
+    summary = run_round(
         previous_dir, changes_dir, out_dir, inputs_dir=input_dir, force=force, progress=_progress
     )
-    counts, moves = report.counts, report.moves
-    for warning in report.warnings:
+    counts, moves = summary.counts, summary.moves
+    for warning in summary.warnings:
         click.echo(f"warning: {warning}", err=True)
-    click.echo(f"Round {report.number} written to {report.out_dir}")
+    click.echo(f"Round {summary.number} written to {summary.out_dir}")
     click.echo(f"  applicants:        {counts['applicants']}")
     first = counts["placed_first_choice"]
     click.echo(f"  placed:            {counts['placed']} ({first} at their first choice)")
@@ -209,7 +209,7 @@ def round_command(
         f"placements, {moves['transfer']} transfers, {moves['declined']} declined, "
         f"{moves['withdrawn']} withdrawn"
     )
-    click.echo(f"  offers to make:    {report.offers} (offers.csv)")
+    click.echo(f"  offers to make:    {summary.offers} (offers.csv)")
 
 
 @cli.command()
@@ -225,14 +225,14 @@ def validate(input_dir: Path) -> None:
     Example:
       lottery validate examples/city
     """
-    report = validate_input(input_dir)
+    summary = validate_input(input_dir)
     click.echo(f"{input_dir}: the input files are valid.")
-    for name, value in report.counts.items():
+    for name, value in summary.counts.items():
         click.echo(f"  {name + ':':<12} {value}")
     click.echo("  grade  applicants  seats")
-    for row in report.grades:
+    for row in summary.grades:
         click.echo(f"  {row['grade']:<5}  {row['applicants']:>10}  {row['seats']:>5}")
-    for warning in report.warnings:
+    for warning in summary.warnings:
         click.echo(f"warning: {warning}")
 
 
@@ -437,10 +437,10 @@ def audit(ctx: click.Context, out_dir: Path, input_dir: Path | None) -> None:
       lottery audit unpacked-bundle
       lottery audit round-3 --inputs examples/city
     """
-    report = audit_results(out_dir, input_dir, progress=_progress)
-    for line in report.lines():
+    summary = audit_results(out_dir, input_dir, progress=_progress)
+    for line in summary.lines():
         click.echo(line)
-    if not report.reproduced:
+    if not summary.reproduced:
         ctx.exit(1)
 
 
@@ -476,12 +476,12 @@ def verify(
     path, note = certificate_destination(out_dir, certificate_path)
     if note:
         click.echo(f"note: {note}", err=True)
-    report = verify_outputs(out_dir, input_dir)
-    for line in certificate_lines(report):
+    verification = verify_outputs(out_dir, input_dir)
+    for line in certificate_lines(verification):
         click.echo(line)
     if path is not None:
-        write_verification(report, path)
-    if not report.passed:
+        write_verification(verification, path)
+    if not verification.passed:
         ctx.exit(1)
 
 
@@ -630,11 +630,11 @@ def audit_bundle(out_dir: Path, bundle_path: Path, input_dir: Path) -> None:
     Example:
       lottery audit-bundle results --inputs examples/city audit-2026.zip
     """
-    report = write_audit_bundle(out_dir, input_dir, bundle_path, say=_progress)
-    click.echo(f"Audit bundle written to {report.path}")
-    click.echo(f"  files:     {len(report.entries)}")
-    redacted = ", ".join(report.redacted_columns) or "(none)"
-    click.echo(f"  redacted:  {redacted} in {report.redacted_rows} rows of applicants.csv")
+    summary = write_audit_bundle(out_dir, input_dir, bundle_path, say=_progress)
+    click.echo(f"Audit bundle written to {summary.path}")
+    click.echo(f"  files:     {len(summary.entries)}")
+    redacted = ", ".join(summary.redacted_columns) or "(none)"
+    click.echo(f"  redacted:  {redacted} in {summary.redacted_rows} rows of applicants.csv")
     click.echo("Unpack it and run `lottery audit FOLDER` to check it.")
 
 

@@ -30,12 +30,12 @@ from lottery.io.outputs import (
 from lottery.io.writers import check_output_folder, write_output_folder
 from lottery.market import Market, build_market, check_seed
 from lottery.numbers import check_seed_commitment
-from lottery.results import Outcome, Results, build_results
+from lottery.results import MatchOutcome, Results, build_results
 from lottery.seat_policy import administrative_assignment, assign_seats, match_with_families
 
 
 @dataclass(frozen=True)
-class RunReport:
+class RunSummary:
     """What a finished run tells the person who ran it."""
 
     out_dir: Path
@@ -44,7 +44,7 @@ class RunReport:
 
 
 @dataclass(frozen=True)
-class InputReport:
+class InputSummary:
     """What ``lottery validate`` found: headline counts and warnings (no errors: those raise)."""
 
     counts: dict[str, int]
@@ -59,7 +59,7 @@ def run_lottery(
     force: bool = False,
     progress: Say = say_nothing,
     seed_commitment: str | None = None,
-) -> RunReport:
+) -> RunSummary:
     """Read and validate ``input_dir``, run the match with ``seed``, write ``out_dir``.
 
     ``seed_commitment``, if given, is the SHA-256 published before the lottery (see
@@ -83,7 +83,7 @@ def run_lottery(
     tables = output_tables(results)
     manifest = run_manifest(city, market, results, seed_commitment)
     write_output_folder(out_dir, tables, manifest, force, say=progress)
-    return RunReport(Path(out_dir).resolve(), results.counts, run_warnings(city, results))
+    return RunSummary(Path(out_dir).resolve(), results.counts, run_warnings(city, results))
 
 
 def output_tables(results: Results) -> dict[str, pd.DataFrame]:
@@ -103,7 +103,7 @@ def match(city: CityInput, market: Market) -> tuple[Market, Results]:
     market, placed, families = match_with_families(city, market)
     without_reserves = market.place(slots=False) if market.slots is not None else None
     seats = assign_seats(market, placed)
-    outcome = Outcome(
+    outcome = MatchOutcome(
         placed_pair=placed,
         seats=seats,
         administrative=administrative_assignment(city, market, seats),
@@ -172,7 +172,7 @@ def _formula(tiebreak: str, family: bool = False) -> str:
     return f'first 8 bytes of sha256(utf8("{key}")) as a big-endian unsigned integer'
 
 
-def validate_input(input_dir: Path) -> InputReport:
+def validate_input(input_dir: Path) -> InputSummary:
     """Check ``input_dir`` without running the lottery; raise InputError on problems."""
     city = read_input_folder(input_dir)
     programs, applicants, choices = city.programs, city.applicants, city.choices
@@ -220,7 +220,7 @@ def validate_input(input_dir: Path) -> InputReport:
     linked = (applicants.family_id != "") & applicants.link_family
     if linked.any():
         counts["families"] = len(set(applicants.family_id[linked].tolist()))
-    return InputReport(counts, tuple(warnings), grades)
+    return InputSummary(counts, tuple(warnings), grades)
 
 
 def _examples(ids: np.ndarray, shown: int = 5) -> str:

@@ -70,7 +70,7 @@ class Results:
 
 
 @dataclass(frozen=True, eq=False)
-class Outcome:
+class MatchOutcome:
     """Everything the engine decided, before it is turned into tables.
 
     ``placed_pair``: the match (a pair per applicant or -1); ``seats``: which seat each
@@ -86,7 +86,7 @@ class Outcome:
     placed_without_reserves: np.ndarray | None
 
 
-def build_results(city: CityInput, market: Market, outcome: Outcome) -> Results:
+def build_results(city: CityInput, market: Market, outcome: MatchOutcome) -> Results:
     """Turn the engine's decisions into output tables and headline counts."""
     placed_pair = outcome.placed_pair
     admin_program = outcome.administrative.program
@@ -376,7 +376,7 @@ def _reserve_counts(city, program_of, seats) -> tuple[np.ndarray, np.ndarray]:
     return reserved, filled
 
 
-def _reserve_report(city, market, outcome: Outcome, seats) -> pd.DataFrame:
+def _reserve_report(city, market, outcome: MatchOutcome, seats) -> pd.DataFrame:
     """Per program and reserved category: what the reserve did, against the same match
     run with no reserves at all."""
     columns = list(COLUMNS[RESERVE_REPORT])

@@ -77,7 +77,7 @@ from lottery.io.outputs import (
     OFFERS,
     ROUND_INPUTS,
 )
-from lottery.io.results_folder import read_run_outputs
+from lottery.io.results_folder import read_results_folder
 from lottery.io.writers import check_output_folder, write_output_folder
 from lottery.market import build_market
 from lottery.policy import POLICY_FILE
@@ -85,7 +85,7 @@ from lottery.results import build_round_results
 
 
 @dataclass(frozen=True)
-class RoundReport:
+class RoundSummary:
     """What a finished round tells the person who ran it.
 
     ``counts`` are those of ``lottery run`` (manifest ``counts``); ``moves`` counts the
@@ -129,7 +129,7 @@ def run_round(
     force: bool = False,
     progress: Say = say_nothing,
     verified: bool = True,
-) -> RoundReport:
+) -> RoundSummary:
     """Run the round after ``previous_dir`` with the changes in ``changes_dir``.
 
     ``previous_dir`` is the output folder of the previous round. When it is a round-1
@@ -178,7 +178,7 @@ def run_round(
     extra = {f"{ROUND_INPUTS}/{name}": data for name, data in files.items()}
     extra.update({f"{CHANGES_FOLDER}/{name}": data for name, data in changes.files.items()})
     write_output_folder(out_dir, tables, manifest, force, extra_files=extra, say=progress)
-    return RoundReport(
+    return RoundSummary(
         Path(out_dir).resolve(),
         number,
         results.counts,
@@ -215,7 +215,7 @@ def read_state(previous_dir: Path, inputs_dir: Path | None, verified: bool = Tru
     if not folder.is_dir():
         raise UsageError(f"The input folder {folder} does not exist.")
     manifest_bytes = manifest_path.read_bytes()
-    outputs = read_run_outputs(previous_dir)
+    outputs = read_results_folder(previous_dir)
     manifest = outputs.manifest
     _check_input_hashes(manifest, folder, previous_dir, later_round)
     if verified:

@@ -84,7 +84,7 @@ KEPT_NOTE = """
 
 
 @dataclass(frozen=True)
-class BundleReport:
+class BundleSummary:
     """What ``lottery audit-bundle`` wrote."""
 
     path: Path
@@ -97,7 +97,7 @@ class BundleReport:
 
 def write_audit_bundle(
     out_dir: Path, input_dir: Path, bundle_path: Path, say: Say = say_nothing
-) -> BundleReport:
+) -> BundleSummary:
     """Write the audit bundle of the results in ``out_dir`` to ``bundle_path`` (a new zip).
 
     The input files must be exactly those the run used (their SHA-256 must match the
@@ -156,7 +156,7 @@ def write_audit_bundle(
         kept=KEPT_NOTE.format(columns=", ".join(kept)) if kept else "",
     ).encode("utf-8")
     _write_zip(bundle_path, entries, say)
-    return BundleReport(
+    return BundleSummary(
         bundle_path, tuple(sorted(entries)), tuple(columns), redacted_rows, tuple(kept)
     )
 

@@ -69,7 +69,7 @@ class RoundAudit:
         return not self.findings
 
     def lines(self) -> list[str]:
-        """This round's part of the report of :meth:`ChainAuditReport.lines`."""
+        """This round's part of the report of :meth:`ChainAuditSummary.lines`."""
         out = [f"Round {self.number}: {self.folder}"]
         if self.number == 1 or self.input_dir is not None:
             out.append(f"  input files:       {self.input_dir}")
@@ -111,7 +111,7 @@ class RoundAudit:
 
 
 @dataclass(frozen=True)
-class ChainAuditReport:
+class ChainAuditSummary:
     """The audit of a chain of rounds: one :class:`RoundAudit` per round found, from the
     first to the folder audited."""
 
@@ -178,7 +178,7 @@ class _Round:
 
 def audit_chain(
     out_dir: Path, input_dir: Path | None = None, progress: Say = say_nothing
-) -> ChainAuditReport:
+) -> ChainAuditSummary:
     """Audit every round of the chain that ends with the round in ``out_dir``.
 
     The chain is walked back from ``out_dir`` (see :func:`find_chain`): the folders of the
@@ -227,7 +227,7 @@ def audit_chain(
             continue
         first_inputs = input_dir if position == 1 and first_is_round_one else None
         audits.append(_audit_round(link, first_inputs, progress))
-    return ChainAuditReport(out_dir, input_dir, tuple(audits))
+    return ChainAuditSummary(out_dir, input_dir, tuple(audits))
 
 
 def find_chain(last: Path) -> list[_Round]:

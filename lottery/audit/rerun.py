@@ -14,7 +14,7 @@ answers one question: do these inputs and the recorded seed give exactly these r
    ``lottery verify``, and the reports are not outputs of the run and are ignored; see
    :mod:`lottery.audit.compare`).
 
-Everything found is collected into an :class:`AuditReport` (nothing is raised for a
+Everything found is collected into an :class:`AuditSummary` (nothing is raised for a
 difference: differences are the audit's result). Only a folder that cannot be audited
 at all (no manifest, no input folder) raises :class:`~lottery.errors.UsageError`.
 
@@ -58,7 +58,7 @@ from lottery.io.outputs import (
 )
 
 if TYPE_CHECKING:
-    from lottery.audit.chain import ChainAuditReport
+    from lottery.audit.chain import ChainAuditSummary
 
 ROUND_OUTPUT_NAMES = frozenset(
     {f"{ROUND_INPUTS}/{name}" for name in INPUT_FILES}
@@ -68,7 +68,7 @@ ROUND_OUTPUT_NAMES = frozenset(
 
 
 @dataclass(frozen=True)
-class AuditReport:
+class AuditSummary:
     """The result of an audit: every difference found, and notes on how it was done."""
 
     out_dir: Path
@@ -120,7 +120,7 @@ class AuditFolders:
 
 def audit_results(
     out_dir: Path, input_dir: Path | None = None, progress: Say = say_nothing
-) -> AuditReport | ChainAuditReport:
+) -> AuditSummary | ChainAuditSummary:
     """Audit the results in ``out_dir`` against the inputs in ``input_dir``.
 
     ``out_dir`` may also be an unpacked audit bundle (the folder holding ``bundle.json``,
@@ -128,7 +128,7 @@ def audit_results(
     When ``out_dir`` is the folder of a later round (``lottery round``), the whole chain
     of rounds up to it is audited (:func:`~lottery.audit.chain.audit_chain`;
     ``input_dir`` is then the input folder of round 1) and a
-    :class:`~lottery.audit.chain.ChainAuditReport` is returned.
+    :class:`~lottery.audit.chain.ChainAuditSummary` is returned.
 
     Raises :class:`~lottery.errors.UsageError` if there is nothing to audit; every
     difference is reported in the returned report.
@@ -148,7 +148,7 @@ def _later_round(out_dir: Path) -> bool:
     return _bundle_root(out_dir) is None and manifest is not None and manifest.is_later_round
 
 
-def audit_run(folders: AuditFolders, progress: Say) -> AuditReport:
+def audit_run(folders: AuditFolders, progress: Say) -> AuditSummary:
     """Audit one ``lottery run`` results folder (or unpacked bundle) found by :func:`locate`."""
     manifest = folders.manifest
     expected, notes = expected_input_hashes(folders)
@@ -176,7 +176,7 @@ def audit_run(folders: AuditFolders, progress: Say) -> AuditReport:
             }
             found, compared = compare_outputs(folders.out_dir, work / "outputs", restore)
             findings += found
-    return AuditReport(
+    return AuditSummary(
         out_dir=folders.out_dir,
         input_dir=folders.input_dir,
         findings=tuple(findings),

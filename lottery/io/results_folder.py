@@ -144,7 +144,7 @@ def is_letter(name: str, applicants: set[str]) -> bool:
 
 
 @dataclass(frozen=True, eq=False)
-class RunOutputs:
+class ResultsFolder:
     """A results folder as written by ``lottery run``: its tables (all cells text) and
     its manifest."""
 
@@ -157,7 +157,7 @@ class RunOutputs:
     reserve_report: pd.DataFrame
 
 
-def read_run_outputs(out_dir: Path, input_dir: Path | None = None) -> RunOutputs:
+def read_results_folder(out_dir: Path, input_dir: Path | None = None) -> ResultsFolder:
     """Read ``out_dir``; with ``input_dir``, also check that it is the run's input folder.
 
     Raises :class:`~lottery.errors.UsageError` for a folder that is not a complete,
@@ -206,7 +206,7 @@ def read_run_outputs(out_dir: Path, input_dir: Path | None = None) -> RunOutputs
         files = "the results and input files" if problems and input_problems else ""
         raise (ResultsError if problems else InputError)(problems + input_problems, files=files)
     tables = {name: _read(out_dir / name) for name in RUN_TABLES}
-    return RunOutputs(
+    return ResultsFolder(
         folder=out_dir,
         manifest=manifest,
         placements=tables[PLACEMENTS],

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from support.small_city import write_city
 
-from lottery.audit.chain import ChainAuditReport
+from lottery.audit.chain import ChainAuditSummary
 from lottery.audit.rerun import audit_results
 from lottery.engine import run_lottery
 from lottery.errors import UsageError
@@ -122,7 +122,7 @@ def test_a_chain_of_three_rounds_audits_clean(invoke, chain):
 
 def test_every_file_of_every_round_is_compared_byte_for_byte(chain):
     report = audit_results(chain / "round-3", chain / "city")
-    assert isinstance(report, ChainAuditReport) and report.reproduced
+    assert isinstance(report, ChainAuditSummary) and report.reproduced
     one, two, three = report.rounds
     assert (one.number, two.number, three.number) == (1, 2, 3)
     assert one.checked == ("applicants.csv", "choices.csv", "programs.csv")

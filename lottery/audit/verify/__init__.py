@@ -94,14 +94,14 @@ from lottery.audit.verify.certificate import (
     write_verification,
 )
 from lottery.audit.verify.checker import verify_outputs
-from lottery.audit.verify.findings import RULES, OrderKey, VerificationReport, Violation
+from lottery.audit.verify.findings import RULES, OrderKey, Verification, Violation
 from lottery.io.outputs import VERIFICATION as VERIFICATION_FILE
 
 __all__ = [
     "RULES",
     "VERIFICATION_FILE",
     "OrderKey",
-    "VerificationReport",
+    "Verification",
     "Violation",
     "certificate_destination",
     "certificate_lines",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lottery.audit.verify.checker import verify_outputs
 from lottery.audit.verify.evidence import manifest_sha256
-from lottery.audit.verify.findings import VerificationReport, plural
+from lottery.audit.verify.findings import Verification, plural
 from lottery.errors import UsageError
 from lottery.io.atomic import check_can_write, write_file_atomically
 from lottery.io.inputs import PRIORITIES_FILE
@@ -97,13 +97,13 @@ def certificate_destination(
     return path, None
 
 
-def write_verification(report: VerificationReport, out_path: Path) -> None:
+def write_verification(report: Verification, out_path: Path) -> None:
     """Write the report as stable JSON (sorted keys, no timestamps, final newline)."""
     text = json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     write_file_atomically(Path(out_path), text.encode("utf-8"))
 
 
-def certificate_lines(report: VerificationReport) -> list[str]:
+def certificate_lines(report: Verification) -> list[str]:
     """A plain-English certificate if every check passed, else every violation."""
     c = report.checks
     if not report.passed:

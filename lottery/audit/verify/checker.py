@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lottery.audit.verify.checksums import check_checksums
 from lottery.audit.verify.evidence import Evidence, Inputs, gather_evidence, manifest_sha256
-from lottery.audit.verify.findings import Findings, VerificationReport
+from lottery.audit.verify.findings import Findings, Verification
 from lottery.audit.verify.manifest_record import (
     check_families_record,
     check_manifest_record,
@@ -38,7 +38,7 @@ from lottery.audit.verify.zone_guarantee import check_zone_guarantee
 from lottery.io.outputs import CHOICE_RESULTS, PLACEMENTS, RESERVE_REPORT, SUMMARY, WAITLISTS
 
 
-def verify_outputs(out_dir: Path, input_dir: Path) -> VerificationReport:
+def verify_outputs(out_dir: Path, input_dir: Path) -> Verification:
     """Check the results in ``out_dir`` against the input files in ``input_dir``.
 
     Never raises for bad results or bad inputs: unreadable files become violations

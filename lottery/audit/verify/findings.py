@@ -2,7 +2,7 @@
 
 :data:`RULES` names every rule with a stable slug; :class:`Findings` collects the
 violations, the counts of what was checked and the notes while the checks run, and
-becomes the sorted :class:`VerificationReport` at the end.
+becomes the sorted :class:`Verification` at the end.
 """
 
 from __future__ import annotations
@@ -157,7 +157,7 @@ class Violation:
 
 
 @dataclass
-class VerificationReport:
+class Verification:
     """Every violation found, how many things of each kind were checked, and notes on
     what could not be checked fully."""
 
@@ -204,9 +204,9 @@ class Findings:
         """Record violations found while reading the evidence."""
         self.violations.extend(violations)
 
-    def report(self, lottery: str, manifest_sha256: str) -> VerificationReport:
+    def report(self, lottery: str, manifest_sha256: str) -> Verification:
         """The report: every violation in rule order, and the counts sorted by name."""
-        return VerificationReport(
+        return Verification(
             sorted(self.violations, key=Violation.sort_key),
             dict(sorted(self.checks.items())),
             lottery,

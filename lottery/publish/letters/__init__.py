@@ -4,7 +4,7 @@
 
 1. Read the results folder (checked against its manifest) and the run's input folder
    (checked against the checksums the manifest records), see
-   :func:`lottery.io.results_folder.read_run_outputs`.
+   :func:`lottery.io.results_folder.read_results_folder`.
 2. Build one :class:`~lottery.publish.letters.model.Letter` per applicant, in mailing order
    (zone, then address, then applicant ID).
 3. Check the templates (:mod:`~lottery.publish.letters.preflight`): each language's
@@ -33,7 +33,7 @@ from lottery.errors import UsageError
 from lottery.io.atomic import Say, check_can_write, say_nothing, staged_folder
 from lottery.io.inputs import read_input_folder
 from lottery.io.outputs import LETTERS, MERGED_LETTERS
-from lottery.io.results_folder import read_run_outputs
+from lottery.io.results_folder import read_results_folder
 from lottery.publish.letters.config import CONFIG_FILE, load_letters_config
 from lottery.publish.letters.model import build_letters
 from lottery.publish.letters.pdf import write_font_subsets
@@ -98,7 +98,7 @@ def generate_letters(
     config = load_letters_config(config_path)
     if templates_dir is not None and not Path(templates_dir).is_dir():
         raise UsageError(f"The templates folder {templates_dir} does not exist.")
-    outputs = read_run_outputs(out_dir, input_dir)
+    outputs = read_results_folder(out_dir, input_dir)
     require_verified(out_dir, input_dir, "lottery letters")
     city = read_input_folder(input_dir)
     letters = build_letters(city.applicants, outputs)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from lottery.city import Applicants
 from lottery.io.csv_tables import original_text
 from lottery.io.outputs import SEED_SOURCE, UNPLACED
-from lottery.io.results_folder import RunOutputs
+from lottery.io.results_folder import ResultsFolder
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,7 @@ class Letter:
         return (self.zone, self.address, self.applicant_id)
 
 
-def build_letters(applicants: Applicants, outputs: RunOutputs) -> list[Letter]:
+def build_letters(applicants: Applicants, outputs: ResultsFolder) -> list[Letter]:
     """One letter per applicant of the run, in mailing order (zone, address, ID)."""
     manifest = outputs.manifest
     lottery = manifest.lottery

@@ -32,7 +32,7 @@ from lottery.errors import UsageError
 from lottery.io.atomic import check_can_write, write_file_atomically
 from lottery.io.inputs import read_input_folder
 from lottery.io.outputs import PUBLIC_REPORT, REPORT
-from lottery.io.results_folder import check_overwritable, read_run_outputs
+from lottery.io.results_folder import check_overwritable, read_results_folder
 from lottery.publish.report.page import render_page
 from lottery.publish.report.sections import build_report
 from lottery.publish.report.suppression import DEFAULT_THRESHOLD, Formatter, hidden_parts
@@ -77,7 +77,7 @@ def write_report(
     if output is not None:
         check_overwritable(path, REPORT)
     check_can_write(path, option="--output")
-    results = read_run_outputs(out_dir, input_dir)  # also checks the inputs are the run's
+    results = read_results_folder(out_dir, input_dir)  # also checks the inputs are the run's
     require_verified(out_dir, input_dir, "lottery report")
     city = read_input_folder(Path(input_dir))
     html = render_page(build_report(results, city, public=public, threshold=threshold))

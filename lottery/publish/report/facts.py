@@ -30,7 +30,7 @@ from lottery.io.outputs import (
     SUMMARY,
     UNPLACED,
 )
-from lottery.io.results_folder import RunOutputs
+from lottery.io.results_folder import ResultsFolder
 from lottery.policy import GENERAL, GUARANTEED_VALUE
 from lottery.policy import GUARANTEED as GUARANTEED_PRIORITY
 
@@ -84,7 +84,7 @@ class Facts:
         return bool((self.programs["offered_seats"] != self.programs["seats"]).any())
 
 
-def gather_facts(results: RunOutputs, city: CityInput, public: bool = False) -> Facts:
+def gather_facts(results: ResultsFolder, city: CityInput, public: bool = False) -> Facts:
     """Join the results with the inputs into per-applicant and per-choice rows.
 
     A public report counts applicants who ranked no program with the unplaced: shown

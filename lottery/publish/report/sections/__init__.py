@@ -9,7 +9,7 @@ through the same :class:`~lottery.publish.report.suppression.Formatter`.
 from __future__ import annotations
 
 from lottery.city import CityInput
-from lottery.io.results_folder import RunOutputs
+from lottery.io.results_folder import ResultsFolder
 from lottery.publish.report.facts import gather_facts
 from lottery.publish.report.sections.applicants import (
     choice_outcomes,
@@ -23,7 +23,7 @@ from lottery.publish.report.sections.run import about
 from lottery.publish.report.suppression import Formatter
 
 
-def build_report(results: RunOutputs, city: CityInput, public: bool, threshold: int) -> dict:
+def build_report(results: ResultsFolder, city: CityInput, public: bool, threshold: int) -> dict:
     """Everything the template shows, as plain values (see ``page.render_page``)."""
     facts = gather_facts(results, city, public=public)
     fmt = Formatter(public=public, threshold=threshold)

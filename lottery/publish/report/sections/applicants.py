@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from lottery.io.outputs import ADMINISTRATIVE, MATCHED, UNPLACED
-from lottery.io.results_folder import RunOutputs
+from lottery.io.results_folder import ResultsFolder
 from lottery.policy import GUARANTEED as GUARANTEED_PRIORITY
 from lottery.publish.report import charts
 from lottery.publish.report.facts import ADMINISTRATIVE_LABEL, GUARANTEED_LABEL, Facts, grade_name
@@ -353,7 +353,7 @@ def group_outcomes(facts: Facts, fmt: Formatter) -> Section:
     return section
 
 
-def unplaced_list(facts: Facts, results: RunOutputs) -> Section:
+def unplaced_list(facts: Facts, results: ResultsFolder) -> Section:
     """The unplaced applicants by name, with their waitlist positions (office copy only)."""
     people = facts.applicants
     unplaced = people[people["status"] == UNPLACED]
