@@ -45,7 +45,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from support.small_city import City, file_name
+from support.small_city import City, write_files
 
 SEED = "s"
 """The seed docs/outputs.md runs the example with."""
@@ -114,10 +114,4 @@ def write_seat_policy_city(folder: Path, **overrides: str | bytes | None) -> Cit
     ``programs=``, ``applicants=``, ``choices=``, ``reserves=``, ``lottery=`` (the
     ``.csv`` files), ``policy=`` (``policy.toml``); ``None`` leaves a file out.
     """
-    city = City(folder)
-    city.path.mkdir(parents=True, exist_ok=True)
-    files: dict[str, str | bytes | None] = dict(CITY_FILES)
-    files.update({file_name(key): value for key, value in overrides.items()})
-    for name, content in files.items():
-        city.write(name, content)
-    return city
+    return write_files(folder, CITY_FILES, **overrides)

@@ -194,10 +194,18 @@ def write_city(folder: Path, **overrides: str | bytes | None) -> City:
     A value of ``None`` leaves the file out; ``bytes`` are written unchanged (for
     encodings, byte-order marks and line endings).
     """
+    return write_files(folder, CITY_FILES, **overrides)
+
+
+def write_files(
+    folder: Path, files: dict[str, str | bytes | None], **overrides: str | bytes | None
+) -> City:
+    """Write ``files`` (name -> content), with ``overrides`` as for ``write_city``, into
+    ``folder`` (created if needed) and return it as a :class:`City`."""
     city = City(folder)
     city.path.mkdir(parents=True, exist_ok=True)
-    files: dict[str, str | bytes | None] = dict(CITY_FILES)
-    files.update({file_name(key): value for key, value in overrides.items()})
-    for name, content in files.items():
+    chosen = dict(files)
+    chosen.update({file_name(key): value for key, value in overrides.items()})
+    for name, content in chosen.items():
         city.write(name, content)
     return city
