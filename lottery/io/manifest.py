@@ -107,8 +107,9 @@ class Manifest:
             "policy": self.policy,
             "inputs": self.inputs,
             "counts": self.counts,
-            "families": self.families
-            and {
+            "families": None
+            if self.families is None
+            else {
                 "iterations": self.families.iterations,
                 "converged": self.families.converged,
                 "unsettled": list(self.families.unsettled),
@@ -137,8 +138,9 @@ class Manifest:
             engine_version=_text(engine.get("version")),
             seed=_text(data.get("seed")),
             seed_commitment=_text(data.get("seed_commitment")),
-            lottery=lottery
-            and LotteryRecord(
+            lottery=None
+            if lottery is None
+            else LotteryRecord(
                 source=_text(lottery.get("source")),
                 tiebreak=_text(lottery.get("tiebreak")),
                 formula=_text(lottery.get("formula")),
@@ -148,16 +150,18 @@ class Manifest:
             policy=_dict(data.get("policy")),
             inputs=_dict(data.get("inputs")),
             counts=_dict(data.get("counts")),
-            families=families
-            and FamiliesRecord(
+            families=None
+            if families is None
+            else FamiliesRecord(
                 iterations=_number(families.get("iterations")),
                 converged=_flag(families.get("converged")),
-                unsettled=tuple(_list(families.get("unsettled")) or ()),
+                unsettled=_tuple(families.get("unsettled")) or (),
             ),
             administrative_unserved=_tuple(data.get("administrative_unserved")),
             warnings=_tuple(data.get("warnings")),
-            round=record
-            and RoundRecord(
+            round=None
+            if record is None
+            else RoundRecord(
                 number=_number(record.get("number")),
                 previous_manifest_sha256=_text(record.get("previous_manifest_sha256")),
                 changes=_dict(record.get("changes")),
