@@ -30,7 +30,6 @@ audited with the whole chain of rounds before it: :mod:`lottery.audit.chain`.
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -201,7 +200,9 @@ def locate(out_dir: Path, input_dir: Path | None = None) -> AuditFolders:
             )
         input_dir = bundle_root / BUNDLE_INPUTS
     input_dir = existing_input_dir(input_dir)
-    bundle = None if bundle_root is None else _read_json(bundle_root / BUNDLE_RECORD)
+    bundle = (
+        None if bundle_root is None else io_manifest.read_json_object(bundle_root / BUNDLE_RECORD)
+    )
     return AuditFolders(out_dir, input_dir, read_manifest(out_dir), bundle)
 
 
@@ -285,16 +286,6 @@ def version_notes(manifest: Manifest) -> list[str]:
         f"the results were made with lottery {recorded_version}, and this is lottery "
         f"{__version__}: another version may give different files"
     ]
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise UsageError(f"{path} cannot be read as JSON ({error}).") from error
-    if not isinstance(data, dict):
-        raise UsageError(f"{path} does not hold a JSON object.")
-    return data
 
 
 # ----------------------------------------------------------------------------- inputs

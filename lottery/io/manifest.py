@@ -176,6 +176,12 @@ class Manifest:
 
 def read_manifest(path: Path) -> Manifest:
     """Read a manifest.json; UsageError if it is not a JSON object."""
+    return Manifest.from_json(read_json_object(path))
+
+
+def read_json_object(path: Path) -> dict:
+    """A JSON file that must hold one object (manifest.json, bundle.json); UsageError if
+    it cannot be read or holds something else."""
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -183,7 +189,7 @@ def read_manifest(path: Path) -> Manifest:
         raise UsageError(f"{path} cannot be read as JSON ({error}).") from None
     if not isinstance(data, dict):
         raise UsageError(f"{path} does not hold a JSON object.")
-    return Manifest.from_json(data)
+    return data
 
 
 def peek_manifest(path: Path) -> Manifest | None:
