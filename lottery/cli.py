@@ -37,6 +37,13 @@ FOLDER = click.Path(path_type=Path, file_okay=False)
 INPUTS_OPTION = click.option(
     "--inputs", "input_dir", type=FOLDER, required=True, help="The input folder of the run."
 )
+STRICT_OPTION = click.option(
+    "--strict",
+    is_flag=True,
+    help="Refuse the files on warnings about single rows too: codes that match nothing "
+    "(a zone no program serves, a sibling school with no program, ...) and columns that "
+    "are not ours. Recommended for the official run (or [checks] in policy.toml).",
+)
 FORCE_OPTION = click.option(
     "--force",
     is_flag=True,
@@ -106,8 +113,14 @@ def cli() -> None:
     help="The SHA-256 of the seed published before the lottery (see `lottery seed commit`): "
     "a seed that does not match it is refused.",
 )
+@STRICT_OPTION
 def run(
-    input_dir: Path, seed: str | None, out_dir: Path, force: bool, seed_commitment: str | None
+    input_dir: Path,
+    seed: str | None,
+    out_dir: Path,
+    force: bool,
+    seed_commitment: str | None,
+    strict: bool,
 ) -> None:
     """Run the lottery on INPUT_DIR and write placements, waitlists, choice results, a summary.
 
@@ -119,7 +132,7 @@ def run(
 
     \b
     Example:
-      lottery run examples/city --seed 2026-spring --out results
+      lottery run examples/city --seed 2026-spring --out results --strict
       lottery run examples/city --seed 2026-spring --out results \\
         --seed-commitment 7b76738218424149ac347b081af362b9390b10ca3170d22eb269b117f07386a8
     """
@@ -130,6 +143,7 @@ def run(
         force=force,
         progress=_progress,
         seed_commitment=seed_commitment,
+        strict=strict,
     )
     counts = summary.counts
     for warning in summary.warnings:
@@ -214,7 +228,8 @@ def round_command(
 
 @cli.command()
 @click.argument("input_dir", type=FOLDER)
-def validate(input_dir: Path) -> None:
+@STRICT_OPTION
+def validate(input_dir: Path, strict: bool) -> None:
     """Check the files in INPUT_DIR without running the lottery.
 
     Lists every problem (file, line, column) and exits with status 2 if there is any;
@@ -225,7 +240,7 @@ def validate(input_dir: Path) -> None:
     Example:
       lottery validate examples/city
     """
-    summary = validate_input(input_dir)
+    summary = validate_input(input_dir, strict=strict)
     click.echo(f"{input_dir}: the input files are valid.")
     for name, value in summary.counts.items():
         click.echo(f"  {name + ':':<12} {value}")

@@ -59,12 +59,14 @@ def run_lottery(
     force: bool = False,
     progress: Say = say_nothing,
     seed_commitment: str | None = None,
+    strict: bool = False,
 ) -> RunSummary:
     """Read and validate ``input_dir``, run the match with ``seed``, write ``out_dir``.
 
     ``seed_commitment``, if given, is the SHA-256 published before the lottery (see
     :mod:`lottery.numbers`): a seed that does not match it is refused before any work, and
-    the manifest records it.
+    the manifest records it. ``strict`` makes warnings about single rows of the input
+    files (unknown codes, ignored columns) errors.
 
     Raises :class:`~lottery.errors.InputError` for bad input and
     :class:`~lottery.errors.UsageError` for a refused output folder, a missing seed or a
@@ -74,7 +76,7 @@ def run_lottery(
     check_seed(seed, (Path(input_dir) / LOTTERY_FILE).is_file())
     seed_commitment = check_seed_commitment(seed, seed_commitment)
     progress("Reading and checking the input files")
-    city = read_input_folder(input_dir)
+    city = read_input_folder(input_dir, strict=strict)
     progress("Computing priorities and lottery numbers")
     market = build_market(city, seed)
     progress("Matching (deferred acceptance)")
@@ -153,7 +155,7 @@ def run_manifest(
             ),
             family_formula=None if external else _formula(market.tiebreak, family=True),
         ),
-        policy=city.policy.model_dump(mode="json"),
+        policy=city.policy.manifest_record(),
         inputs=city.input_sha256,
         counts=results.counts,
         families=FamiliesRecord(
@@ -172,9 +174,10 @@ def _formula(tiebreak: str, family: bool = False) -> str:
     return f'first 8 bytes of sha256(utf8("{key}")) as a big-endian unsigned integer'
 
 
-def validate_input(input_dir: Path) -> InputSummary:
-    """Check ``input_dir`` without running the lottery; raise InputError on problems."""
-    city = read_input_folder(input_dir)
+def validate_input(input_dir: Path, strict: bool = False) -> InputSummary:
+    """Check ``input_dir`` without running the lottery; raise InputError on problems
+    (with ``strict``, also for the warnings ``lottery run --strict`` refuses)."""
+    city = read_input_folder(input_dir, strict=strict)
     programs, applicants, choices = city.programs, city.applicants, city.choices
     ranked = np.bincount(choices.program, minlength=len(programs))
     choice_count = np.bincount(choices.applicant, minlength=len(applicants))

@@ -177,6 +177,24 @@ class RoundsPolicy(BaseModel):
         return text
 
 
+class ChecksPolicy(BaseModel):
+    """How strict reading the input files is (docs/file-formats.md, "Warnings and --strict").
+
+    ``"warning"`` lists the rows and runs; ``"error"`` refuses the files, as ``lottery run
+    --strict`` does for both. Recommended for the official run: ``"error"``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    unknown_codes: Literal["warning", "error"] = "warning"
+    unknown_columns: Literal["warning", "error"] = "warning"
+
+    def strict_kinds(self) -> frozenset[str]:
+        """The kinds of notice (``lottery.io.csv_tables.NOTICE_KINDS``) that are errors."""
+        kinds = {"unknown_codes": self.unknown_codes, "ignored_columns": self.unknown_columns}
+        return frozenset(kind for kind, level in kinds.items() if level == "error")
+
+
 class Policy(BaseModel):
     """Everything ``policy.toml`` can say; every field has a documented default."""
 
@@ -187,6 +205,16 @@ class Policy(BaseModel):
     reserves: ReservePolicy = ReservePolicy()
     families: FamilyPolicy = FamilyPolicy()
     rounds: RoundsPolicy = RoundsPolicy()
+    checks: ChecksPolicy = ChecksPolicy()
+
+    def manifest_record(self) -> dict:
+        """The policy as manifest.json records it. ``[checks]`` decides no placement and
+        is left out while it is the default, so that manifests written before it existed
+        are reproduced byte for byte."""
+        record = self.model_dump(mode="json")
+        if self.checks == ChecksPolicy():
+            del record["checks"]
+        return record
 
     def criteria(self) -> set[str]:
         """Every criterion named in the priority tiers."""

@@ -48,13 +48,79 @@ breaks only in ``FREE_TEXT_COLUMNS``."""
 LINE_BREAKS = re.compile("[\n\r]")
 
 
-class ProblemLog:
-    """Collects problems and warnings across all files, so all can be reported at once."""
+UNKNOWN_CODES = "unknown_codes"
+"""Kind of notice: a code that refers to something no file defines (a zone no program
+serves, a sibling school with no program, a tag nobody has): usually a typo that costs a
+family a priority."""
+IGNORED_COLUMNS = "ignored_columns"
+"""Kind of notice: a column that looks like none of ours, left out of every computation."""
+NOTICE_KINDS = (UNKNOWN_CODES, IGNORED_COLUMNS)
 
-    def __init__(self) -> None:
+
+class ProblemLog:
+    """Collects problems and warnings across all files, so all can be reported at once.
+
+    A *notice* is a warning about one place in a file that the office may want to be an
+    error (``lottery run --strict``, or ``[checks]`` in policy.toml): its kind (one of
+    ``NOTICE_KINDS``) is in ``strict``, it is logged as a problem instead.
+    """
+
+    def __init__(self, strict: frozenset[str] | set[str] = frozenset()) -> None:
         self.problems: list[Problem] = []
         self.total = 0
         self.warnings: list[str] = []
+        self.strict = frozenset(strict)
+        self._notices: dict[tuple[str, str, str | None], int] = {}
+
+    def notice(
+        self, kind: str, file: str, line: int | None, column: str | None, message: str
+    ) -> None:
+        """A warning at ``file:line: column`` (a problem when ``kind`` is strict).
+
+        At most ``EXAMPLES_PER_CHECK`` warnings are kept per kind, file and column; the
+        rest are counted in one closing warning (see :meth:`finish_notices`).
+        """
+        if kind in self.strict:
+            self.add(file, line, column, message)
+            return
+        key = (kind, file, column)
+        seen = self._notices.get(key, 0)
+        self._notices[key] = seen + 1
+        if seen < EXAMPLES_PER_CHECK:
+            self.warnings.append(Problem(file, line, column, message).render())
+
+    def notice_rows(
+        self,
+        kind: str,
+        table: Table,
+        mask: np.ndarray,
+        column: str | None,
+        message: str | Callable[[int], str],
+    ) -> None:
+        """One notice per row where ``mask`` holds; ``message`` may depend on the row."""
+        rows = np.flatnonzero(mask)
+        if kind in self.strict:
+            self.add_rows(table, mask, column, message)
+            return
+        text = message if callable(message) else (lambda _row: message)
+        key = (kind, table.name, column)
+        seen = self._notices.get(key, 0)
+        self._notices[key] = seen + len(rows)
+        for row in rows[: max(EXAMPLES_PER_CHECK - seen, 0)].tolist():
+            problem = Problem(table.name, int(table.lines[row]), column, text(row))
+            self.warnings.append(problem.render())
+
+    def finish_notices(self) -> None:
+        """Count the notices beyond those shown, one warning per kind, file and column."""
+        for (_kind, file, column), count in sorted(
+            self._notices.items(), key=lambda item: (item[0][1], item[0][2] or "", item[0][0])
+        ):
+            if count > EXAMPLES_PER_CHECK:
+                place = f"{file}: {column}" if column else file
+                self.warnings.append(
+                    f"{place}: ... and {count - EXAMPLES_PER_CHECK} more warnings like these"
+                )
+        self._notices.clear()
 
     def add(self, file: str, line: int | None, column: str | None, message: str) -> None:
         self.total += 1

@@ -21,7 +21,7 @@ from lottery.city import Applicants, CityInput, Programs
 from lottery.errors import InputError, Problem
 from lottery.io.applicants_file import APPLICANT_COLUMNS, APPLICANTS_FILE, read_applicants
 from lottery.io.choices_file import CHOICE_COLUMNS, CHOICES_FILE, read_choices
-from lottery.io.csv_tables import ProblemLog, file_sha256, read_table
+from lottery.io.csv_tables import NOTICE_KINDS, ProblemLog, file_sha256, read_table
 from lottery.io.input_cells import APPLICANT_ID, CODE, GRADES
 from lottery.io.lottery_file import (
     LOTTERY_COLUMNS,
@@ -77,8 +77,11 @@ INPUT_FILES = (
 REQUIRED_FILES = (PROGRAMS_FILE, APPLICANTS_FILE, CHOICES_FILE)
 
 
-def read_input_folder(folder: Path) -> CityInput:
+def read_input_folder(folder: Path, strict: bool = False) -> CityInput:
     """Read, validate and cross-check every input file in ``folder``.
+
+    Warnings about single rows (unknown codes, ignored columns) are problems when
+    ``strict`` (``lottery run --strict``) or when policy.toml's ``[checks]`` says so.
 
     Raises
     ------
@@ -91,10 +94,10 @@ def read_input_folder(folder: Path) -> CityInput:
     # Paths, not contents: each file is read only when its turn comes, so that a
     # million-applicant city never holds every file's bytes at once.
     files = {name: folder / name for name in INPUT_FILES if (folder / name).is_file()}
-    return _read_city(files, f"required file is missing from {folder}")
+    return _read_city(files, f"required file is missing from {folder}", strict)
 
 
-def read_input_files(files: Mapping[str, bytes]) -> CityInput:
+def read_input_files(files: Mapping[str, bytes], strict: bool = False) -> CityInput:
     """Read, validate and cross-check input files held in memory (file name -> contents).
 
     The same reading and checks as :func:`read_input_folder`; a file absent from
@@ -106,11 +109,13 @@ def read_input_files(files: Mapping[str, bytes]) -> CityInput:
         With every problem found, if any file is missing or wrong.
     """
     return _read_city(
-        {name: files[name] for name in INPUT_FILES if name in files}, "required file is missing"
+        {name: files[name] for name in INPUT_FILES if name in files},
+        "required file is missing",
+        strict,
     )
 
 
-def _read_city(files: Mapping[str, Path | bytes], missing: str) -> CityInput:
+def _read_city(files: Mapping[str, Path | bytes], missing: str, strict: bool) -> CityInput:
     """The one reading of a city, from each file's path or contents; ``missing`` is the
     problem of a required file that is not there."""
     log = ProblemLog()
@@ -124,6 +129,7 @@ def _read_city(files: Mapping[str, Path | bytes], missing: str) -> CityInput:
         for problem in error.problems:
             log.add(problem.file, problem.line, problem.column, problem.message)
         policy = None
+    log.strict = frozenset(NOTICE_KINDS) if strict else (policy or Policy()).checks.strict_kinds()
 
     def load(name, columns):
         return read_table(files[name], *columns, log, name=name) if name in files else None
@@ -158,6 +164,8 @@ def _read_city(files: Mapping[str, Path | bytes], missing: str) -> CityInput:
     _warn_unused_tags(policy, programs, applicants, reserves, log)
     if external is not None:
         _warn_tiebreak_mismatch(policy, external, log)
+    log.raise_if_any()  # notices that are errors in this run
+    log.finish_notices()
     hashes = {
         name: table.sha256
         for name, table in (
