@@ -188,6 +188,29 @@ def look_up_lottery_number(
     return LotteryNumberLookup(seed, applicant_id, program_id, text, digest, digest[:16], number)
 
 
+def look_up_family_number(
+    seed: str, family_id: str, program_id: str | None = None
+) -> LotteryNumberLookup:
+    """The lottery number of the linked family ``family_id`` (at ``program_id``: multiple
+    tie-break): the number that orders a family's members before their own numbers. Its
+    ``applicant_id`` is ``family:FAMILY_ID``, the text hashed in place of an applicant ID.
+    """
+    check_seed_text(seed)
+    if not re.fullmatch(CODE, family_id):
+        raise UsageError(
+            f'"{shown(family_id)}" is not a family ID (letters, digits, "-", "_" and "." only, '
+            "as in applicants.csv)."
+        )
+    if program_id is not None and not re.fullmatch(CODE, program_id):
+        raise UsageError(f'"{shown(program_id)}" is not a program ID (as in programs.csv).')
+    who = FAMILY_PREFIX + family_id
+    text = lottery_key(seed, who, program_id)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return LotteryNumberLookup(
+        seed, who, program_id, text, digest, digest[:16], int(digest[:16], 16)
+    )
+
+
 def check_seed_text(seed: str) -> None:
     """Refuse a seed that an auditor could not type again exactly (UsageError).
 
