@@ -28,7 +28,13 @@ from lottery.audit.verify import (
 from lottery.engine import run_lottery, validate_input
 from lottery.errors import LotteryError
 from lottery.io.atomic import undo_unfinished_work
-from lottery.numbers import look_up_lottery_number, parse_commitment, seed_commitment
+from lottery.numbers import (
+    LotteryNumberLookup,
+    look_up_family_number,
+    look_up_lottery_number,
+    parse_commitment,
+    seed_commitment,
+)
 from lottery.publish.report import DEFAULT_THRESHOLD, write_report
 from lottery.rounds import run_round
 from lottery.synth import generate_city
@@ -395,32 +401,53 @@ def seed_commit(seed_text: str) -> None:
     "program_id",
     help="For a multiple tie-break: the program whose number to show.",
 )
-def lookup(applicant_id: str, seed: str, program_id: str | None) -> None:
+@click.option(
+    "--family",
+    "family_id",
+    help="The applicant's family_id (applicants.csv), for an applicant applying together "
+    "with a linked family: also show the family's number, which orders the family first.",
+)
+def lookup(applicant_id: str, seed: str, program_id: str | None, family_id: str | None) -> None:
     """Show an applicant's lottery number and exactly how it is computed.
 
     Prints the text that is hashed, its SHA-256, the first 16 hexadecimal digits
     and their value as a decimal number: the lottery number (lower numbers win).
     With a multiple tie-break each program has its own number: add --program.
+    Twins and other siblings applying together (link_family) are ordered by their
+    family's number first, then by their own: add --family to see it too.
     See docs/lottery-numbers.md to do the same computation yourself.
 
     \b
     Example:
       lottery lookup --seed 2026-spring A0193
       lottery lookup --seed 2026-spring A0193 --program HILL-K
+      lottery lookup --seed 2026-spring A0193 --family F0042
     """
     found = look_up_lottery_number(seed, applicant_id, program_id)
+    family = look_up_family_number(seed, family_id, program_id) if family_id else None
     at = f" at {program_id}" if program_id else ""
     click.echo(f"Lottery number of {applicant_id}{at}: {found.number}")
     click.echo(f"  tie-break:        {found.tiebreak}")
-    click.echo(f"  text hashed:      {found.text}")
-    click.echo(f"  SHA-256:          {found.digest}")
-    click.echo(f"  first 16 digits:  {found.prefix}")
-    click.echo(f"  as a decimal:     {found.number}")
+    _echo_computation(found)
+    if family is not None:
+        click.echo(f"Family lottery number of {family_id}{at}: {family.number}")
+        _echo_computation(family)
+        click.echo("Schools order the members of a linked family by the family number first")
+        click.echo("(lower first), then by their own numbers, so twins stay next to each other.")
     click.echo("To check it: compute the SHA-256 of the text exactly as shown (UTF-8, no line")
     click.echo("break at the end), keep its first 16 hexadecimal digits and convert them to a")
     click.echo("decimal number. On the command line (macOS: shasum -a 256):")
     click.echo(f"  {found.shell_command}")
+    if family is not None:
+        click.echo(f"  {family.shell_command}")
     click.echo("Lower numbers win; see docs/lottery-numbers.md for snippets in other languages.")
+
+
+def _echo_computation(found: LotteryNumberLookup) -> None:
+    click.echo(f"  text hashed:      {found.text}")
+    click.echo(f"  SHA-256:          {found.digest}")
+    click.echo(f"  first 16 digits:  {found.prefix}")
+    click.echo(f"  as a decimal:     {found.number}")
 
 
 @cli.command()
