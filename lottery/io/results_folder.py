@@ -27,6 +27,7 @@ from lottery.io.outputs import (
     MERGED_LETTERS,
     PLACEMENTS,
     RESERVE_REPORT,
+    ROUND_INPUTS,
     RUN_TABLES,
     SUMMARY,
     VERIFICATION,
@@ -140,6 +141,122 @@ def is_letter(name: str, applicants: set[str]) -> bool:
     stem, dot, extension = name.rpartition(".")
     return name == MERGED_LETTERS or (
         dot == "." and extension in ("pdf", "html") and stem in applicants
+    )
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    """The input folder of a results folder, as every command that takes ``--inputs``
+    resolves it (:func:`run_inputs`)."""
+
+    folder: Path
+    """The folder whose files the manifest records (``OUT_DIR/round-inputs`` for a later
+    round)."""
+    first_round: Path | None
+    """The round-1 input folder given, if it was one."""
+    note: str | None
+    """One plain line saying which folder was used, or None when it is the one given."""
+
+
+def run_inputs(out_dir: Path, input_dir: Path | None) -> RunInputs:
+    """The input folder to use with the results in ``out_dir``, given ``--inputs``.
+
+    ``--inputs`` means the same for every command: the input folder of round 1 (the
+    folder ``lottery run`` read). A later round keeps its own input files in
+    ``round-inputs/``, so for a later round ``input_dir`` may be the round-1 folder
+    (checked against round 1's manifest when round 1's folder is beside ``out_dir``),
+    the round's own ``round-inputs/``, or None. For round 1 it is required.
+
+    Raises :class:`~lottery.errors.UsageError` for a missing ``input_dir`` of a round-1
+    folder, for another round's ``round-inputs/``, and for a round-1 input folder whose
+    files are not those round 1 of the chain recorded. Whether the files match the
+    manifest is left to :func:`read_results_folder` and the audit.
+    """
+    out_dir = Path(out_dir)
+    manifest = peek_manifest(out_dir / MANIFEST_FILE)
+    later_round = (manifest is not None and manifest.is_later_round) or (
+        manifest is None and (out_dir / ROUND_INPUTS).is_dir()
+    )
+    if not later_round:
+        if input_dir is None:
+            raise UsageError(
+                f"{out_dir} holds the results of round 1 (`lottery run`): pass --inputs with "
+                "the input folder that run read."
+            )
+        return RunInputs(Path(input_dir), Path(input_dir), None)
+    own = out_dir / ROUND_INPUTS
+    number = manifest.round.number if manifest is not None and manifest.round else None
+    this_round = f"round {number}" if number else "this round"
+    if input_dir is None:
+        return RunInputs(own, None, f"Using the input files of {this_round} in {own}.")
+    input_dir = Path(input_dir)
+    if _same_folder(input_dir, own):
+        return RunInputs(own, None, None)
+    if input_dir.name == ROUND_INPUTS and (input_dir.parent / MANIFEST_FILE).is_file():
+        raise UsageError(
+            f"{input_dir} holds the input files of another round, not of {out_dir}. Pass "
+            f"--inputs with the input folder of round 1 (the folder `lottery run` read), or "
+            f"leave it out: {this_round} keeps its own input files in {own}."
+        )
+    first = _first_round_manifest(out_dir)
+    if first is None or first.inputs is None:
+        return RunInputs(
+            own,
+            input_dir,
+            f"Using the input files of {this_round} in {own}; {input_dir} could not be "
+            f"checked against round 1 (its results folder is not beside {out_dir}).",
+        )
+    differ = _differing_inputs(first.inputs, input_dir)
+    if differ:
+        raise UsageError(
+            f"{input_dir} is not the input folder of round 1 of this chain of rounds: the "
+            f"files round 1 read ({name_some(differ)}) are missing there or differ. Pass --inputs "
+            f"with the folder `lottery run` read for round 1, or leave it out: {this_round} "
+            f"keeps its own input files in {own}."
+        )
+    return RunInputs(
+        own,
+        input_dir,
+        f"Using the input files of {this_round} in {own} (round 1's were {input_dir}).",
+    )
+
+
+def _same_folder(one: Path, other: Path) -> bool:
+    try:
+        return one.resolve() == other.resolve()
+    except OSError:
+        return False
+
+
+def _first_round_manifest(last: Path) -> Manifest | None:
+    """The manifest of round 1 of the chain that ends with the later round in ``last``,
+    found by following each round's ``previous_manifest_sha256`` through the folders
+    beside it; None if the chain cannot be followed to round 1 (the audit says why)."""
+    last = last.resolve()
+    try:
+        beside = [
+            folder / MANIFEST_FILE
+            for folder in sorted(last.parent.iterdir())
+            if folder != last and (folder / MANIFEST_FILE).is_file()
+        ]
+        by_checksum = {file_sha256(path): path for path in beside}
+    except OSError:
+        return None
+    manifest = peek_manifest(last / MANIFEST_FILE)
+    for _ in range(len(beside) + 1):
+        if manifest is None or manifest.round is None:
+            return manifest
+        path = by_checksum.get(manifest.round.previous_manifest_sha256 or "")
+        manifest = None if path is None else peek_manifest(path)
+    return None
+
+
+def _differing_inputs(recorded: dict[str, str], input_dir: Path) -> list[str]:
+    """The files of ``recorded`` that are missing from ``input_dir`` or differ there."""
+    return sorted(
+        name
+        for name, digest in recorded.items()
+        if not (input_dir / name).is_file() or file_sha256(input_dir / name) != digest
     )
 
 
