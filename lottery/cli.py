@@ -356,7 +356,8 @@ def synth(
     click.echo(f"  choices:     {summary.choices} (at most {max_choices} per applicant)")
     if seat_policy:
         click.echo(
-            f"  seat policy: {summary.families} families, {summary.guaranteed} guaranteed, "
+            f"  seat policy: {summary.families} families ({summary.linked_families} linked), "
+            f"{summary.guaranteed} guaranteed, "
             f"{summary.reserves} reserves"
         )
 

@@ -220,9 +220,14 @@ def validate_input(input_dir: Path, strict: bool = False) -> InputSummary:
     guaranteed = int((applicants.guaranteed_program >= 0).sum())
     if guaranteed:
         counts["guaranteed"] = guaranteed
-    linked = (applicants.family_id != "") & applicants.link_family
-    if linked.any():
-        counts["families"] = len(set(applicants.family_id[linked].tolist()))
+    # Counted as `lottery synth` counts them: a family is a family_id two or more applicants
+    # share; it is linked when its members ask for it (link_family).
+    in_family = applicants.family_id != ""
+    family_ids, members = np.unique(applicants.family_id[in_family], return_counts=True)
+    if len(family_ids):
+        linked = set(applicants.family_id[in_family & applicants.link_family].tolist())
+        counts["families"] = int((members >= 2).sum())
+        counts["linked"] = len(linked & set(family_ids[members >= 2].tolist()))
     return InputSummary(counts, tuple(warnings), grades)
 
 

@@ -155,6 +155,7 @@ class SynthSummary:
     continuing: int
     without_choices: int
     families: int = 0
+    linked_families: int = 0
     guaranteed: int = 0
     reserves: int = 0
 
@@ -258,6 +259,7 @@ def generate_city(
         continuing=int((people.continuing_program >= 0).sum()),
         without_choices=int((people.length == 0).sum()),
         families=people.families,
+        linked_families=people.linked_families,
         guaranteed=0 if people.guaranteed is None else int((people.guaranteed >= 0).sum()),
         reserves=reserves,
     )

@@ -81,6 +81,7 @@ class Applicants:
     latitude: np.ndarray | None = None
     longitude: np.ndarray | None = None
     families: int = 0
+    linked_families: int = 0  # families with link_family true
 
 
 def _pick(
@@ -318,4 +319,5 @@ def _with_applicant_policy(
         latitude=latitude,
         longitude=longitude,
         families=int(starts.sum()),
+        linked_families=int(starts.sum() - unlinked_family[1:].sum()),
     )

@@ -176,6 +176,9 @@ def test_output_passes_validation_and_matches_the_summary(tmp_path):
     assert summary.reserves == len(read(tmp_path / "city", "reserves.csv")) > 0
     applicants = read(tmp_path / "city", "applicants.csv")
     assert summary.families == applicants.loc[in_families(applicants), "family_id"].nunique() > 0
+    # synth and validate count families the same way (they once said 2,451 and 2,219).
+    assert summary.families == report.counts["families"]
+    assert summary.linked_families == report.counts["linked"] < summary.families
 
 
 def test_plain_output_passes_validation_and_matches_the_summary(tmp_path):
