@@ -28,6 +28,7 @@ from lottery.audit.verify import (
 from lottery.engine import run_lottery, validate_input
 from lottery.errors import LotteryError
 from lottery.io.atomic import undo_unfinished_work
+from lottery.io.results_folder import run_inputs
 from lottery.numbers import (
     LotteryNumberLookup,
     look_up_family_number,
@@ -41,7 +42,20 @@ from lottery.synth import generate_city
 
 FOLDER = click.Path(path_type=Path, file_okay=False)
 INPUTS_OPTION = click.option(
-    "--inputs", "input_dir", type=FOLDER, required=True, help="The input folder of the run."
+    "--inputs",
+    "input_dir",
+    type=FOLDER,
+    required=True,
+    help="The input folder of round 1 (the folder `lottery run` read), for a later "
+    "round's folder too.",
+)
+ROUND_INPUTS_OPTION = click.option(
+    "--inputs",
+    "input_dir",
+    type=FOLDER,
+    help="The input folder of round 1 (the folder `lottery run` read). Optional for a "
+    "later round's folder, which keeps its own input files in round-inputs/ (given "
+    "either folder, that one is used).",
 )
 STRICT_OPTION = click.option(
     "--strict",
@@ -88,6 +102,14 @@ class LotteryGroup(click.Group):
 
 def _progress(message: str) -> None:
     click.echo(f"... {message}", err=True)
+
+
+def _run_inputs(out_dir: Path, input_dir: Path | None) -> Path:
+    """The input folder of the results in OUT_DIR, saying which when it is not --inputs."""
+    resolved = run_inputs(out_dir, input_dir)
+    if resolved.note:
+        click.echo(f"note: {resolved.note}", err=True)
+    return resolved.folder
 
 
 @click.group(cls=LotteryGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -250,9 +272,12 @@ def validate(input_dir: Path, strict: bool) -> None:
     click.echo(f"{input_dir}: the input files are valid.")
     for name, value in summary.counts.items():
         click.echo(f"  {name + ':':<12} {value}")
-    click.echo("  grade  applicants  seats")
+    # "offered" only when held seats or offer targets make it differ from "seats".
+    offered = any("offered" in row for row in summary.grades)
+    click.echo("  grade  applicants  seats" + ("  offered" if offered else ""))
     for row in summary.grades:
-        click.echo(f"  {row['grade']:<5}  {row['applicants']:>10}  {row['seats']:>5}")
+        line = f"  {row['grade']:<5}  {row['applicants']:>10}  {row['seats']:>5}"
+        click.echo(line + (f"  {row['offered']:>7}" if offered else ""))
     for warning in summary.warnings:
         click.echo(f"warning: {warning}")
 
@@ -457,7 +482,8 @@ def _echo_computation(found: LotteryNumberLookup) -> None:
     "--inputs",
     "input_dir",
     type=FOLDER,
-    help="The input folder of the run (optional for an unpacked audit bundle).",
+    help="The input folder of round 1 (the folder `lottery run` read), for a later "
+    "round's folder too; not needed for an unpacked audit bundle.",
 )
 @click.pass_context
 def audit(ctx: click.Context, out_dir: Path, input_dir: Path | None) -> None:
@@ -489,7 +515,7 @@ def audit(ctx: click.Context, out_dir: Path, input_dir: Path | None) -> None:
 
 @cli.command()
 @click.argument("out_dir", type=FOLDER)
-@INPUTS_OPTION
+@ROUND_INPUTS_OPTION
 @click.option(
     "--certificate",
     "certificate_path",
@@ -499,7 +525,7 @@ def audit(ctx: click.Context, out_dir: Path, input_dir: Path | None) -> None:
 )
 @click.pass_context
 def verify(
-    ctx: click.Context, out_dir: Path, input_dir: Path, certificate_path: Path | None
+    ctx: click.Context, out_dir: Path, input_dir: Path | None, certificate_path: Path | None
 ) -> None:
     """Check a finished lottery's results against the rules, applicant by applicant.
 
@@ -510,16 +536,19 @@ def verify(
     they preferred had an open seat, complete and correctly ordered waitlists, summary
     counts and cutoffs, and the manifest's checksums. Prints a certificate, writes
     OUT_DIR/verification.json, and exits with status 1 listing every violation found.
+    For a later round's folder (`lottery round`) --inputs may be left out: the round's
+    own input files (round-inputs/) are used.
 
     \b
     Example:
       lottery verify results --inputs examples/city
       lottery verify /mnt/archive/results --inputs city --certificate verification.json
+      lottery verify round-2
     """
     path, note = certificate_destination(out_dir, certificate_path)
     if note:
         click.echo(f"note: {note}", err=True)
-    verification = verify_outputs(out_dir, input_dir)
+    verification = verify_outputs(out_dir, _run_inputs(out_dir, input_dir))
     for line in certificate_lines(verification):
         click.echo(line)
     if path is not None:
@@ -615,7 +644,7 @@ def letters(
 
 @cli.command()
 @click.argument("out_dir", type=FOLDER)
-@INPUTS_OPTION
+@ROUND_INPUTS_OPTION
 @click.option(
     "--public",
     is_flag=True,
@@ -635,16 +664,19 @@ def letters(
     "with --public]; use it when OUT_DIR is read-only.",
 )
 def report(
-    out_dir: Path, input_dir: Path, public: bool, threshold: int, output: Path | None
+    out_dir: Path, input_dir: Path | None, public: bool, threshold: int, output: Path | None
 ) -> None:
-    """Write OUT_DIR/report.html: the results for the office, its board and the public.
+    """Write OUT_DIR/report.html (report-public.html with --public): the results page.
 
     One self-contained page (it opens offline and prints well) with charts: which
     choice applicants got, overall and by grade; first-choice demand against seats at
     every program; charter and district programs side by side on the same measures;
     outcomes by priority, home zone and applicant group; and each program's cutoff.
-    The office version lists unplaced applicants by ID. With --public it has no
-    applicant-level data and every count below the threshold is shown as "<10".
+    The office version, for the office and its board, lists unplaced applicants by ID.
+    With --public it is written to OUT_DIR/report-public.html instead, for publishing:
+    no applicant-level data, and every count below the threshold shown as "<10".
+    For a later round's folder (`lottery round`) the page also shows the round's moves
+    and the offers to make, and --inputs may be left out (round-inputs/ is used).
     OUT_DIR is checked first as `lottery verify` checks it, and refused if it does not
     pass.
 
@@ -652,8 +684,10 @@ def report(
     Example:
       lottery report results --inputs examples/city
       lottery report results --inputs examples/city --public
+      lottery report round-2
     """
-    path = write_report(out_dir, input_dir, public=public, threshold=threshold, output=output)
+    inputs = _run_inputs(out_dir, input_dir)
+    path = write_report(out_dir, inputs, public=public, threshold=threshold, output=output)
     click.echo(f"Report written to {path}")
 
 

@@ -25,10 +25,10 @@ from lottery.io.outputs import (
     SUMMARY,
     VERIFICATION,
 )
-from lottery.io.results_folder import check_overwritable
+from lottery.io.results_folder import check_overwritable, run_inputs
 
 
-def require_verified(out_dir: Path, input_dir: Path, command: str) -> None:
+def require_verified(out_dir: Path, input_dir: Path | None, command: str) -> None:
     """Refuse (UsageError) results that ``lottery verify`` does not certify.
 
     Every command that works from a finished results folder (letters, report, round)
@@ -36,12 +36,13 @@ def require_verified(out_dir: Path, input_dir: Path, command: str) -> None:
     updated to match, must not reach families. A passing ``verification.json`` in
     ``out_dir`` for the same manifest is taken as it is, instead of checking again; when
     the checks pass here, their certificate is saved there for the next command (unless
-    the folder is read-only).
+    the folder is read-only). ``input_dir`` means what ``--inputs`` means
+    (:func:`~lottery.io.results_folder.run_inputs`).
     """
     out_dir = Path(out_dir)
     if _certified(out_dir):
         return
-    report = verify_outputs(out_dir, input_dir)
+    report = verify_outputs(out_dir, run_inputs(out_dir, input_dir).folder)
     if report.passed:
         with suppress(UsageError):
             write_verification(report, out_dir / VERIFICATION)
@@ -54,7 +55,8 @@ def require_verified(out_dir: Path, input_dir: Path, command: str) -> None:
         f"The results in {out_dir} do not pass `lottery verify` "
         f"({plural(len(report.violations), 'violation')}), so `{command}` will not use "
         "them:\n" + "\n".join(shown) + "\nRun the lottery again into a new folder, or run "
-        f"`lottery verify {out_dir} --inputs {input_dir}` to see every violation."
+        f"`lottery verify {out_dir}{'' if input_dir is None else f' --inputs {input_dir}'}` "
+        "to see every violation."
     )
 
 

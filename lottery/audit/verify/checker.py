@@ -36,16 +36,20 @@ from lottery.audit.verify.tables import check_choice_results, check_manifest_cou
 from lottery.audit.verify.waitlists import check_waitlists
 from lottery.audit.verify.zone_guarantee import check_zone_guarantee
 from lottery.io.outputs import CHOICE_RESULTS, PLACEMENTS, RESERVE_REPORT, SUMMARY, WAITLISTS
+from lottery.io.results_folder import run_inputs
 
 
-def verify_outputs(out_dir: Path, input_dir: Path) -> Verification:
+def verify_outputs(out_dir: Path, input_dir: Path | None = None) -> Verification:
     """Check the results in ``out_dir`` against the input files in ``input_dir``.
 
-    Never raises for bad results or bad inputs: unreadable files become violations
-    (``output-file``, ``input-file``) and the checks that need them are skipped.
+    ``input_dir`` is resolved as for every command (:func:`run_inputs`): for a later
+    round, the round-1 input folder, the round's own ``round-inputs/`` or None all mean
+    that ``round-inputs/``. Never raises for bad results or bad inputs: unreadable files
+    become violations (``output-file``, ``input-file``) and the checks that need them are
+    skipped; a missing or wrong ``input_dir`` is a :class:`~lottery.errors.UsageError`.
     """
     out_dir = Path(out_dir)
-    evidence = gather_evidence(out_dir, Path(input_dir))
+    evidence = gather_evidence(out_dir, run_inputs(out_dir, input_dir).folder)
     findings = Findings()
     findings.extend(evidence.problems)
     check_checksums(evidence, findings)

@@ -32,7 +32,7 @@ from lottery.errors import UsageError
 from lottery.io.atomic import check_can_write, write_file_atomically
 from lottery.io.inputs import read_input_folder
 from lottery.io.outputs import PUBLIC_REPORT, REPORT
-from lottery.io.results_folder import check_overwritable, read_results_folder
+from lottery.io.results_folder import check_overwritable, read_results_folder, run_inputs
 from lottery.publish.report.page import render_page
 from lottery.publish.report.sections import build_report
 from lottery.publish.report.suppression import DEFAULT_THRESHOLD, Formatter, hidden_parts
@@ -42,7 +42,7 @@ __all__ = ["DEFAULT_THRESHOLD", "Formatter", "hidden_parts", "write_report"]
 
 def write_report(
     out_dir: Path,
-    input_dir: Path,
+    input_dir: Path | None,
     public: bool = False,
     threshold: int = DEFAULT_THRESHOLD,
     output: Path | None = None,
@@ -55,7 +55,10 @@ def write_report(
     out_dir
         A folder written by ``lottery run``.
     input_dir
-        The input folder of that run (for grades, home zones and ranked lists).
+        The input folder of that run (for grades, home zones and ranked lists): for a
+        later round's folder the round-1 input folder, the round's ``round-inputs/`` or
+        None, which all mean ``round-inputs/``
+        (:func:`~lottery.io.results_folder.run_inputs`).
     public
         Leave out everything about single applicants and show counts below
         ``threshold`` as ``<threshold``, for publishing.
@@ -77,9 +80,10 @@ def write_report(
     if output is not None:
         check_overwritable(path, REPORT)
     check_can_write(path, option="--output")
-    results = read_results_folder(out_dir, input_dir)  # also checks the inputs are the run's
-    require_verified(out_dir, input_dir, "lottery report")
-    city = read_input_folder(Path(input_dir))
+    inputs = run_inputs(out_dir, input_dir).folder
+    results = read_results_folder(out_dir, inputs)  # also checks the inputs are the run's
+    require_verified(out_dir, inputs, "lottery report")
+    city = read_input_folder(inputs)
     html = render_page(build_report(results, city, public=public, threshold=threshold))
     write_file_atomically(path, html.encode("utf-8"))
     return path
