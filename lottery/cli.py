@@ -559,13 +559,13 @@ def verify(
 
 @cli.command()
 @click.argument("out_dir", type=FOLDER)
-@INPUTS_OPTION
+@ROUND_INPUTS_OPTION
 @click.option(
     "--config",
     "config_path",
     type=click.Path(path_type=Path, dir_okay=False),
     help="The office's name, contact details, response deadline and how to accept "
-    "[default: letters.toml in INPUT_DIR, if there is one].",
+    "[default: letters.toml in the round-1 input folder, if there is one].",
 )
 @click.option(
     "--templates",
@@ -579,12 +579,19 @@ def verify(
     type=FOLDER,
     help="Where to write the letters [default: OUT_DIR/letters]; use it when OUT_DIR is read-only.",
 )
+@click.option(
+    "--changed-only",
+    is_flag=True,
+    help="For a later round: letters only for the applicants in its moves.csv or "
+    "offers.csv (refused for round 1).",
+)
 def letters(
     out_dir: Path,
-    input_dir: Path,
+    input_dir: Path | None,
     config_path: Path | None,
     templates_dir: Path | None,
     letters_dir: Path | None,
+    changed_only: bool,
 ) -> None:
     """Write a placement letter for every applicant, as PDF and HTML.
 
@@ -597,13 +604,17 @@ def letters(
     every letter sorted by zone, then address, for printing and mailing. Letters
     written earlier into OUT_DIR/letters are replaced. OUT_DIR is checked first as
     `lottery verify` checks it: letters are never written from results that do not
-    pass. See docs/letters.md.
+    pass. After a later round (`lottery round`), each letter says what happened in that
+    round (new or improved offer, transfer, decline, withdrawal, no change);
+    --changed-only writes letters only for the applicants the round moved or made an
+    offer to. See docs/letters.md.
 
     \b
     Example:
       lottery letters results --inputs examples/city
       lottery letters results --inputs examples/city --config letters.toml \\
         --templates my-templates
+      lottery letters round-2 --inputs examples/city --changed-only
     """
     # Imported here, not at the top: fpdf2, pypdf and fonttools would add about 0.3 s to
     # the start of every other command.
@@ -629,16 +640,29 @@ def letters(
             progress=progress,
             letters_dir=letters_dir,
             say=_progress,
+            changed_only=changed_only,
         )
+    if summary.note:
+        click.echo(f"note: {summary.note}", err=True)
     for warning in summary.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"Letters written to {summary.letters_dir}")
     click.echo(f"  letters:    {summary.letters} ({summary.pages} pages in all-letters.pdf)")
+    if summary.round is not None:
+        which = (
+            "the applicants in moves.csv or offers.csv"
+            if summary.changed_only
+            else "every applicant"
+        )
+        click.echo(
+            f"  round:      {summary.round}: letters for {which} "
+            f"({summary.letters} of {summary.applicants})"
+        )
     languages = ", ".join(f"{n} {code}" for code, n in summary.languages.items())
     click.echo(f"  languages:  {languages}")
     if summary.fallback:
         asked = ", ".join(f"{n} {code}" for code, n in summary.fallback.items())
-        click.echo(f"  in English with a note (no template for): {asked}")
+        click.echo(f"  in English with a note (no wording for): {asked}")
     click.echo(f"  office:     {summary.config_file or '(no letters.toml)'}")
 
 

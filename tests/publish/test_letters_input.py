@@ -293,7 +293,8 @@ def test_texts_at_their_limits_make_letters_even_as_one_long_word(run, tmp_path)
 WRONG_TYPES = {
     "number for text": (
         "[office]\nname = 311\n",
-        "2: office.name: must be text in quotes, not 311",
+        "2: office.name: must be text in quotes, not 311 (or a table of texts by language "
+        'such as { en = "...", es = "..." })',
     ),
     "date for text": (
         '[office]\nname = "Office"\nphone = 2026-06-30\n',

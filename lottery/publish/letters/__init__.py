@@ -4,9 +4,14 @@
 
 1. Read the results folder (checked against its manifest) and the run's input folder
    (checked against the checksums the manifest records), see
-   :func:`lottery.io.results_folder.read_results_folder`.
+   :func:`lottery.io.results_folder.read_results_folder`. ``--inputs`` is the round-1
+   input folder for every round; a later round's own input files are in its
+   ``round-inputs/`` (:func:`lottery.io.results_folder.run_inputs` decides).
 2. Build one :class:`~lottery.publish.letters.model.Letter` per applicant, in mailing order
-   (zone, then address, then applicant ID).
+   (zone, then address, then applicant ID). For a later round, each letter also states
+   the round's event for its applicant (:mod:`~lottery.publish.letters.round_events`);
+   ``changed_only`` keeps the letters of the applicants in ``moves.csv`` or
+   ``offers.csv``.
 3. Check the templates (:mod:`~lottery.publish.letters.preflight`): each language's
    wording file and the layout, joined into one template
    (:mod:`~lottery.publish.letters.templates`, :mod:`~lottery.publish.letters.wording`).
@@ -32,10 +37,10 @@ from lottery.audit.verify import require_verified
 from lottery.errors import UsageError
 from lottery.io.atomic import Say, check_can_write, say_nothing, staged_folder
 from lottery.io.inputs import read_input_folder
-from lottery.io.outputs import LETTERS, MERGED_LETTERS
-from lottery.io.results_folder import read_results_folder
-from lottery.publish.letters.config import CONFIG_FILE, load_letters_config
-from lottery.publish.letters.model import build_letters
+from lottery.io.outputs import LETTERS, MERGED_LETTERS, MOVES
+from lottery.io.results_folder import read_results_folder, run_inputs
+from lottery.publish.letters.config import CONFIG_FILE, load_letters_config, missing_translations
+from lottery.publish.letters.model import build_letters, withdrawn_applicants
 from lottery.publish.letters.pdf import write_font_subsets
 from lottery.publish.letters.preflight import (
     check_file_names,
@@ -43,6 +48,7 @@ from lottery.publish.letters.preflight import (
     check_templates,
     letter_characters,
 )
+from lottery.publish.letters.round_events import read_round_tables
 from lottery.publish.letters.templates import make_environment, pick_language, template_languages
 from lottery.publish.letters.workers import Progress, RenderSettings, render_letters
 
@@ -65,43 +71,103 @@ class LettersSummary:
     """Requested languages with no template (those letters are in English), and how many."""
     config_file: Path | None
     warnings: tuple[str, ...]
+    applicants: int = 0
+    """Applicants of the run (with, for a later round, those who withdrew in it)."""
+    round: int | None = None
+    """The round's number, for the letters of a later round."""
+    changed_only: bool = False
+    """Whether only the applicants in moves.csv or offers.csv got a letter."""
+    note: str | None = None
+    """Which input folder was used, when it is not the one given (to print)."""
 
 
 def generate_letters(
     out_dir: Path,
-    input_dir: Path,
+    input_dir: Path | None,
     config_path: Path | None = None,
     templates_dir: Path | None = None,
     progress: Progress | None = None,
     workers: int | None = None,
     letters_dir: Path | None = None,
     say: Say = say_nothing,
+    changed_only: bool = False,
 ) -> LettersSummary:
     """Write a letter for every applicant of the run in ``out_dir`` into ``out_dir/letters``.
 
-    ``config_path`` defaults to ``letters.toml`` in ``input_dir`` if there is one.
-    ``templates_dir`` holds edited templates: the layout ``letter.html``, wording files
-    (``en.toml``, ``es.toml``, ...) or whole letters (``en.html``); what it lacks is
-    shipped. ``progress(done, total)`` is called as letters are
+    ``input_dir`` is the round-1 input folder (for a later round it may also be the
+    round's ``round-inputs/``, or ``None``). ``config_path`` defaults to
+    ``letters.toml`` in the round-1 input folder, else in the run's input folder, if
+    there is one. ``templates_dir`` holds edited templates: the layout ``letter.html``,
+    wording files (``en.toml``, ``es.toml``, ...) or whole letters (``en.html``); what it
+    lacks is shipped. ``progress(done, total)`` is called as letters are
     finished. ``workers`` processes render them (default: the CPUs available, at most 4;
     small runs use one). ``letters_dir`` writes the letters elsewhere than
     ``out_dir/letters`` (for a read-only results folder); ``say`` is told when an
-    unfinished letters folder left by a stopped run is removed.
+    unfinished letters folder left by a stopped run is removed. ``changed_only`` writes
+    letters only for the applicants a later round moved or made an offer to (refused
+    for round 1, where every applicant's letter is new).
 
     Raises :class:`~lottery.errors.InputError` for a bad ``letters.toml`` or template and
     :class:`~lottery.errors.UsageError` for a results folder that is not complete and
     unchanged or an input folder that is not the run's; nothing is written then.
     """
-    out_dir, input_dir = Path(out_dir), Path(input_dir)
-    if config_path is None and (input_dir / CONFIG_FILE).is_file():
-        config_path = input_dir / CONFIG_FILE
+    out_dir = Path(out_dir)
+    inputs = run_inputs(out_dir, Path(input_dir) if input_dir is not None else None)
+    input_dir = inputs.folder
+    if config_path is None:
+        config_path = next(
+            (
+                folder / CONFIG_FILE
+                for folder in (inputs.first_round, inputs.folder)
+                if folder is not None and (folder / CONFIG_FILE).is_file()
+            ),
+            None,
+        )
     config = load_letters_config(config_path)
     if templates_dir is not None and not Path(templates_dir).is_dir():
         raise UsageError(f"The templates folder {templates_dir} does not exist.")
     outputs = read_results_folder(out_dir, input_dir)
     require_verified(out_dir, input_dir, "lottery letters")
     city = read_input_folder(input_dir)
-    letters = build_letters(city.applicants, outputs)
+    round_tables = None
+    later_round = outputs.manifest.is_later_round or (out_dir / MOVES).is_file()
+    warnings = []
+    if later_round:
+        number = outputs.manifest.round.number if outputs.manifest.round else None
+        round_tables = read_round_tables(out_dir, number)
+    elif changed_only:
+        raise UsageError(
+            f"--changed-only is for the letters of a later round (`lottery round`), and "
+            f"{out_dir} holds the results of round 1, where every applicant's letter is new: "
+            "leave --changed-only out."
+        )
+    original_lists, first_round = None, None
+    if round_tables is not None and inputs.first_round is not None:
+        first = read_input_folder(inputs.first_round)
+        first_round = first.applicants
+        original_lists = {}
+        for applicant, program in zip(first.choices.applicant, first.choices.program, strict=True):
+            original_lists.setdefault(str(first.applicants.id[applicant]), []).append(
+                str(first.programs.id[program])
+            )
+    letters = build_letters(city.applicants, outputs, round_tables, original_lists, first_round)
+    every_applicant = {letter.applicant_id for letter in letters}
+    if round_tables is not None:
+        unknown = sorted(withdrawn_applicants(round_tables) - every_applicant)
+        if unknown:
+            warnings.append(
+                f"{len(unknown)} applicant(s) who withdrew in this round get no letter "
+                f"({', '.join(unknown[:5])}{', ...' if len(unknown) > 5 else ''}): their "
+                "names and addresses are not in this round's files"
+                + (
+                    " nor in the round-1 input folder"
+                    if first_round is not None
+                    else "; pass --inputs with the round-1 input folder"
+                )
+            )
+    if changed_only and round_tables is not None:
+        changed = round_tables.changed
+        letters = [letter for letter in letters if letter.applicant_id in changed]
     check_file_names(letters)
     environment = make_environment(templates_dir)
     available = template_languages(environment)
@@ -110,8 +176,7 @@ def generate_letters(
         letter.language for letter in letters if pick_language(letter.language, available)[1]
     )
     check_templates(environment, used, letters, config)
-
-    warnings = []
+    warnings += missing_translations(config, config_path, used)
     if config_path is None:
         warnings.append(
             f"no {CONFIG_FILE} (in {input_dir} or given with --config): the letters name no "
@@ -120,7 +185,7 @@ def generate_letters(
     final = Path(letters_dir) if letters_dir is not None else out_dir / LETTERS_DIR
 
     def check_replaceable(folder: Path) -> None:
-        check_letters_folder(folder, letters)
+        check_letters_folder(folder, every_applicant)
 
     if final.exists():
         check_replaceable(final)
@@ -152,4 +217,8 @@ def generate_letters(
         fallback=dict(sorted(fallback.items())),
         config_file=Path(config_path) if config_path else None,
         warnings=tuple(warnings),
+        applicants=len(every_applicant),
+        round=round_tables.number if round_tables is not None else None,
+        changed_only=changed_only,
+        note=inputs.note,
     )

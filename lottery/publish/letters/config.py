@@ -9,12 +9,20 @@ file, line and setting, and nothing is written::
 Values are read strictly (a number is not text, text is not a date), and every text
 has a length limit (:data:`TEXT_LIMITS`) and may hold no control characters: what goes
 on every letter must be what the office meant to write.
+
+The texts an office writes in words (:data:`TRANSLATABLE`: its name, its address and
+how to accept) may be one text, used in every letter, or a table of texts by language
+(``how_to_accept = { en = "...", es = "..." }``); a letter uses the text of its
+language, else English, and :func:`missing_translations` warns about each language that
+has letters but no text of its own.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections import Counter
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated, Literal
@@ -23,6 +31,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, fie
 
 from lottery.errors import InputError, Problem
 from lottery.io.toml_files import read_toml
+from lottery.publish.letters.languages import language_name
 
 CONFIG_FILE = "letters.toml"
 LANGUAGE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})*")
@@ -38,6 +47,8 @@ TEXT_LIMITS = {
 }
 """The most characters each text setting may have (docs/letters.md lists them): enough
 for any real office, and a bound on the work of laying out every letter."""
+TRANSLATABLE = ("office.name", "office.address", "response.how_to_accept")
+"""The settings that may be a table of texts by language."""
 LINE_BREAKS = frozenset("\n\r")
 ALLOWED_CONTROLS = frozenset("\t") | LINE_BREAKS
 
@@ -81,16 +92,54 @@ Website = _text("office.website")
 HowToAccept = _text("response.how_to_accept", lines=True)
 
 
+def _text_or_translations(value):
+    """One text (English, and the text of every language without one of its own), or a
+    table of texts by language, which must have English."""
+    if isinstance(value, str):
+        return {"en": value}
+    if not isinstance(value, dict):
+        raise ValueError(
+            f"must be text in quotes, not {as_written(value)} (or a table of texts by "
+            'language such as { en = "...", es = "..." })'
+        )
+    unknown = [k for k in value if len(k) > LANGUAGE_LIMIT or not LANGUAGE.fullmatch(k)]
+    if unknown:
+        raise ValueError(f"{as_written(unknown[0])} is not a language code such as en or es")
+    if "en" not in value:
+        raise ValueError("the table of translations needs an English text (en = ...)")
+    return value
+
+
+def _in_language(texts: dict[str, str], language: str) -> str:
+    """The text of ``language`` (or its base language), else English."""
+    return texts.get(language) or texts.get(language.split("-")[0]) or texts.get("en", "")
+
+
+@dataclass(frozen=True)
+class OfficeTexts:
+    """The office's details as one letter shows them: every text in the letter's language."""
+
+    name: str
+    phone: str
+    email: str
+    address: str
+    website: str
+
+
 class Office(BaseModel):
     """Who sends the letters and how families reach them."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
-    name: OfficeName = ""
+    name: dict[str, OfficeName] = {}
     phone: Phone = ""
     email: Email = ""
-    address: Address = ""
+    address: dict[str, Address] = {}
     website: Website = ""
+
+    _translations = field_validator("name", "address", mode="before")(
+        classmethod(lambda cls, value: _text_or_translations(value))
+    )
 
     @field_validator("email")
     @classmethod
@@ -119,22 +168,9 @@ class Response(BaseModel):
             raise ValueError("must be a date written like 2026-04-15, without quotes")
         return value
 
-    @field_validator("how_to_accept", mode="before")
-    @classmethod
-    def _text_or_translations(cls, value):
-        if isinstance(value, str):
-            return {"en": value}
-        if not isinstance(value, dict):
-            raise ValueError(
-                "must be text in quotes, or a table of texts by language such as "
-                '{ en = "...", es = "..." }'
-            )
-        unknown = [k for k in value if len(k) > LANGUAGE_LIMIT or not LANGUAGE.fullmatch(k)]
-        if unknown:
-            raise ValueError(f"{as_written(unknown[0])} is not a language code such as en or es")
-        if "en" not in value:
-            raise ValueError("the table of translations needs an English text (en = ...)")
-        return value
+    _translations = field_validator("how_to_accept", mode="before")(
+        classmethod(lambda cls, value: _text_or_translations(value))
+    )
 
 
 class LettersConfig(BaseModel):
@@ -148,8 +184,49 @@ class LettersConfig(BaseModel):
 
     def how_to_accept(self, language: str) -> str:
         """The office's instructions in ``language`` (or its base language), else English."""
-        texts = self.response.how_to_accept
-        return texts.get(language) or texts.get(language.split("-")[0]) or texts.get("en", "")
+        return _in_language(self.response.how_to_accept, language)
+
+    def office_in(self, language: str) -> OfficeTexts:
+        """The office's details as a letter in ``language`` shows them."""
+        office = self.office
+        return OfficeTexts(
+            name=_in_language(office.name, language),
+            phone=office.phone,
+            email=office.email,
+            address=_in_language(office.address, language),
+            website=office.website,
+        )
+
+    def translations(self, setting: str) -> dict[str, str]:
+        """The texts of ``setting`` (one of :data:`TRANSLATABLE`) by language."""
+        table, key = setting.split(".")
+        return getattr(getattr(self, table), key)
+
+
+def missing_translations(config: LettersConfig, path: Path | None, letters: Counter) -> list[str]:
+    """A warning for each language that has letters (``letters``: template language ->
+    count) but no text of its own for a setting of :data:`TRANSLATABLE`, so that its
+    letters use the English one.
+
+    ``how_to_accept`` completes a sentence of the letter, so it is always checked; the
+    office's name and address, often kept as they are in every language, only when the
+    office wrote them in several languages.
+    """
+    name = Path(path).name if path is not None else CONFIG_FILE
+    warnings = []
+    for setting in TRANSLATABLE:
+        texts = config.translations(setting)
+        if not texts or (setting != "response.how_to_accept" and len(texts) == 1):
+            continue
+        key = setting.split(".")[-1]
+        for language, count in sorted(letters.items()):
+            if language == "en" or language in texts or language.split("-")[0] in texts:
+                continue
+            warnings.append(
+                f"{name}: {key} has no {language_name(language)} ({language}) text; {count} "
+                f"{language_name(language)} letter(s) use the English text"
+            )
+    return warnings
 
 
 def load_letters_config(path: Path | None) -> LettersConfig:
@@ -168,7 +245,10 @@ def load_letters_config(path: Path | None) -> LettersConfig:
     text, data = read_toml(path, name)
     problems = []
     office = data.get("office", {})
-    if isinstance(office, dict) and not str(office.get("name", "")).strip():
+    name_text = office.get("name", "") if isinstance(office, dict) else ""
+    if isinstance(name_text, dict):  # by language: English is checked, and required
+        name_text = name_text.get("en", "-")
+    if isinstance(office, dict) and not str(name_text).strip():
         line = setting_line(text, ("office", "name")) or setting_line(text, ("office",))
         problems.append(Problem(name, line, "office.name", "the office's name is required"))
     try:

@@ -9,6 +9,8 @@ texts, so the PDF and the HTML always say the same thing.
 
 from __future__ import annotations
 
+from datetime import date
+
 import jinja2
 from markupsafe import Markup
 
@@ -74,6 +76,27 @@ class Wording:
         return " ".join(text.split())
 
 
+def deadline(config: LettersConfig, letter: Letter) -> date | None:
+    """The date by which the family must accept the seat the letter offers.
+
+    Round 1: ``deadline`` of letters.toml. A later round: for a new offer, its
+    ``respond_by`` in offers.csv when that is a date written like 2026-06-30 (other text
+    is shown as written, ``letter.round.respond_by``), or letters.toml's ``deadline``
+    when it is blank; a seat held since an earlier round has no new deadline.
+    """
+    event = letter.round
+    if event is None:
+        return config.response.deadline
+    if not event.offered:
+        return None
+    if not event.respond_by.strip():
+        return config.response.deadline
+    try:
+        return date.fromisoformat(event.respond_by.strip())
+    except ValueError:
+        return None
+
+
 def render_with(
     environment: jinja2.Environment,
     languages: set[str],
@@ -92,8 +115,8 @@ def render_with(
     module = template.make_module(
         {
             "letter": letter,
-            "office": config.office,
-            "deadline": config.response.deadline,
+            "office": config.office_in(language),
+            "deadline": deadline(config, letter),
             "how_to_accept": config.how_to_accept(language),
             "fallback": fallback,
         }

@@ -20,6 +20,11 @@ An applicant's ``status`` is the one ``placements.csv`` records (see docs/output
     no seat.
 
 Every status but ``unplaced`` holds a seat: :attr:`Letter.offer` names it.
+
+The letters of a later round (``lottery round``) also carry :attr:`Letter.round`: what
+happened to the applicant in that round (:mod:`~lottery.publish.letters.round_events`).
+An applicant who withdrew in the round is in none of its tables: their letter is built
+from the round-1 ``applicants.csv``, with no seat, choices or lottery number.
 """
 
 from __future__ import annotations
@@ -32,6 +37,12 @@ from lottery.city import Applicants
 from lottery.io.csv_tables import original_text
 from lottery.io.outputs import SEED_SOURCE, UNPLACED
 from lottery.io.results_folder import ResultsFolder
+from lottery.publish.letters.round_events import (
+    OFFER_DECLINED,
+    WITHDREW,
+    RoundTables,
+    restored_list,
+)
 
 
 @dataclass(frozen=True)
@@ -94,6 +105,24 @@ class Lottery:
 
 
 @dataclass(frozen=True)
+class RoundEvent:
+    """What happened to the applicant in a later round (see ``round_events.EVENTS``)."""
+
+    number: int | None
+    """The round's number (2 for the first round after the main lottery)."""
+    kind: str
+    """``new_offer``, ``improved``, ``transfer``, ``declined``, ``withdrawn`` or
+    ``unchanged``."""
+    previous: Offer | None
+    """The seat held after the previous round, for an applicant in ``moves.csv`` who had
+    one (the seat declined, given up or left for a better one)."""
+    offered: bool
+    """Whether the applicant has a new offer to answer (a row of ``offers.csv``)."""
+    respond_by: str
+    """``respond_by`` of that offer, as written in ``offers.csv`` (may be blank)."""
+
+
+@dataclass(frozen=True)
 class Letter:
     """Everything one applicant's letter says."""
 
@@ -113,6 +142,8 @@ class Letter:
     """The ranked choice the seat is at, if the applicant ranked it."""
     choices: tuple[Choice, ...]
     lottery: Lottery
+    round: RoundEvent | None = None
+    """For the letters of a later round: what happened in it; ``None`` for round 1."""
 
     @property
     def waitlisted(self) -> int:
@@ -134,8 +165,22 @@ class Letter:
         return (self.zone, self.address, self.applicant_id)
 
 
-def build_letters(applicants: Applicants, outputs: ResultsFolder) -> list[Letter]:
-    """One letter per applicant of the run, in mailing order (zone, address, ID)."""
+def build_letters(
+    applicants: Applicants,
+    outputs: ResultsFolder,
+    round_tables: RoundTables | None = None,
+    original_lists: dict[str, list[str]] | None = None,
+    first_round: Applicants | None = None,
+) -> list[Letter]:
+    """One letter per applicant of the run, in mailing order (zone, address, ID).
+
+    For a later round, ``round_tables`` are its moves and offers: each letter gets its
+    :class:`RoundEvent`. ``original_lists`` (applicant -> program IDs in rank order) and
+    ``first_round`` (the applicants) come from the round-1 input folder, when it was
+    given: the lists a declined seat was cut from, and the applicants who withdrew
+    (their letter confirms it). Withdrawn applicants missing from ``first_round`` get no
+    letter.
+    """
     manifest = outputs.manifest
     lottery = manifest.lottery
     source = (lottery and lottery.source) or SEED_SOURCE
@@ -193,6 +238,46 @@ def build_letters(applicants: Applicants, outputs: ResultsFolder) -> list[Letter
     )
     choice_rows = {aid: list(group) for aid, group in itertools.groupby(rows, key=lambda r: r[0])}
     n_applicants = len(applicants)
+    original_lists = original_lists or {}
+
+    def program_offer(program_id: str, rank: int | None) -> Offer:
+        school_id, school_name = schools[program_id]
+        return Offer(program_id, school_id, school_name, rank)
+
+    def added_choice(rank: int, program_id: str, result: str) -> Choice:
+        school_id, school_name = schools[program_id]
+        return Choice(
+            rank=rank,
+            program_id=program_id,
+            school_id=school_id,
+            school_name=school_name,
+            result=result,
+            priority="",
+            waitlist_position=None,
+            cutoff_priority="",
+            cutoff_lottery_rank=None,
+            lottery_rank=None,
+            reserved_seats=_int(reserved[program_id]) or 0,
+        )
+
+    def round_event(aid: str, choices: tuple[Choice, ...]) -> RoundEvent | None:
+        if round_tables is None:
+            return None
+        move = round_tables.moves.get(aid)
+        previous = None
+        if move is not None and move.from_program_id in schools:
+            ranks = [c.rank for c in choices if c.program_id == move.from_program_id]
+            original = original_lists.get(aid, [])
+            if not ranks and move.from_program_id in original:
+                ranks = [original.index(move.from_program_id) + 1]
+            previous = program_offer(move.from_program_id, ranks[0] if ranks else None)
+        return RoundEvent(
+            number=round_tables.number,
+            kind=round_tables.event(aid),
+            previous=previous,
+            offered=aid in round_tables.respond_by,
+            respond_by=round_tables.respond_by.get(aid, ""),
+        )
 
     letters = []
     for aid, first, last, guardian, address, zone, grade, language, family_id in zip(
@@ -224,14 +309,19 @@ def build_letters(applicants: Applicants, outputs: ResultsFolder) -> list[Letter
             )
             for r in choice_rows.get(aid, ())
         )
+        if round_tables is not None and round_tables.event(aid) == OFFER_DECLINED:
+            declined = round_tables.moves[aid].from_program_id
+            restored = restored_list(
+                [c.program_id for c in choices], original_lists.get(aid), declined
+            )
+            choices += tuple(
+                added_choice(len(choices) + k, program_id, result)
+                for k, (program_id, result) in enumerate(restored, start=1)
+                if program_id in schools
+            )
         placed = next((c for c in choices if c.result == "placed"), None)
         offer = (
-            Offer(
-                program_id=placed_program,
-                school_id=schools[placed_program][0],
-                school_name=schools[placed_program][1],
-                rank=_int(choice_rank),
-            )
+            program_offer(placed_program, _int(choice_rank))
             if status != UNPLACED and placed_program
             else None
         )
@@ -273,9 +363,55 @@ def build_letters(applicants: Applicants, outputs: ResultsFolder) -> list[Letter
                     if source == "seed" and family_text
                     else "",
                 ),
+                round=round_event(aid, choices),
             )
         )
+    if round_tables is not None and first_round is not None:
+        letters += _withdrawal_letters(round_tables, first_round, placements, round_event, source)
     letters.sort(key=lambda letter: letter.mailing_key)
+    return letters
+
+
+def withdrawn_applicants(round_tables: RoundTables) -> set[str]:
+    """The applicants who withdrew in the round (they are in none of its tables)."""
+    return {aid for aid in round_tables.moves if round_tables.event(aid) == WITHDREW}
+
+
+def _withdrawal_letters(round_tables, first_round: Applicants, placements, round_event, source):
+    """The letters confirming a withdrawal, from the round-1 ``applicants.csv``."""
+    wanted = withdrawn_applicants(round_tables) - set(placements)
+    letters = []
+    for aid, first, last, guardian, address, zone, grade, language in zip(
+        first_round.id.tolist(),
+        first_round.first_name.tolist(),
+        first_round.last_name.tolist(),
+        first_round.guardian_name.tolist(),
+        first_round.address.tolist(),
+        first_round.zone.tolist(),
+        first_round.grade.tolist(),
+        first_round.language.tolist(),
+        strict=True,
+    ):
+        if aid not in wanted:
+            continue
+        letters.append(
+            Letter(
+                applicant_id=aid,
+                first_name=first,
+                last_name=last,
+                guardian_name=guardian,
+                address=address,
+                zone=zone,
+                grade=grade,
+                language=language,
+                status=UNPLACED,
+                offer=None,
+                placed=None,
+                choices=(),
+                lottery=Lottery(source, "", "", "", "", None, 0, "", "", ""),
+                round=round_event(aid, ()),
+            )
+        )
     return letters
 
 

@@ -319,6 +319,8 @@ def layout_letter(
         ("heading_lottery", [("lottery", 9.5, None), ("lottery_check", 8.0, GRAY)]),
         ("heading_next", [("next_steps", 9.5, None), ("waitlist_note", 9.5, None)]),
     ):
+        if not texts[paragraphs[0][0]]:  # a part the letter leaves out (a withdrawal's lottery)
+            continue
         page.keep(20.0)
         page.paragraph(texts[heading], size=11, style="B", before=1.0, after=1.0)
         for name, size, color in paragraphs:

@@ -29,7 +29,7 @@ from lottery.publish.letters.templates import (
     template_languages,
     template_problem,
 )
-from lottery.publish.letters.wording import WORDING
+from lottery.publish.letters.wording import ROUND_WORDING, WORDING
 
 
 def check_templates(
@@ -50,6 +50,18 @@ def check_templates(
             continue
         source = environment.loader.get_source(environment, name)[0]
         missing = [w for w in WORDING if not _defines(source, w)]
+        round_missing = [w for w in ROUND_WORDING if not _defines(source, w)]
+        if round_missing and any(letter.round for letter in letters):
+            problems.append(
+                Problem(
+                    environment.loader.wording_file(name),
+                    None,
+                    None,
+                    f"the wording does not define {', '.join(round_missing)}, which the "
+                    "letters of a later round need (what happened in the round): copy it, "
+                    "and the outcome, intro and next_steps of the shipped wording",
+                )
+            )
         if missing:
             problems.append(
                 Problem(
@@ -87,6 +99,7 @@ def _samples(letters: list[Letter], languages: set[str]) -> list[Letter]:
             frozenset(choice.result for choice in letter.choices),
             bool(letter.lottery.family_id),
             any(choice.reserved_seats for choice in letter.choices),
+            letter.round and (letter.round.kind, letter.round.offered, bool(letter.offer)),
         )
         first.setdefault(kind, letter)
     return list(first.values())
@@ -127,11 +140,11 @@ def check_file_names(letters: list[Letter]) -> None:
         )
 
 
-def check_letters_folder(folder: Path, letters: list[Letter]) -> None:
-    """Refuse to replace ``folder`` unless it holds only this run's letters."""
+def check_letters_folder(folder: Path, applicants: set[str]) -> None:
+    """Refuse to replace ``folder`` unless it holds only letters of ``applicants`` (every
+    applicant of the run, also when only some get a letter now)."""
     if not folder.is_dir():
         raise UsageError(f"{folder} is a file, not a folder of letters; move it away first.")
-    applicants = {letter.applicant_id for letter in letters}
     foreign = sorted(
         entry.name
         for entry in folder.iterdir()

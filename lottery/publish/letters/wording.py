@@ -60,6 +60,9 @@ WORDING = (
     "page",
 )
 """Every value and macro a letter's wording must define: the PDF is laid out from these."""
+ROUND_WORDING = ("round_outcome",)
+"""What the wording must also define for the letters of a later round (a wording file
+written before rounds had letters is still used for round 1)."""
 TEXT_NAMES = WORDING[: 4 + len(CHOICE_COLUMNS)]
 """The names of :data:`WORDING` that the layouts use as plain text, not as macros."""
 TABLES = ("values", "macros")
