@@ -17,16 +17,27 @@ and ``changes/`` included) is compared with the rerun's, byte for byte.
 
 from __future__ import annotations
 
+import hashlib
+import shutil
 import tempfile
 import textwrap
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from lottery.audit.compare import Finding, compare_outputs, differences, rerun_failed, wrap
+from lottery.audit.compare import (
+    Finding,
+    compare_outputs,
+    differences,
+    replace_checksums,
+    rerun_failed,
+    wrap,
+)
 from lottery.audit.rerun import (
+    AuditFolders,
     audit_run,
     copy_files,
     describe_rerun,
+    existing_input_dir,
     locate,
     peek_manifest,
     read_manifest,
@@ -36,8 +47,8 @@ from lottery.audit.rerun import (
 from lottery.errors import LotteryError, UsageError
 from lottery.io.atomic import Say, say_nothing
 from lottery.io.csv_tables import file_sha256
-from lottery.io.manifest import Manifest
-from lottery.io.outputs import CHANGES_FOLDER, MANIFEST_FILE, ROUND_INPUTS
+from lottery.io.manifest import Manifest, manifest_bytes
+from lottery.io.outputs import BUNDLE_RECORD, CHANGES_FOLDER, MANIFEST_FILE, ROUND_INPUTS
 from lottery.rounds import run_round
 
 ROUND_SUBFOLDERS = (CHANGES_FOLDER, ROUND_INPUTS)
@@ -177,7 +188,10 @@ class _Round:
 
 
 def audit_chain(
-    out_dir: Path, input_dir: Path | None = None, progress: Say = say_nothing
+    out_dir: Path,
+    input_dir: Path | None = None,
+    progress: Say = say_nothing,
+    bundle: dict | None = None,
 ) -> ChainAuditSummary:
     """Audit every round of the chain that ends with the round in ``out_dir``.
 
@@ -185,6 +199,11 @@ def audit_chain(
     earlier rounds must be beside it, in the same parent folder. Round 1 is audited like
     any run, with ``input_dir`` as its input folder; every later round is rerun from the
     folder of the round before and its own ``changes/`` copy, and compared byte for byte.
+
+    ``bundle`` is the ``bundle.json`` of an unpacked audit bundle of a later round
+    (:mod:`lottery.audit.bundle`): its applicants files are redacted copies, checked
+    against the checksums it records, and each rerun's manifest is compared with the
+    original files' checksums put back.
 
     Raises :class:`~lottery.errors.UsageError` if round 1 is found but ``input_dir`` is
     not its input folder's path (missing, or a later round's ``round-inputs``).
@@ -207,11 +226,19 @@ def audit_chain(
             "folder of round 1 (the folder `lottery run` read); the later rounds need no "
             "other input."
         )
+    redactions = _bundle_redactions(bundle)
     audits: list[RoundAudit] = []
     for position, link in enumerate(chain):
         if position == 0 and first_is_round_one:
             progress(f"Round 1 ({link.folder}): checking its input files and rerunning it")
-            report = audit_run(locate(link.folder, input_dir), progress=say_nothing)
+            if bundle is None:
+                folders = locate(link.folder, input_dir)
+            else:
+                record = {"manifest": link.manifest.raw, "redacted": bundle.get("redacted", {})}
+                folders = AuditFolders(
+                    link.folder, existing_input_dir(input_dir), read_manifest(link.folder), record
+                )
+            report = audit_run(folders, progress=say_nothing)
             audits.append(
                 RoundAudit(
                     number=1,
@@ -226,8 +253,31 @@ def audit_chain(
             )
             continue
         first_inputs = input_dir if position == 1 and first_is_round_one else None
-        audits.append(_audit_round(link, first_inputs, progress))
+        previous = _previous_redactions(chain, position, redactions, bundle)
+        own = redactions.get(link.folder.name, {}) if bundle is not None else {}
+        audits.append(_audit_round(link, first_inputs, progress, own, previous))
     return ChainAuditSummary(out_dir, input_dir, tuple(audits))
+
+
+def _bundle_redactions(bundle: dict | None) -> dict[str, dict[str, dict]]:
+    """Per round folder's name, what an audit bundle redacted in it (file -> record)."""
+    found = {}
+    for entry in (bundle or {}).get("rounds") or []:
+        if isinstance(entry, dict) and isinstance(entry.get("redacted"), dict):
+            found[Path(str(entry.get("folder"))).name] = entry["redacted"]
+    return found
+
+
+def _previous_redactions(
+    chain: list[_Round], position: int, redactions: dict, bundle: dict | None
+) -> dict[str, dict]:
+    """What a bundle redacted in the round before ``chain[position]`` (round 1: its inputs)."""
+    if bundle is None or position == 0:
+        return {}
+    before = chain[position - 1]
+    if not before.manifest.is_later_round:
+        return bundle.get("redacted", {})
+    return redactions.get(before.folder.name, {})
 
 
 def find_chain(last: Path) -> list[_Round]:
@@ -313,15 +363,39 @@ def find_chain(last: Path) -> list[_Round]:
     return chain[::-1]
 
 
-def _audit_round(link: _Round, first_inputs: Path | None, progress: Say) -> RoundAudit:
-    """Audit a later round: its changes/ copy, then a rerun from the round before."""
+def _audit_round(
+    link: _Round,
+    first_inputs: Path | None,
+    progress: Say,
+    redacted: dict[str, dict] | None = None,
+    previous_redacted: dict[str, dict] | None = None,
+) -> RoundAudit:
+    """Audit a later round: its changes/ copy, then a rerun from the round before.
+
+    ``redacted`` and ``previous_redacted`` (file -> bundle.json record) name the redacted
+    copies of an audit bundle in this round and in the round before.
+    """
     folder, manifest = link.folder, link.manifest
     record = manifest.round
     number = _round_number(manifest) or 0
     findings = [link.link] if link.link is not None else []
+    redacted = {k: v for k, v in (redacted or {}).items() if _redaction_record(v)}
+    previous_redacted = {k: v for k, v in (previous_redacted or {}).items() if _redaction_record(v)}
     changes = {name: digest for name, digest in sorted(record.changes.items())}
+    expected = dict(changes)
+    for name in changes:
+        info = redacted.get(f"{CHANGES_FOLDER}/{name}")
+        if info is not None:
+            expected[name] = info["sha256"]
+    put_back = {info["sha256"]: info["original_sha256"] for info in redacted.values()}
+    notes = [
+        f"{name} is a redacted copy from an audit bundle: it was checked against the "
+        f"checksum in {BUNDLE_RECORD}, and the original file's checksum was put back in the "
+        f"rerun's {MANIFEST_FILE}"
+        for name in sorted(redacted)
+    ]
     progress(f"Round {number} ({folder}): checking its changes and rerunning it")
-    findings += check_changes(folder / CHANGES_FOLDER, changes)
+    findings += check_changes(folder / CHANGES_FOLDER, expected)
     seed, commitment = rerun_seed(manifest)
     described = describe_rerun(seed, commitment)
     if record.lottery_reversed is True:
@@ -337,9 +411,15 @@ def _audit_round(link: _Round, first_inputs: Path | None, progress: Say) -> Roun
             if first_inputs is not None:
                 used = read_manifest(link.previous).inputs
                 inputs = copy_files(used, first_inputs, work / "round-1-inputs")
+            previous = link.previous
+            if previous_redacted:
+                previous, patched = _with_redacted_checksums(
+                    link.previous, previous_redacted, work / "previous-round"
+                )
+                put_back[patched] = file_sha256(link.previous / MANIFEST_FILE)
             try:
                 run_round(
-                    link.previous,
+                    previous,
                     rerun_changes,
                     work / "outputs",
                     inputs_dir=inputs,
@@ -353,7 +433,7 @@ def _audit_round(link: _Round, first_inputs: Path | None, progress: Say) -> Roun
                 findings.append(rerun_failed(why, error))
             else:
                 found, compared = compare_outputs(
-                    folder, work / "outputs", subfolders=ROUND_SUBFOLDERS
+                    folder, work / "outputs", subfolders=ROUND_SUBFOLDERS, checksums=put_back
                 )
                 findings += found
     return RoundAudit(
@@ -364,8 +444,34 @@ def _audit_round(link: _Round, first_inputs: Path | None, progress: Say) -> Roun
         outputs_compared=tuple(compared),
         rerun=described,
         previous=link.previous,
-        notes=tuple(version_notes(manifest)),
+        notes=tuple(version_notes(manifest) + notes),
     )
+
+
+def _redaction_record(info: object) -> bool:
+    return (
+        isinstance(info, dict)
+        and isinstance(info.get("sha256"), str)
+        and isinstance(info.get("original_sha256"), str)
+    )
+
+
+def _with_redacted_checksums(
+    previous: Path, redacted: dict[str, dict], target: Path
+) -> tuple[Path, str]:
+    """A copy of the round before (of an audit bundle) whose manifest records the redacted
+    copies' checksums, so that a round can be rerun from it; and that manifest's SHA-256,
+    which the rerun records as the previous round's (the original is put back)."""
+    manifest = read_manifest(previous)
+    target.mkdir()
+    for name in manifest.outputs or {}:
+        if (previous / name).is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(previous / name, target / name)
+    to_redacted = {info["original_sha256"]: info["sha256"] for info in redacted.values()}
+    patched = manifest_bytes(replace_checksums(manifest.raw, to_redacted))
+    (target / MANIFEST_FILE).write_bytes(patched)
+    return target, hashlib.sha256(patched).hexdigest()
 
 
 def check_changes(changes_dir: Path, recorded: dict[str, str]) -> list[Finding]:

@@ -64,11 +64,15 @@ def compare_outputs(
     rerun_dir: Path,
     restore: dict[str, str] | None = None,
     subfolders: tuple[str, ...] = (),
+    checksums: dict[str, str] | None = None,
 ) -> tuple[list[Finding], list[str]]:
     """Compare the files of two results folders byte for byte.
 
     ``restore`` maps input names to the checksums to put back into the rerun's manifest
-    before comparing (for redacted copies); the files directly in ``subfolders`` (for a
+    before comparing (for redacted copies); ``checksums`` maps checksums to put back
+    wherever they appear in the rerun's manifest (a redacted copy's SHA-256 to the
+    original file's, for the rounds of an audit bundle); the files directly in
+    ``subfolders`` (for a
     later round, ``changes`` and ``round-inputs``) are compared too, under names such as
     ``round-inputs/programs.csv``. Returns the differences and the names of the files
     compared.
@@ -88,6 +92,8 @@ def compare_outputs(
         mine, theirs = (recorded_dir / name).read_bytes(), (rerun_dir / name).read_bytes()
         if name == MANIFEST_FILE and restore:
             theirs = _restore_input_hashes(theirs, restore)
+        if name == MANIFEST_FILE and checksums:
+            theirs = manifest_bytes(replace_checksums(json.loads(theirs), checksums))
         if mine != theirs:
             line, first, second = first_difference(mine, theirs)
             findings.append(
@@ -160,6 +166,18 @@ def _output_files(folder: Path, subfolders: tuple[str, ...] = ()) -> set[str]:
                 if path.is_file() and not path.name.startswith(".")
             }
     return names
+
+
+def replace_checksums(data: object, checksums: dict[str, str]) -> object:
+    """``data`` (a manifest's JSON) with every text that is a key of ``checksums`` replaced
+    by its value, at any depth."""
+    if isinstance(data, dict):
+        return {key: replace_checksums(value, checksums) for key, value in data.items()}
+    if isinstance(data, list):
+        return [replace_checksums(value, checksums) for value in data]
+    if isinstance(data, str):
+        return checksums.get(data, data)
+    return data
 
 
 def _restore_input_hashes(manifest: bytes, restore: dict[str, str]) -> bytes:

@@ -59,6 +59,9 @@ from lottery.io.outputs import (
 if TYPE_CHECKING:
     from lottery.audit.chain import ChainAuditSummary
 
+BUNDLE_ROUNDS = "rounds"
+"""The folder of an audit bundle of a later round that holds one folder per round."""
+
 ROUND_OUTPUT_NAMES = frozenset(
     {f"{ROUND_INPUTS}/{name}" for name in INPUT_FILES}
     | {f"{CHANGES_FOLDER}/{name}" for name in CHANGE_FILES}
@@ -136,6 +139,11 @@ def audit_results(
     # here, once this module is complete.
     from lottery.audit.chain import audit_chain
 
+    chain_bundle = _chain_bundle(Path(out_dir))
+    if chain_bundle is not None:
+        root, record, last = chain_bundle
+        first_inputs = root / BUNDLE_INPUTS if input_dir is None else input_dir
+        return audit_chain(last, first_inputs, progress, bundle=record)
     if _later_round(Path(out_dir)):
         return audit_chain(out_dir, input_dir, progress)
     return audit_run(locate(out_dir, input_dir), progress)
@@ -212,6 +220,20 @@ def existing_input_dir(input_dir: Path) -> Path:
     if not input_dir.is_dir():
         raise UsageError(f"The input folder {input_dir} does not exist.")
     return input_dir
+
+
+def _chain_bundle(out_dir: Path) -> tuple[Path, dict, Path] | None:
+    """For an unpacked audit bundle of a later round (the folder holding ``bundle.json``,
+    or one of its ``rounds/`` folders): its root, its record and the last round to audit."""
+    inside = out_dir.parent.name == BUNDLE_ROUNDS
+    root = out_dir.parent.parent if inside else out_dir
+    if not (root / BUNDLE_RECORD).is_file():
+        return None
+    record = io_manifest.read_json_object(root / BUNDLE_RECORD)
+    rounds = record.get("rounds")
+    if not isinstance(rounds, list) or not rounds or not isinstance(rounds[-1], dict):
+        return None
+    return root, record, out_dir if inside else root / str(rounds[-1].get("folder"))
 
 
 def _bundle_root(out_dir: Path) -> Path | None:
