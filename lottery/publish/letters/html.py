@@ -55,6 +55,10 @@ class Wording:
         """The file the wording comes from (``en.toml``, or a whole letter ``en.html``)."""
         return self._file
 
+    def defines(self, name: str) -> bool:
+        """Whether the wording has the value or macro ``name``."""
+        return hasattr(self._module, name)
+
     def __call__(self, name: str, *args) -> str:
         try:
             value = getattr(self._module, name)
@@ -156,6 +160,8 @@ def letter_texts(t: Wording, letter: Letter, fallback: bool) -> dict:
     texts = {name: t(name) for name in PDF_TEXTS}
     if fallback:
         texts["translation_note"] = t("translation_note")
+        # Wording written before the notes in other languages has no native_note.
+        texts["native_note"] = t("native_note") if t.defines("native_note") else ""
     if letter.choices:
         texts["heading_choices"] = t("heading_choices")
         texts["header"] = [t(name) for name in CHOICE_COLUMNS]

@@ -20,8 +20,17 @@ from pypdf import PdfReader, PdfWriter
 
 from lottery.publish.letters.html import Wording, letter_texts
 from lottery.publish.letters.model import Letter
+from lottery.publish.letters.scripts import (
+    CJK_FONT,
+    arabic_forms,
+    is_arabic,
+    is_cjk,
+    shape_arabic,
+    visual_order,
+)
 
 FONT_FAMILY = "DejaVu"
+CJK_FAMILY = "NoteCJK"  # the Chinese translation note (scripts.CJK_FONT)
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 # Always in the font subset, whatever the letters hold: Latin letters with accents and
 # the usual punctuation, so that an edited template can use them.
@@ -47,6 +56,7 @@ def write_font_subsets(characters: set[str], folder: Path) -> tuple[dict[str, st
     A small font makes each chunk's fpdf2 document fast to build. Returns the font file
     for each style and the characters DejaVu Sans cannot show.
     """
+    characters = characters | arabic_forms(characters)  # how Arabic notes are drawn
     wanted = sorted(ord(c) for c in characters | BASE_CHARACTERS if c.isprintable())
     paths, missing = {}, set()
     options = font_subset.Options()
@@ -64,6 +74,10 @@ def write_font_subsets(characters: set[str], folder: Path) -> tuple[dict[str, st
         path = folder / f"subset-{style or 'R'}-{name}"
         font_subset.save_font(font, str(path), options)
         paths[style] = str(path)
+    if CJK_FONT.is_file():
+        # Drawn with their own font in the Chinese note; elsewhere they are still missing.
+        covered = set(font_subset.load_font(str(CJK_FONT), options).getBestCmap())
+        missing = {c for c in missing if ord(c) not in covered}
     return paths, missing
 
 
@@ -77,6 +91,8 @@ def new_document(paper: str, fonts: dict[str, str]) -> FPDF:
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
     for style, path in fonts.items():
         pdf.add_font(FONT_FAMILY, style, path)
+    if CJK_FONT.is_file():
+        pdf.add_font(CJK_FAMILY, "", str(CJK_FONT))
     return pdf
 
 
@@ -117,18 +133,20 @@ class _Page:
         self.width = pdf.w - 2 * MARGIN
         self.bottom = pdf.h - MARGIN - FOOTER
         self.style = ("", 10.0)
+        self.family = FONT_FAMILY
 
     def new_page(self) -> None:
         self.pdf.add_page()
         self.y = MARGIN
 
-    def font(self, style: str, size: float) -> None:
-        if (style, size) != self.style:
-            self.pdf.set_font(FONT_FAMILY, style, size)
+    def font(self, style: str, size: float, family: str = FONT_FAMILY) -> None:
+        if (family, style, size) != (self.family, *self.style):
+            self.pdf.set_font(family, style, size)
             self.style = (style, size)
+            self.family = family
 
     def width_of(self, text: str) -> float:
-        key = (self.style, text)
+        key = (self.family, self.style, text)
         width = self.widths.get(key)
         if width is None:
             width = self.pdf.get_string_width(text)
@@ -228,6 +246,43 @@ class _Page:
             self.pdf.set_text_color(0, 0, 0)
         self.y += after + pad
 
+    def note(self, text: str, size: float = 9.0, after: float = 1.5) -> None:
+        """A note in the family's language: Chinese in the CJK font, Arabic shaped and
+        right to left; other scripts as any paragraph. Without the CJK font the
+        Chinese note is left out (the English note follows; the HTML letter has it)."""
+        if not text:
+            return
+        if is_cjk(text):
+            if not CJK_FONT.is_file():
+                return
+            self.font("", size, CJK_FAMILY)
+            lines = self.wrap_unchanged(text, self.width)
+            self.draw_lines(lines, size, after, right_to_left=False)
+            self.font("", size)
+        elif is_arabic(text):
+            self.font("", size)
+            lines = [visual_order(line) for line in self.wrap(shape_arabic(text), self.width)]
+            self.draw_lines(lines, size, after, right_to_left=True)
+        else:
+            self.paragraph(text, size=size, after=after)
+
+    def wrap_unchanged(self, text: str, width: float) -> list[str]:
+        """Wrap without replacing the characters DejaVu lacks (the CJK font has them)."""
+        unsupported, self.unsupported = self.unsupported, {}
+        try:
+            return self.wrap(text, width)
+        finally:
+            self.unsupported = unsupported
+
+    def draw_lines(self, lines: list[str], size: float, after: float, right_to_left: bool):
+        height = size * LINE
+        self.keep(len(lines) * height)
+        for line in lines:
+            x = self.left + (self.width - self.width_of(line) if right_to_left else 0.0)
+            self.pdf.text(x, self.y + size * 0.353, line)
+            self.y += height
+        self.y += after
+
     def height_of(self, text: str, size: float = 9.5, style: str = "") -> float:
         """The height a paragraph will take (without the space after it)."""
         self.font(style, size)
@@ -305,6 +360,7 @@ def layout_letter(
     page.paragraph(letter.address, after=0.3)
     page.y = max(page.y + 6.0, 56.0)
     if fallback:
+        page.note(texts.get("native_note", ""))
         page.paragraph(texts["translation_note"], size=9, style="B", after=2.5)
     page.paragraph(texts["subject"], size=12, style="B", after=3.0)
     page.paragraph(texts["greeting"], after=2.0)
