@@ -371,19 +371,35 @@ def layout_letter(
         page.paragraph(texts["heading_choices"], size=11, style="B", after=1.0)
         page.table(texts["header"], texts["rows"])
         page.paragraph(texts["choices_explained"], size=8, color=GRAY, after=2.0)
+    questions = texts["questions"]
+    closing = (
+        page.height_of(questions)
+        + 3.0
+        + page.height_of(texts["closing"])
+        + 1.0
+        + page.height_of(texts["office_name"])
+    )
     for heading, paragraphs in (
         ("heading_lottery", [("lottery", 9.5, None), ("lottery_check", 8.0, GRAY)]),
         ("heading_next", [("next_steps", 9.5, None), ("waitlist_note", 9.5, None)]),
     ):
         if not texts[paragraphs[0][0]]:  # a part the letter leaves out (a withdrawal's lottery)
             continue
+        shown = [(name, size, color) for name, size, color in paragraphs if texts[name]]
+        section = 11 * LINE + 2.0 + sum(page.height_of(texts[n], z) + 2.0 for n, z, _ in shown)
+        if heading == "heading_next" and section + closing <= page.bottom - MARGIN:
+            # The next steps and the sign-off start a page together rather than leave
+            # the sign-off alone on the next one.
+            page.keep(section + closing)
         page.keep(20.0)
         page.paragraph(texts[heading], size=11, style="B", before=1.0, after=1.0)
-        for name, size, color in paragraphs:
+        for name, size, color in shown:
+            if heading == "heading_next" and name == shown[-1][0]:
+                # At the least, the last paragraph goes with the sign-off.
+                page.keep(page.height_of(texts[name], size) + 2.0 + closing)
             page.paragraph(texts[name], size=size, color=color, after=2.0)
     # "Questions?", the closing and the office's name stay together.
-    questions = texts["questions"]
-    page.keep(page.height_of(questions) + 3.0 + 2 * 9.5 * LINE + 1.0)
+    page.keep(closing)
     page.paragraph(questions, after=3.0)
     page.paragraph(texts["closing"], after=1.0)
     page.paragraph(texts["office_name"])
