@@ -33,6 +33,7 @@ from lottery.audit.compare import (
     wrap,
 )
 from lottery.audit.rerun import (
+    NOT_THIS_RUN,
     AuditFolders,
     audit_run,
     copy_files,
@@ -101,6 +102,9 @@ class RoundAudit:
             )
         )
         out += [wrap(f"  note: {note}") for note in self.notes]
+        if self.reproduced and self.rerun.startswith("not rerun"):
+            out.append("  Not checked: it was not rerun.")
+            return out
         if self.reproduced:
             out.append("  Reproduced byte for byte.")
             return out
@@ -253,9 +257,13 @@ def audit_chain(
             )
             continue
         first_inputs = input_dir if position == 1 and first_is_round_one else None
+        # A rerun from another run's input files would only list meaningless differences.
+        wrong_inputs = first_inputs is not None and any(
+            f.kind == NOT_THIS_RUN for f in audits[0].findings
+        )
         previous = _previous_redactions(chain, position, redactions, bundle)
         own = redactions.get(link.folder.name, {}) if bundle is not None else {}
-        audits.append(_audit_round(link, first_inputs, progress, own, previous))
+        audits.append(_audit_round(link, first_inputs, progress, own, previous, wrong_inputs))
     return ChainAuditSummary(out_dir, input_dir, tuple(audits))
 
 
@@ -369,6 +377,7 @@ def _audit_round(
     progress: Say,
     redacted: dict[str, dict] | None = None,
     previous_redacted: dict[str, dict] | None = None,
+    wrong_inputs: bool = False,
 ) -> RoundAudit:
     """Audit a later round: its changes/ copy, then a rerun from the round before.
 
@@ -401,7 +410,9 @@ def _audit_round(
     if record.lottery_reversed is True:
         described += ", the lottery order reversed"
     compared: list[str] = []
-    if link.previous is None:
+    if wrong_inputs:
+        described = "not rerun: the input files given for round 1 are not round 1's"
+    elif link.previous is None:
         described = "not rerun: the folder of the round before was not found"
     else:
         with tempfile.TemporaryDirectory(prefix="lottery-audit-") as work:

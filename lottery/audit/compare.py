@@ -26,6 +26,7 @@ class Finding:
     """One difference between what the run recorded and what the audit found.
 
     ``kind`` is a stable slug: ``input-missing``, ``input-unused``, ``input-changed``,
+    ``inputs-not-this-run`` (most input files differ: another run's folder),
     ``rerun-failed``, ``output-missing``, ``output-unexpected``, ``output-differs``,
     ``bundle-inconsistent``, and for a chain of rounds ``chain-broken`` (a round's
     ``previous_manifest_sha256`` is not the SHA-256 of the previous round's manifest) or

@@ -30,6 +30,9 @@ audited with the whole chain of rounds before it: :mod:`lottery.audit.chain`.
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -45,7 +48,7 @@ from lottery.io import manifest as io_manifest
 from lottery.io.atomic import Say, say_nothing
 from lottery.io.changes import CHANGE_FILES
 from lottery.io.csv_tables import file_sha256
-from lottery.io.inputs import INPUT_FILES, LOTTERY_FILE
+from lottery.io.inputs import APPLICANTS_FILE, INPUT_FILES, LOTTERY_FILE
 from lottery.io.manifest import Manifest
 from lottery.io.outputs import (
     BUNDLE_INPUTS,
@@ -53,6 +56,7 @@ from lottery.io.outputs import (
     BUNDLE_RECORD,
     CHANGES_FOLDER,
     MANIFEST_FILE,
+    PLACEMENTS,
     ROUND_INPUTS,
 )
 
@@ -163,9 +167,36 @@ def audit_run(folders: AuditFolders, progress: Say) -> AuditSummary:
     if folders.bundle is not None:
         findings += _check_bundle_record(folders)
     progress(f"Checking the input files against {MANIFEST_FILE}")
-    findings += check_inputs(folders.input_dir, expected)
+    findings += not_this_run(check_inputs(folders.input_dir, expected), folders)
     notes += version_notes(manifest)
     seed, commitment = rerun_seed(manifest)
+    described = describe_rerun(seed, commitment)
+    compared: list[str] = []
+    if any(f.kind == NOT_THIS_RUN for f in findings):
+        # Rerunning another run's files would only list differences that say nothing more.
+        described = "not rerun: the input files are not this run's"
+    else:
+        found, compared = _rerun_and_compare(folders, expected, seed, commitment, progress)
+        findings += found
+    return AuditSummary(
+        out_dir=folders.out_dir,
+        input_dir=folders.input_dir,
+        findings=tuple(findings),
+        inputs_checked=tuple(sorted(expected)),
+        outputs_compared=tuple(compared),
+        rerun=described,
+        notes=tuple(notes),
+    )
+
+
+def _rerun_and_compare(
+    folders: AuditFolders,
+    expected: dict[str, str],
+    seed: str | None,
+    commitment: str | None,
+    progress: Say,
+) -> tuple[list[Finding], list[str]]:
+    """Rerun the lottery in a temporary folder and compare its files with the run's."""
     with tempfile.TemporaryDirectory(prefix="lottery-audit-") as work:
         work = Path(work)
         rerun_inputs = copy_files(expected, folders.input_dir, work / "inputs")
@@ -173,25 +204,13 @@ def audit_run(folders: AuditFolders, progress: Say) -> AuditSummary:
         try:
             run_lottery(rerun_inputs, work / "outputs", seed, seed_commitment=commitment)
         except LotteryError as error:
-            findings.append(rerun_failed("the lottery could not be rerun from these inputs", error))
-            compared: list[str] = []
-        else:
-            progress("Comparing the output files byte for byte")
-            restore = {
-                name: info["original_sha256"]
-                for name, info in (folders.bundle or {}).get("redacted", {}).items()
-            }
-            found, compared = compare_outputs(folders.out_dir, work / "outputs", restore)
-            findings += found
-    return AuditSummary(
-        out_dir=folders.out_dir,
-        input_dir=folders.input_dir,
-        findings=tuple(findings),
-        inputs_checked=tuple(sorted(expected)),
-        outputs_compared=tuple(compared),
-        rerun=describe_rerun(seed, commitment),
-        notes=tuple(notes),
-    )
+            return [rerun_failed("the lottery could not be rerun from these inputs", error)], []
+        progress("Comparing the output files byte for byte")
+        restore = {
+            name: info["original_sha256"]
+            for name, info in (folders.bundle or {}).get("redacted", {}).items()
+        }
+        return compare_outputs(folders.out_dir, work / "outputs", restore)
 
 
 def locate(out_dir: Path, input_dir: Path | None = None) -> AuditFolders:
@@ -368,6 +387,72 @@ def check_inputs(input_dir: Path, expected: dict[str, str]) -> list[Finding]:
                     )
                 )
     return findings
+
+
+NOT_THIS_RUN = "inputs-not-this-run"
+"""The kind of finding for an input folder that is another run's."""
+
+WRONG_FOLDER_FILES = 3
+"""From this many input files missing or changed (or all of them), the input folder is
+taken for another run's rather than edited: one finding says so instead of one a file."""
+
+
+def not_this_run(findings: list[Finding], folders: AuditFolders) -> list[Finding]:
+    """``findings`` of :func:`check_inputs`, as one ``inputs-not-this-run`` finding when
+    the input folder is plainly another run's: most or all of its files differ from the
+    manifest's checksums, or its applicants are not the run's. One or two changed files
+    (an edit, or tampering) keep their own findings."""
+    differ = [f.file for f in findings if f.kind in ("input-missing", "input-changed")]
+    expected = len(folders.manifest.inputs or {})
+    reasons = []
+    if differ and (len(differ) >= WRONG_FOLDER_FILES or len(differ) == expected):
+        reasons.append(
+            f"{len(differ)} of the {expected} input files of the run are missing from it or "
+            f"differ from the checksums in {MANIFEST_FILE} ({', '.join(differ)})"
+        )
+    if APPLICANTS_FILE in differ:
+        shared, run = _shared_applicants(folders)
+        if run and shared * 2 < run:
+            reasons.append(
+                f"its applicants.csv names only {shared} of the {run} applicants of the run"
+            )
+    if not reasons:
+        return findings
+    return [
+        Finding(
+            "(input folder)",
+            NOT_THIS_RUN,
+            f"{folders.input_dir} is not the input folder of this run: "
+            + "; ".join(reasons)
+            + ". Pass --inputs with the folder the run read (for a later round, round 1's).",
+        ),
+        *(f for f in findings if f.file not in differ),
+    ]
+
+
+def _shared_applicants(folders: AuditFolders) -> tuple[int, int]:
+    """How many applicant IDs of the run's placements.csv the input folder's applicants.csv
+    has, and how many there are; (0, 0) when either cannot be read."""
+
+    def ids(path: Path, column: str) -> set[str]:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            return set()
+        header = text.split("\n", 1)[0]
+        delimiter = max((",", ";", "\t"), key=lambda d: (header.count(d), d == ","))
+        rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        names = [re.sub(r"[\s_-]+", "_", cell.strip().lower()) for cell in next(rows, [])]
+        if column not in names:
+            return set()
+        at = names.index(column)
+        return {row[at].strip() for row in rows if len(row) > at}
+
+    run = ids(folders.out_dir / PLACEMENTS, "applicant_id")
+    given = ids(folders.input_dir / APPLICANTS_FILE, "applicant_id")
+    if not run or not given:
+        return 0, 0
+    return len(run & given), len(run)
 
 
 def copy_files(names: Iterable[str], source: Path, target: Path) -> Path:

@@ -353,6 +353,19 @@ def _check_inputs(manifest: Manifest, input_dir: Path) -> list[Problem]:
                     "from manifest.json); pass the input folder of the run",
                 )
             )
+    if len(problems) >= 3 or (problems and len(problems) == len(recorded)):
+        # Most or all files differ: another run's folder, not an edited file.
+        return [
+            Problem(
+                str(input_dir),
+                None,
+                None,
+                f"this is not the input folder of this run: {len(problems)} of its "
+                f"{len(recorded)} input files are missing or differ from the ones "
+                f"{MANIFEST_FILE} records ({name_some([p.file for p in problems])}); pass "
+                "--inputs with the input folder of round 1 (the folder `lottery run` read)",
+            )
+        ]
     return problems
 
 
