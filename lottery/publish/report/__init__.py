@@ -53,7 +53,8 @@ def write_report(
     Parameters
     ----------
     out_dir
-        A folder written by ``lottery run``.
+        A folder written by ``lottery run``, or by ``lottery round`` (the page then also
+        shows the round's moves and the offers to make).
     input_dir
         The input folder of that run (for grades, home zones and ranked lists): for a
         later round's folder the round-1 input folder, the round's ``round-inputs/`` or

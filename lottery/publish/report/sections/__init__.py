@@ -19,6 +19,7 @@ from lottery.publish.report.sections.applicants import (
     unplaced_list,
 )
 from lottery.publish.report.sections.programs import cutoffs, demand, reserves, sectors
+from lottery.publish.report.sections.round import round_moves
 from lottery.publish.report.sections.run import about
 from lottery.publish.report.suppression import Formatter
 
@@ -29,8 +30,10 @@ def build_report(results: ResultsFolder, city: CityInput, public: bool, threshol
     fmt = Formatter(public=public, threshold=threshold)
     manifest = results.manifest
     policy = city.policy
+    moves = round_moves(results, fmt)
     sections = [
         headline(facts, fmt),
+        *([moves] if moves is not None else []),
         choice_outcomes(facts, fmt),
         demand(facts, fmt),
         sectors(facts, fmt, policy.priority.order),
@@ -43,7 +46,8 @@ def build_report(results: ResultsFolder, city: CityInput, public: bool, threshol
         sections.append(unplaced_list(facts, results))
     sections.append(about(manifest, city, fmt))
     return {
-        "title": "Lottery results report",
+        "title": "Lottery results report"
+        + (f": round {manifest.round.number}" if manifest.round and manifest.round.number else ""),
         "seed": manifest.seed or "",
         "public": public,
         "threshold": threshold,
