@@ -165,6 +165,18 @@ def generate_letters(
                     else "; pass --inputs with the round-1 input folder"
                 )
             )
+    unanswered = [
+        letter
+        for letter in letters
+        if letter.round and letter.round.offered and not letter.round.respond_by.strip()
+    ]
+    if unanswered and config.response.deadline is not None:
+        warnings.append(
+            f"offers.csv gives no respond_by date for this round's {len(unanswered)} new "
+            f"offer(s), so their letters give the deadline of {CONFIG_FILE}, "
+            f"{config.response.deadline.isoformat()}: check that it is this round's (set "
+            "[rounds] respond_by in policy.toml, or give a letters.toml with --config)"
+        )
     if changed_only and round_tables is not None:
         changed = round_tables.changed
         letters = [letter for letter in letters if letter.applicant_id in changed]
