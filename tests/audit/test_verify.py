@@ -1095,13 +1095,11 @@ def test_engine_results_pass_verify_for_random_seat_policy_cities(tmp_path_facto
     assert report.passed, certificate_lines(report)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known: with linked families that do not settle (max_iterations = 2) and "
-    "zero-share reserves, reserve_report.csv's category_admitted disagrees with verify; "
-    "found by the random seat-policy cities above, present before the issue-13 move",
-)
 def test_unsettled_families_with_zero_share_reserves_pass_verify(tmp_path):
+    """Found by the random seat-policy cities above. A0 and A2 (family F3) do not settle:
+    the engine's last run counted A2 in the sibling_offered reserve (A0 was placed in the
+    run before) but not A0. A reserve of no seats cannot tell which reading the engine
+    took, so reserve_report.csv's counts are accepted over the range of readings."""
     applicant_rows = [
         "A0,First0,Last0,K,,,,,,Guardian 0,,,F3,,,,,S1-K",
         "A9,First9,Last9,K,,,,,,Guardian 9,,,,,,,,S1-K",

@@ -81,7 +81,7 @@ def check_reserve_report(picture: Picture, rows: Rows, findings: Findings) -> No
                 unknown = {
                     aid
                     for aid in ranked_by[pid]
-                    if category == SIBLING_OFFERED and memberships.unknown(aid, pid)
+                    if category == SIBLING_OFFERED and memberships.unshown(aid, pid)
                 }
                 members = {
                     aid

@@ -68,10 +68,17 @@ class Memberships:
     def unknown(self, aid: str, pid: str) -> bool:
         """Whether nothing settles if the engine counted a member of an unsettled family
         in the program's sibling_offered reserve (no priority shows it, no reading taken)."""
+        return self.unshown(aid, pid) and (aid, pid) not in self.readings
+
+    def unshown(self, aid: str, pid: str) -> bool:
+        """Whether no priority shows if the engine counted a member of an unsettled family
+        in the program's sibling_offered reserve. A reading taken for the program's seats
+        is one that agrees with them, not proof: where the seats do not depend on it
+        (a reserve of no seats, say), either reading agrees."""
         if aid not in self.order.unsettled:
             return False
         self.order.offered(aid, pid)  # notes whether a priority shows the reading
-        return (aid, pid) in self.order.unknown_offers and (aid, pid) not in self.readings
+        return (aid, pid) in self.order.unknown_offers
 
 
 @dataclass(frozen=True)
