@@ -213,7 +213,8 @@ def run(
     "--inputs",
     "input_dir",
     type=FOLDER,
-    help="The round-1 input folder: needed only when PREVIOUS_DIR was written by `lottery run`.",
+    help="The round-1 input folder: needed when PREVIOUS_DIR was written by `lottery run`; "
+    "accepted (and checked) for a later round, which starts from PREVIOUS_DIR/round-inputs.",
 )
 @FORCE_OPTION
 def round_command(

@@ -77,7 +77,7 @@ from lottery.io.outputs import (
     OFFERS,
     ROUND_INPUTS,
 )
-from lottery.io.results_folder import read_results_folder
+from lottery.io.results_folder import read_results_folder, run_inputs
 from lottery.io.writers import check_output_folder, write_output_folder
 from lottery.market import build_market
 from lottery.policy import POLICY_FILE
@@ -135,7 +135,10 @@ def run_round(
     ``previous_dir`` is the output folder of the previous round. When it is a round-1
     folder (written by ``lottery run``, without ``round-inputs/``), ``inputs_dir`` must
     be the input folder of that run (its files must have the checksums its manifest
-    records); for a later round it must be None.
+    records). For a later round it may be None, that round's ``round-inputs/``, or the
+    round-1 input folder (``--inputs`` means the same for every command; see
+    :func:`lottery.io.results_folder.run_inputs`): the round starts from the previous
+    round's ``round-inputs/`` in every case.
 
     Raises :class:`~lottery.errors.InputError` for problems in the changes (every one,
     with file, line and column) and :class:`~lottery.errors.UsageError` for a previous
@@ -148,6 +151,8 @@ def run_round(
     check_output_folder(out_dir, folders, force, say=progress)
     progress("Reading the previous round")
     state = read_state(previous_dir, inputs_dir, verified)
+    if inputs_dir is not None and state.number > 1:
+        progress(f"Starting from the input files of round {state.number} in {state.folder}")
     progress("Reading and checking the changes")
     changes = read_changes(changes_dir, state.city, state.held, _fixed_reserved(state))
     progress("Applying the changes")
@@ -202,10 +207,8 @@ def read_state(previous_dir: Path, inputs_dir: Path | None, verified: bool = Tru
         )
     later_round = (previous_dir / ROUND_INPUTS).is_dir()
     if later_round and inputs_dir is not None:
-        raise UsageError(
-            f"{previous_dir} is the output folder of a later round: this round starts from "
-            f"its {ROUND_INPUTS} folder, so no input folder is needed; leave it out."
-        )
+        run_inputs(previous_dir, inputs_dir)  # refuses a folder that is not round 1's
+        inputs_dir = None
     if not later_round and inputs_dir is None:
         raise UsageError(
             f"{previous_dir} holds the results of round 1 (`lottery run`): give the input "

@@ -516,8 +516,15 @@ def test_round_two_needs_the_input_folder_of_round_one(chain, tmp_path):
 def test_a_later_round_starts_from_its_round_inputs_only(chain, tmp_path):
     chain.round("decline,A4,OAK-K,,")
     changes = write_changes(tmp_path / "changes")
-    with pytest.raises(UsageError, match="no input folder is needed"):
-        run_round(chain.last, changes, tmp_path / "out", inputs_dir=chain.city.path)
+    # --inputs means round 1's input folder for every command: accepted, and the round
+    # still starts from the previous round's round-inputs/.
+    run_round(chain.last, changes, tmp_path / "given", inputs_dir=chain.city.path)
+    run_round(chain.last, changes, tmp_path / "left-out")
+    for name in ("placements.csv", "moves.csv", "manifest.json"):
+        given, left_out = tmp_path / "given" / name, tmp_path / "left-out" / name
+        assert given.read_bytes() == left_out.read_bytes()
+    with pytest.raises(UsageError, match="is not the input folder of round 1"):
+        run_round(chain.last, changes, tmp_path / "out", inputs_dir=chain.outs[0])
     (chain.last / "round-inputs" / "choices.csv").write_text("applicant_id,rank,program_id\n")
     with pytest.raises(InputError) as error:
         run_round(chain.last, changes, tmp_path / "out")
