@@ -25,6 +25,7 @@ from lottery.io.outputs import (
     LETTERS,
     MANIFEST_FILE,
     MERGED_LETTERS,
+    MOVES,
     PLACEMENTS,
     RESERVE_REPORT,
     ROUND_INPUTS,
@@ -93,7 +94,7 @@ def _foreign_entries(folder: Path, outputs: set[str]) -> list[str]:
             continue
         if name.startswith(LETTERS + "/"):
             if applicants is None:
-                applicants = _applicant_ids(folder / PLACEMENTS)
+                applicants = _applicant_ids(folder)
             if is_letter(name.removeprefix(LETTERS + "/"), applicants):
                 continue
         foreign.append(name)
@@ -127,12 +128,17 @@ def _written_by_lottery(path: Path, kind: str | None = None) -> bool:
     return '<meta name="generator" content="lottery">' in head
 
 
-def _applicant_ids(placements: Path) -> set[str]:
-    try:
-        with placements.open(encoding="utf-8", newline="") as handle:
-            return {row[0] for row in csv.reader(handle) if row}
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return set()
+def _applicant_ids(folder: Path) -> set[str]:
+    """The applicants a results folder names: in placements.csv and, for a later round,
+    in moves.csv (who withdrew in the round gets a letter but has no placement)."""
+    ids: set[str] = set()
+    for name in (PLACEMENTS, MOVES):
+        try:
+            with (folder / name).open(encoding="utf-8", newline="") as handle:
+                ids |= {row[0] for row in csv.reader(handle) if row}
+        except (OSError, UnicodeDecodeError, csv.Error):
+            continue
+    return ids
 
 
 def is_letter(name: str, applicants: set[str]) -> bool:
