@@ -2,9 +2,12 @@
 
 Offices prepare their files in Excel and Google Sheets, so a file may start with a
 byte-order mark, end lines with CRLF, carry trailing blank lines or spaces around cells.
-All of that reads correctly. What cannot be read (wrong encoding, broken quoting,
-unknown or missing columns) becomes a :class:`~lottery.errors.Problem` that points at the
-file, line and column.
+All of that reads correctly. So do, each with one warning, files separated by
+semicolons or tabs, header names written as people write them (``Applicant ID``), the
+office's own extra columns (left out) and wide lists of choices (``choice_1``, ...,
+see ``wide_choices.py``). What cannot be read (wrong encoding, broken quoting, missing
+columns, a column that looks like a misspelt one of ours) becomes a
+:class:`~lottery.errors.Problem` that points at the file, line and column.
 
 A plain grid (no quotes, every line with the header's number of cells) goes through
 pandas' C parser; anything else goes through the standard ``csv`` module, which knows on
@@ -20,14 +23,15 @@ import hashlib
 import io
 import re
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from lottery.errors import InputError, Problem, shown
+from lottery.io.wide_choices import LONG_COLUMNS, choice_number, lengthen
 
 EXAMPLES_PER_CHECK = 50
 """At most this many rows are listed for one kind of problem in one column."""
@@ -46,6 +50,20 @@ would garble messages, letters and terminals. Tab is allowed (it prints as a spa
 breaks only in ``FREE_TEXT_COLUMNS``."""
 
 LINE_BREAKS = re.compile("[\n\r]")
+
+DELIMITER_NAMES = {
+    ",": "commas",
+    ";": "semicolons (;), as Excel saves CSV in some countries",
+    "\t": "tabs",
+}
+"""The characters that may separate cells, and how a warning names them."""
+STRAY = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+_SEPARATORS = re.compile(r"[\s_-]+")
+"""What people write between the words of a column name: ``Applicant ID`` is applicant_id."""
+LOOKS_LIKE_OURS = 0.8
+"""difflib similarity from which an unknown column is taken for a misspelt one of ours
+(``sibling_school_id``); below it a column is the office's own (``case_worker``)."""
 
 
 UNKNOWN_CODES = "unknown_codes"
@@ -98,16 +116,17 @@ class ProblemLog:
         message: str | Callable[[int], str],
     ) -> None:
         """One notice per row where ``mask`` holds; ``message`` may depend on the row."""
-        rows = np.flatnonzero(mask)
         if kind in self.strict:
             self.add_rows(table, mask, column, message)
             return
+        rows = table.rows_to_report(mask, column)
         text = message if callable(message) else (lambda _row: message)
         key = (kind, table.name, column)
         seen = self._notices.get(key, 0)
         self._notices[key] = seen + len(rows)
         for row in rows[: max(EXAMPLES_PER_CHECK - seen, 0)].tolist():
-            problem = Problem(table.name, int(table.lines[row]), column, text(row))
+            place = table.column_in_file(row, column)
+            problem = Problem(table.name, int(table.lines[row]), place, text(row))
             self.warnings.append(problem.render())
 
     def finish_notices(self) -> None:
@@ -134,8 +153,14 @@ class ProblemLog:
         message: str | Callable[[int], str],
     ) -> None:
         """Add one problem per row where ``mask`` holds; ``message`` may depend on the row."""
-        rows = np.flatnonzero(mask)
+        rows = table.rows_to_report(mask, column)
         text = message if callable(message) else (lambda _row: message)
+        if column in table.cell_columns:  # a wide list of choices: name each cell's column
+            self.total += len(rows)
+            for row in rows[:EXAMPLES_PER_CHECK].tolist():
+                place = table.column_in_file(row, column)
+                self.problems.append(Problem(table.name, int(table.lines[row]), place, text(row)))
+            return
         self.add_each(table.name, table.lines[rows], column, lambda i: text(int(rows[i])))
 
     def add_each(
@@ -157,12 +182,18 @@ class ProblemLog:
 
 @dataclass(frozen=True)
 class Table:
-    """One CSV file as stripped strings: every expected column present ('' when blank)."""
+    """One CSV file as stripped strings: every expected column present ('' when blank).
+
+    ``lines`` is the file line of each row. A wide list of choices (see
+    ``lottery/io/wide_choices.py``) gives several rows per file line; ``cell_columns`` then
+    names, for ``rank`` and ``program_id``, the file's column each row's cell came from.
+    """
 
     name: str
     frame: pd.DataFrame
     lines: np.ndarray
     sha256: str
+    cell_columns: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -170,6 +201,20 @@ class Table:
     def column(self, name: str) -> np.ndarray:
         """The column as a numpy array of Python strings."""
         return self.frame[name].to_numpy(dtype=object)
+
+    def column_in_file(self, row: int, column: str | None) -> str | None:
+        """The name of the file's column where the cell of ``column`` in ``row`` is written."""
+        return str(self.cell_columns[column][row]) if column in self.cell_columns else column
+
+    def rows_to_report(self, mask: np.ndarray, column: str | None) -> np.ndarray:
+        """The rows where ``mask`` holds, but one per file line for a column that a wide
+        file repeats on each row of a line (a blank applicant_id is one problem, not one
+        per choice)."""
+        rows = np.flatnonzero(mask)
+        if self.cell_columns and column not in self.cell_columns and len(rows):
+            lines = self.lines[rows]
+            rows = rows[np.r_[True, lines[1:] != lines[:-1]]]
+        return rows
 
 
 def file_sha256(path: Path) -> str:
@@ -209,26 +254,33 @@ def read_table(
     if not text.strip():
         log.add(name, None, None, "the file is empty; it needs a header row and data rows")
         return None
-    parsed = _parse(text, raw, name, log)
+    delimiter = _delimiter(text, required + optional)
+    if delimiter != ",":
+        log.warn(f"{name}: read as separated by {DELIMITER_NAMES[delimiter]}")
+    parsed = _parse(text, raw, name, log, delimiter)
     if parsed is None:
         return None
     header, rows, lines = parsed
-    columns = _check_header(header, required, optional, name, log)
-    if columns is None:
+    layout = _check_header(header, required, optional, name, log)
+    if layout is None:
         return None
-    frame = _frame(rows, columns, required + optional)
+    frame = _frame(rows, layout)
     lines = np.asarray(lines, dtype=np.int64)
     sha256 = hashlib.sha256(raw).hexdigest()
     # Before stripping: str.strip() would quietly drop some control characters (U+001F,
     # U+2028, ...) at the edges of a cell, but only in files that get stripped at all.
     _refuse_control_characters(Table(name, frame, lines, sha256), text, log)
-    if _may_have_padding(text):
+    if _may_have_padding(text, delimiter):
         for column in frame.columns:
             frame[column] = frame[column].str.strip()
     blank = _blank_rows(frame)
     _check_unnamed_columns_are_empty(rows, header, lines, name, log)
     frame = frame.loc[~blank].reset_index(drop=True)
-    return Table(name, frame, lines[~blank], sha256)
+    if not layout.choices:
+        return Table(name, frame, lines[~blank], sha256)
+    choice_columns = [written for written, _position in layout.choices]
+    frame, lines, cell_columns = lengthen(name, frame, lines[~blank], choice_columns, log)
+    return Table(name, frame, lines, sha256, cell_columns)
 
 
 def _refuse_control_characters(table: Table, text: str, log: ProblemLog) -> None:
@@ -269,16 +321,17 @@ def _refuse_control_characters(table: Table, text: str, log: ProblemLog) -> None
         table.frame.loc[bad, column] = [shown(value) for value in cells[bad].tolist()]
 
 
-def _may_have_padding(text: str) -> bool:
+def _may_have_padding(text: str, delimiter: str) -> bool:
     """Whether any cell might start or end with spaces (stripping a million cells costs seconds)."""
     if not text.isascii():
         return True  # unusual spaces (no-break, narrow) are rare: strip rather than hunt them
     if " " not in text and "\t" not in text:
         return False
+    markers = (f" {delimiter}", f"{delimiter} ", " \n", " \r", "\n ", '" ', ' "')
     return (
         "\t" in text
         or "\xa0" in text
-        or any(marker in text for marker in (" ,", ", ", " \n", " \r", "\n ", '" ', ' "'))
+        or any(marker in text for marker in markers)
         or text.startswith(" ")
         or text.endswith(" ")
     )
@@ -336,9 +389,41 @@ def _decode(raw: bytes, name: str, log: ProblemLog) -> str | None:
     return None
 
 
-def _parse(text: str, raw: bytes, name: str, log: ProblemLog):
+def _delimiter(text: str, expected: tuple[str, ...]) -> str:
+    """The character that separates cells, found in the header row: a comma, or a
+    semicolon or tab in a header with no comma, or where that character (and not the
+    comma) splits the header into names of ours. A header with no semicolon or tab is
+    always read as comma separated."""
+    end = text.find("\n")
+    header = text if end < 0 else text[:end]  # not split(): that would copy the whole file
+    found = [other for other in DELIMITER_NAMES if other != "," and other in header]
+    if not found:
+        return ","
+
+    def ours(delimiter: str) -> int:
+        try:
+            names = next(csv.reader([header.rstrip("\r")], delimiter=delimiter))
+        except (csv.Error, StopIteration):
+            return 0
+        return sum(_known_column(cell, expected) for cell in names)
+
+    best = max(found, key=ours)
+    if "," not in header or (ours(best) >= 2 and ours(",") == 0):
+        return best
+    return ","
+
+
+def _known_column(cell: str, expected: tuple[str, ...]) -> bool:
+    """Whether a header cell names one of the ``expected`` columns (or a choice column)."""
+    key = cell.strip().lstrip("\ufeff").lower()
+    if key in expected or _SEPARATORS.sub("_", key) in expected:
+        return True
+    return set(LONG_COLUMNS) <= set(expected) and choice_number(key) is not None
+
+
+def _parse(text: str, raw: bytes, name: str, log: ProblemLog, delimiter: str = ","):
     """Split into header, rows (lists or a DataFrame) and the line each row starts on."""
-    if _is_plain_grid(text, raw):
+    if _is_plain_grid(text, raw, delimiter):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", pd.errors.ParserWarning)
@@ -351,18 +436,20 @@ def _parse(text: str, raw: bytes, name: str, log: ProblemLog):
                     header=0,
                     index_col=False,
                     engine="c",
+                    sep=delimiter,
                 )
         except (pd.errors.ParserError, pd.errors.ParserWarning):
             pass  # not as plain as it looked: the csv module names each bad row
         else:
             # pandas renames repeated column names; read the header row as written.
-            header = next(csv.reader([text.split("\n", 1)[0].rstrip("\r")]))
+            first_line = text.split("\n", 1)[0].rstrip("\r")
+            header = next(csv.reader([first_line], delimiter=delimiter))
             frame.columns = range(len(frame.columns))
             return header, frame, np.arange(len(frame), dtype=np.int64) + 2
-    return _parse_with_csv_module(text, name, log)
+    return _parse_with_csv_module(text, name, log, delimiter)
 
 
-def _is_plain_grid(text: str, raw: bytes) -> bool:
+def _is_plain_grid(text: str, raw: bytes, delimiter: str = ",") -> bool:
     """No quotes, only LF or CRLF line ends, and every line as many cells as the header.
 
     Such a file (the usual machine-written export) is safe for pandas' fast parser, with
@@ -372,13 +459,13 @@ def _is_plain_grid(text: str, raw: bytes) -> bool:
         return False
     body = np.frombuffer(raw.rstrip(), dtype=np.uint8)
     line_ends = np.append(np.flatnonzero(body == ord("\n")), len(body))
-    commas_before = np.searchsorted(np.flatnonzero(body == ord(",")), line_ends)
+    commas_before = np.searchsorted(np.flatnonzero(body == ord(delimiter)), line_ends)
     commas_per_line = np.diff(commas_before, prepend=0)
     return bool(commas_per_line[0] > 0 and np.all(commas_per_line == commas_per_line[0]))
 
 
-def _parse_with_csv_module(text: str, name: str, log: ProblemLog):
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+def _parse_with_csv_module(text: str, name: str, log: ProblemLog, delimiter: str = ","):
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True, delimiter=delimiter)
     rows: list[list[str]] = []
     lines: list[int] = []
     header: list[str] | None = None
@@ -396,7 +483,7 @@ def _parse_with_csv_module(text: str, name: str, log: ProblemLog):
                     start,
                     None,
                     f"this row has {len(record)} cells but the header has {len(header)} columns "
-                    "(a stray comma, or a cell that needs quotes?)",
+                    f"(a stray {STRAY[delimiter]}, or a cell that needs quotes?)",
                 )
                 ok = False
             rows.append(record[: len(header)] + [""] * (len(header) - len(record)))
@@ -416,35 +503,149 @@ def _parse_with_csv_module(text: str, name: str, log: ProblemLog):
     return header, frame, np.asarray(lines, dtype=np.int64)
 
 
-def _check_header(header, required, optional, name, log) -> dict[str, int] | None:
-    """Map each known column name to its position; log unknown, missing, repeated columns."""
-    known = set(required) | set(optional)
+@dataclass(frozen=True)
+class Layout:
+    """How the header row is read: the table's ``columns``, the ``positions`` of those
+    present and, for a wide list of choices, ``choices`` (each column as written, and its
+    position) in rank order."""
+
+    columns: tuple[str, ...]
+    positions: dict[str, int]
+    choices: tuple[tuple[str, int], ...] = ()
+
+
+def _check_header(header, required, optional, name, log) -> Layout | None:
+    """Find each known column in the header row; log unknown, missing, repeated columns.
+
+    A name is ours in any case, with spaces around it, and with spaces or hyphens for
+    underscores (``Applicant ID``; these last are listed in one warning). A column that
+    looks like one of ours (see :func:`_looks_like_ours`) is an error: ignoring a
+    misspelt ``sibling_school_ids`` would silently drop a priority. Any other column is
+    left out and reported as ignored (a notice, an error with ``--strict``).
+    """
+    expected = required + optional
     positions: dict[str, int] = {}
+    renamed: list[str] = []
+    choices: list[tuple[int, str, str, int]] = []
+    unknown: list[tuple[str, str, bool]] = []  # as compared, as written, damaged
     usable = True
     for position, raw_name in enumerate(header):
-        column = shown(raw_name.strip().lstrip("\ufeff").lower())
-        if not column:
+        key = shown(raw_name.strip().lstrip("\ufeff").lower())
+        written = shown(raw_name.strip())
+        if not key:
             continue  # checked against its cells in _check_unnamed_columns_are_empty
-        if column not in known:
-            expected = ", ".join(list(required) + list(optional))
-            close = difflib.get_close_matches(column, sorted(known - set(positions)), n=1)
-            hint = f'did you mean "{close[0]}"? ' if close else ""
-            log.add(
-                name,
-                1,
-                column,
-                f'unknown column "{shown(raw_name.strip())}" ({hint}expected: {expected})',
-            )
+        column = key if key in expected else _SEPARATORS.sub("_", key)
+        if column not in expected:
+            number = choice_number(key)
+            if number is not None:
+                choices.append((number, key, written, position))
+            else:
+                unknown.append((key, written, CONTROL_CHARACTERS.search(raw_name) is not None))
         elif column in positions:
             log.add(name, 1, column, "this column appears twice in the header row")
             usable = False
         else:
             positions[column] = position
+            if column != key:
+                renamed.append(f'"{written}" is {column}')
+    wide = (
+        bool(choices)
+        and set(LONG_COLUMNS) <= set(expected)
+        and positions.keys().isdisjoint(LONG_COLUMNS)
+    )
+    if not wide:
+        unknown += [(key, written, False) for _number, key, written, _position in choices]
+        choices = []
+    missing = [
+        column
+        for column in expected
+        if column not in positions and not (wide and column in LONG_COLUMNS)
+    ]
+    for key, written, damaged in unknown:
+        meant = _looks_like_ours(key, expected, missing)
+        # A control character in a header name (shown escaped) is damage, not a column
+        # of the office's: say so rather than ignore what may be one of ours.
+        if meant is not None or damaged:
+            close = difflib.get_close_matches(key, sorted(missing), n=1) or [meant]
+            hint = f'did you mean "{close[0]}"? ' if close[0] in missing else ""
+            log.add(
+                name,
+                1,
+                key,
+                f'unknown column "{written}" ({hint}expected: {", ".join(expected)})',
+            )
+        else:
+            log.notice(IGNORED_COLUMNS, name, 1, written, _ignored(log))
     for column in required:
-        if column not in positions:
+        if column not in positions and not (wide and column in LONG_COLUMNS):
             log.add(name, 1, column, "required column is missing from the header row")
             usable = False
-    return positions if usable else None
+    if renamed:
+        log.warn(f"{name}: column names read as ours: {', '.join(renamed)}")
+    if wide:
+        usable &= _check_choice_columns(choices, name, log)
+    if not usable:
+        return None
+    columns = tuple(c for c in expected if not (wide and c in LONG_COLUMNS))
+    ordered = tuple((written, position) for _number, _key, written, position in sorted(choices))
+    return Layout(columns, positions, ordered)
+
+
+def _ignored(log: ProblemLog) -> str:
+    """What an ignored column's notice says, as a warning or as an error."""
+    if IGNORED_COLUMNS in log.strict:
+        return "not a column the lottery reads; delete it (this check refuses extra columns)"
+    return "not a column the lottery reads; it is ignored"
+
+
+def _looks_like_ours(key: str, expected: tuple[str, ...], missing: list[str]) -> str | None:
+    """The column of ours an unknown header name probably is, misspelt (or None).
+
+    Names are compared without case, spaces, hyphens and underscores. A name is ours
+    when it is the same as one of ours (``ApplicantID``), or close to one of ours that the
+    header lacks: similar (``sibling_school_id``), or the start of it or starting with it
+    (``sibling``, ``zones_served``). A similar name beside the column itself is an
+    extra column of the office's (``school_name_2`` beside ``school_name``).
+    """
+    squeezed = _SEPARATORS.sub("", key)
+    for column in expected:
+        if _SEPARATORS.sub("", column) == squeezed:
+            return column
+    similar = {_SEPARATORS.sub("", column): column for column in missing}
+    for ours, column in similar.items():
+        shorter = min(len(ours), len(squeezed))
+        if shorter >= 4 and (ours.startswith(squeezed) or squeezed.startswith(ours)):
+            return column
+    close = difflib.get_close_matches(squeezed, list(similar), n=1, cutoff=LOOKS_LIKE_OURS)
+    return similar[close[0]] if close else None
+
+
+def _check_choice_columns(choices: list[tuple[int, str, str, int]], name, log) -> bool:
+    """The choice columns of a wide list: each rank once, numbered 1, 2, 3, ... (one
+    warning says how the file is read)."""
+    usable = True
+    numbers: dict[int, str] = {}
+    for number, _key, written, _position in choices:
+        if number in numbers:
+            log.add(name, 1, written, "this column appears twice in the header row")
+            usable = False
+        numbers.setdefault(number, written)
+    for number in range(1, max(numbers) + 1):
+        if number not in numbers:
+            log.add(
+                name,
+                1,
+                f"choice_{number}",
+                "this column is missing from the header row: the choice columns must be "
+                "numbered 1, 2, 3, ... without gaps",
+            )
+            usable = False
+    first, last = numbers[min(numbers)], numbers[max(numbers)]
+    log.warn(
+        f"{name}: read as a wide list of choices, one row per applicant: {first} is rank 1, "
+        f"and so on up to {last} (see the choices.csv section of docs/file-formats.md)"
+    )
+    return usable
 
 
 def _cells(rows, position: int) -> pd.Series:
@@ -454,14 +655,16 @@ def _cells(rows, position: int) -> pd.Series:
     return values.fillna("").astype(object)
 
 
-def _frame(rows, positions: dict[str, int], expected: tuple[str, ...]) -> pd.DataFrame:
-    """Keep the known columns and add absent optional ones as blank."""
+def _frame(rows, layout: Layout) -> pd.DataFrame:
+    """The known columns and a wide list's choice columns; absent optional ones as blank."""
     data = {}
-    for column in expected:
-        if column in positions:
-            data[column] = _cells(rows, positions[column])
+    for column in layout.columns:
+        if column in layout.positions:
+            data[column] = _cells(rows, layout.positions[column])
         else:
             data[column] = pd.Series([""] * len(rows), dtype=object)
+    for written, position in layout.choices:
+        data[written] = _cells(rows, position)
     return pd.DataFrame(data)
 
 
