@@ -187,24 +187,27 @@ def validate_input(input_dir: Path, strict: bool = False) -> InputSummary:
         warnings.append(
             f"{len(never_ranked)} program(s) were ranked by nobody: {_examples(never_ranked)}"
         )
-    # A guaranteed applicant has a seat whatever they rank.
-    no_choices = applicants.id[(choice_count == 0) & (applicants.guaranteed_program < 0)]
-    if len(no_choices):
-        zone_guarantee = any(programs.administrative_zones)
-        warnings.append(
-            f"{len(no_choices)} applicant(s) ranked no program and will not be placed"
-            f"{' (except by the zone guarantee)' if zone_guarantee else ''}: "
-            f"{_examples(no_choices)}"
-        )
+    # Counted as `lottery run` counts them (applicants_without_choices); those with a
+    # guaranteed program are placed there all the same.
+    no_choices = choice_count == 0
+    if no_choices.any():
+        warnings.append(_without_choices_warning(programs, applicants, no_choices))
+    held_back = bool((programs.capacity != programs.seats).any())
     grades = []
     for grade in _grade_order(set(programs.grade.tolist()) | set(applicants.grade.tolist())):
-        seats = int(programs.capacity[programs.grade == grade].sum())
+        in_grade = programs.grade == grade
+        seats = int(programs.seats[in_grade].sum())
+        offered = int(programs.capacity[in_grade].sum())
         count = int((applicants.grade == grade).sum())
-        grades.append({"grade": grade, "applicants": count, "seats": seats})
-        if count > seats:
+        row = {"grade": grade, "applicants": count, "seats": seats}
+        if held_back:
+            row["offered"] = offered
+        grades.append(row)
+        if count > offered:
+            seats_named = "seats offered in this run" if held_back else "seats"
             warnings.append(
-                f"grade {grade} is over-subscribed: {count} applicants for {seats} seats "
-                f"(at least {count - seats} will not be placed)"
+                f"grade {grade} is over-subscribed: {count} applicants for {offered} "
+                f"{seats_named} (at least {count - offered} will not be placed)"
             )
     counts = {
         "programs": len(programs),
@@ -229,6 +232,30 @@ def validate_input(input_dir: Path, strict: bool = False) -> InputSummary:
         counts["families"] = int((members >= 2).sum())
         counts["linked"] = len(linked & set(family_ids[members >= 2].tolist()))
     return InputSummary(counts, tuple(warnings), grades)
+
+
+def _without_choices_warning(programs, applicants, no_choices: np.ndarray) -> str:
+    """The warning about applicants who ranked no program, and what becomes of them;
+    the examples are those who will not be placed, when there are some."""
+    count = int(no_choices.sum())
+    guaranteed = no_choices & (applicants.guaranteed_program >= 0)
+    zone_guarantee = " (except by the zone guarantee)" if any(programs.administrative_zones) else ""
+    if not guaranteed.any():
+        return (
+            f"{count} applicant(s) ranked no program and will not be placed{zone_guarantee}: "
+            f"{_examples(applicants.id[no_choices])}"
+        )
+    if guaranteed.sum() == count:
+        return (
+            f"{count} applicant(s) ranked no program; all of them will be placed at their "
+            f"guaranteed program: {_examples(applicants.id[no_choices])}"
+        )
+    others = no_choices & ~guaranteed
+    return (
+        f"{count} applicant(s) ranked no program; {int(guaranteed.sum())} of them will be "
+        f"placed at their guaranteed program, the other {int(others.sum())} will not be "
+        f"placed{zone_guarantee}: {_examples(applicants.id[others])}"
+    )
 
 
 def _examples(ids: np.ndarray, shown: int = 5) -> str:

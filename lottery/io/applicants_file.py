@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+import itertools
+import re
+
 import numpy as np
 import pandas as pd
 
 from lottery.city import Applicants, Programs
 from lottery.errors import shown
-from lottery.io.csv_tables import ProblemLog, Table
+from lottery.io.csv_tables import UNKNOWN_CODES, ProblemLog, Table
 from lottery.io.input_cells import (
     APPLICANT_ID,
     CODE,
+    Suggestions,
     check_pattern,
     check_unique,
     lookup_ids,
+    mismatches,
     read_coordinates,
     read_grades,
     read_lists,
     read_optional_bool,
     require_filled,
     sort_by_id,
+    unknown_values,
 )
 from lottery.io.programs_file import PROGRAMS_FILE
 from lottery.policy import TAG
@@ -50,9 +56,7 @@ def read_applicants(table: Table, programs: Programs | None, log: ProblemLog) ->
     """The applicants, sorted by ID; ``programs`` (if readable) resolves guaranteed programs."""
     if not len(table):
         log.add(table.name, None, None, "the file has a header row but no applicants")
-    ids = check_pattern(
-        table, "applicant_id", APPLICANT_ID, "applicant ID (letters, digits, - _; at most 64)", log
-    )
+    ids = check_pattern(table, "applicant_id", APPLICANT_ID, "applicant ID", log)
     check_unique(table, ids, "applicant_id", "applicant_id", log)
     for column in ("first_name", "last_name", "guardian_name"):
         require_filled(table, column, log)
@@ -71,7 +75,7 @@ def read_applicants(table: Table, programs: Programs | None, log: ProblemLog) ->
         lambda r: f'"{shown(language[r])}" is not a language code such as en or es',
     )
     if programs is not None:
-        _warn_unknown_references(table, zone, school_columns, siblings, programs, log)
+        _notice_unknown_references(table, ids, zone, school_columns, siblings, programs, log)
         guaranteed = lookup_ids(table, "guaranteed_program_id", programs.id, "program", log)
     else:
         guaranteed = np.full(len(table), -1, dtype=np.int64)
@@ -103,29 +107,68 @@ def read_applicants(table: Table, programs: Programs | None, log: ProblemLog) ->
     return Applicants(**columns, line=lines)
 
 
-def _warn_unknown_references(
-    table, zone, school_columns, siblings, programs: Programs, log
+SCHOOL_PRIORITY = {
+    "current_school_id": "continuing-student priority",
+    "staff_school_id": "staff priority",
+}
+"""The priority an applicant loses when a school column names a school with no program."""
+
+
+def _notice_unknown_references(
+    table: Table, ids, zone, school_columns, siblings, programs: Programs, log: ProblemLog
 ) -> None:
-    """Zones and schools no program serves are usually typos: warn, do not refuse."""
-    known_schools = set(programs.school_id.tolist())
-    known_zones = {z for zones in programs.zones for z in zones}
-    known_zones |= {z for zones in programs.administrative_zones for z in zones}
-    unknown_zones = sorted({z for z in zone if z and z not in known_zones})
-    if unknown_zones:
-        log.warn(
-            f"{table.name}: {len(unknown_zones)} zone code(s) are not served by any program "
-            f'(for example "{shown(unknown_zones[0])}"); those applicants get no zone priority'
-        )
+    """Zones and schools no program has are usually typos that cost the applicant a
+    priority: a notice for each row (an error with ``--strict``), with a "did you mean".
+
+    Values that are not valid codes were reported already and are not noticed again.
+    """
+    schools = Suggestions(programs.school_id)
+    zones = Suggestions(
+        [z for zones in (*programs.zones, *programs.administrative_zones) for z in zones]
+    )
+
+    def applicant(row: int) -> str:
+        return f'applicant "{shown(ids[row])}": ' if ids[row] else ""
+
+    unknown = unknown_values(zone, zones.known) & ~mismatches(zone, CODE)
+    log.notice_rows(
+        UNKNOWN_CODES,
+        table,
+        unknown,
+        "zone",
+        lambda r: (
+            f'{applicant(r)}zone "{shown(zone[r])}" is served by no program{zones.hint(zone[r])}; '
+            "this applicant gets no zone priority"
+        ),
+    )
     for column, values in school_columns.items():
-        unknown = sorted({s for s in values if s and s not in known_schools})
-        if unknown:
-            log.warn(
-                f"{table.name}: {column} names {len(unknown)} school(s) with no program in "
-                f'{PROGRAMS_FILE} (for example "{shown(unknown[0])}")'
-            )
-    unknown_siblings = sorted({s for items in siblings for s in items if s not in known_schools})
-    if unknown_siblings:
-        log.warn(
-            f"{table.name}: sibling_school_ids names {len(unknown_siblings)} school(s) with no "
-            f'program in {PROGRAMS_FILE} (for example "{shown(unknown_siblings[0])}")'
+        unknown = unknown_values(values, schools.known) & ~mismatches(values, CODE)
+        log.notice_rows(
+            UNKNOWN_CODES,
+            table,
+            unknown,
+            column,
+            lambda r, values=values, column=column: (
+                f'{applicant(r)}school "{shown(values[r])}" has no program in {PROGRAMS_FILE}'
+                f"{schools.hint(values[r])}; this applicant gets no {SCHOOL_PRIORITY[column]}"
+            ),
         )
+    items = np.fromiter(itertools.chain.from_iterable(siblings), dtype=object, count=-1)
+    if not len(items):
+        return
+    owners = np.repeat(np.arange(len(siblings)), [len(s) for s in siblings])
+    unknown_items = unknown_values(items, schools.known) & ~mismatches(items, CODE)
+    unknown = np.zeros(len(table), dtype=bool)
+    unknown[owners[unknown_items]] = True
+    valid = re.compile(CODE)
+
+    def sibling_message(row: int) -> str:
+        named = [s for s in siblings[row] if s not in schools.known and valid.fullmatch(s)]
+        listed = ", ".join(f'"{shown(s)}"{schools.hint(s)}' for s in named)
+        return (
+            f"{applicant(row)}sibling school{'s' if len(named) > 1 else ''} {listed} "
+            f"{'have' if len(named) > 1 else 'has'} no program in {PROGRAMS_FILE}; this "
+            "applicant gets no sibling priority there"
+        )
+
+    log.notice_rows(UNKNOWN_CODES, table, unknown, "sibling_school_ids", sibling_message)

@@ -19,6 +19,7 @@ from lottery.city import CityInput
 from lottery.errors import shown
 from lottery.io.applicants_file import APPLICANTS_FILE
 from lottery.io.csv_tables import ProblemLog, Table
+from lottery.io.input_cells import Suggestions
 
 CHANGES_FILE = "changes.csv"
 CHANGES_COLUMNS = (("event", "applicant_id", "program_id"), ("value", "note"))
@@ -111,6 +112,9 @@ class EventChecks:
         self.transfers: dict[str, list[str]] = {}
         self.transfer_line: dict[tuple[str, str], int] = {}
         self.seats: dict[str, tuple[int, int]] = {}  # program -> (seats, line)
+        # The "did you mean" of an unknown applicant or program (built at the first one).
+        self.guess_applicant = Suggestions(previous.city.applicants.id, close_matches=False)
+        self.guess_program = Suggestions(previous.programs.id)
 
     def event_of(self, applicant_id: str) -> str:
         """The applicant's event, or '' for none."""
@@ -193,7 +197,8 @@ class EventChecks:
             self.blank_program(line, event, program_id)
             return
         if a < 0:
-            self.add(line, "applicant_id", f'unknown applicant "{shown(applicant_id)}"')
+            hint = self.guess_applicant.hint(applicant_id)
+            self.add(line, "applicant_id", f'unknown applicant "{shown(applicant_id)}"{hint}')
             return
         holds = self.held[a] >= 0
         if event in (ACCEPT, DECLINE):
@@ -233,7 +238,8 @@ class EventChecks:
     def known_program(self, line: int, program_id: str) -> int:
         p = self.previous.program(program_id)
         if p < 0:
-            self.add(line, "program_id", f'unknown program "{shown(program_id)}"')
+            hint = self.guess_program.hint(program_id)
+            self.add(line, "program_id", f'unknown program "{shown(program_id)}"{hint}')
         return p
 
     def is_held(self, line: int, a: int, applicant_id: str, program_id: str) -> None:

@@ -29,7 +29,7 @@ from lottery.io.change_events import (
 )
 from lottery.io.choices_file import CHOICES_FILE
 from lottery.io.csv_tables import ProblemLog, Table
-from lottery.io.input_cells import GRADES
+from lottery.io.input_cells import GRADES, Suggestions
 from lottery.io.lottery_file import LOTTERY_FILE, MAX_LOTTERY_NUMBER
 
 
@@ -276,6 +276,8 @@ def read_lottery(
         return LotteryRows(None, numbered, new_numbers)
     existing = previous.existing_numbers()
     roster = set(rows.roster().id.tolist())
+    applicant_guess = Suggestions(roster, close_matches=False)
+    program_guess = Suggestions(previous.programs.id)
     applicant_ids, program_ids = table.column("applicant_id"), table.column("program_id")
     numbers = table.column("lottery_number")
     for row in range(len(table)):
@@ -285,7 +287,10 @@ def read_lottery(
             log.add(LOTTERY_FILE, line, "applicant_id", "this cell must not be blank")
         elif applicant_id not in roster:
             log.add(
-                LOTTERY_FILE, line, "applicant_id", f'unknown applicant "{shown(applicant_id)}"'
+                LOTTERY_FILE,
+                line,
+                "applicant_id",
+                f'unknown applicant "{shown(applicant_id)}"{applicant_guess.hint(applicant_id)}',
             )
         elif events.event_of(applicant_id) == WITHDRAW:
             log.add(
@@ -308,7 +313,12 @@ def read_lottery(
             numbered.add(applicant_id)
             new_numbers.add((applicant_id, program_id))
         if program_id and previous.program(program_id) < 0:
-            log.add(LOTTERY_FILE, line, "program_id", f'unknown program "{shown(program_id)}"')
+            log.add(
+                LOTTERY_FILE,
+                line,
+                "program_id",
+                f'unknown program "{shown(program_id)}"{program_guess.hint(program_id)}',
+            )
         if not re.fullmatch(r"[0-9]{1,20}", number) or int(number) > MAX_LOTTERY_NUMBER:
             log.add(
                 LOTTERY_FILE,

@@ -7,8 +7,10 @@ grades, lists, yes/no, coordinates) are documented in ``docs/file-formats.md``.
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import re
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -17,8 +19,16 @@ from lottery.errors import shown
 from lottery.io.csv_tables import ProblemLog, Table
 
 GRADES = ("PK", "K", *(str(g) for g in range(1, 13)))
-APPLICANT_ID = r"[A-Za-z0-9_-]{1,64}"
-CODE = r"[A-Za-z0-9_.-]{1,64}"
+MAX_ID_LENGTH = 64
+APPLICANT_ID_CHARACTER = r"[A-Za-z0-9_-]"
+CODE_CHARACTER = r"[A-Za-z0-9_.-]"
+APPLICANT_ID = rf"{APPLICANT_ID_CHARACTER}{{1,{MAX_ID_LENGTH}}}"
+CODE = rf"{CODE_CHARACTER}{{1,{MAX_ID_LENGTH}}}"
+ALLOWED_CHARACTERS = {
+    APPLICANT_ID: (APPLICANT_ID_CHARACTER, "- _"),
+    CODE: (CODE_CHARACTER, "- _ ."),
+}
+"""For each ID pattern: one allowed character, and the signs allowed beside letters and digits."""
 LIST_SEPARATOR = ";"
 TRUE_WORDS = ("true", "yes", "y", "1")
 FALSE_WORDS = ("false", "no", "n", "0")
@@ -43,8 +53,32 @@ def check_pattern(
     else:
         log.add_rows(table, values == "", column, "this cell must not be blank")
         bad &= values != ""
-    log.add_rows(table, bad, column, lambda row: f'"{shown(values[row])}" is not a valid {what}')
+    log.add_rows(
+        table,
+        bad,
+        column,
+        lambda row: (
+            f'"{shown(values[row])}" is not a valid {what}: '
+            f"{id_problem(values[row], pattern, what)}"
+        ),
+    )
     return values
+
+
+def id_problem(value: str, pattern: str, what: str) -> str:
+    """Why ``value`` does not match the ID ``pattern`` (``APPLICANT_ID`` or ``CODE``),
+    in words: a space, a character not allowed, or too many characters."""
+    character, signs = ALLOWED_CHARACTERS.get(pattern, (r"[A-Za-z0-9_.-]", "- _ ."))
+    plural = what.split()[-1] + "s"  # "school ID" -> "IDs", "zone code" -> "codes"
+    if any(c.isspace() for c in value):
+        return f"{plural} have no spaces"
+    for c in value:
+        if not re.fullmatch(character, c):
+            letters = "letters without accents" if c.isalpha() else "letters"  # é, ß
+            return f'"{shown(c)}" is not allowed ({letters}, digits, {signs})'
+    if len(value) > MAX_ID_LENGTH:
+        return f"{plural} have at most {MAX_ID_LENGTH} characters (this one has {len(value)})"
+    return f"use only letters, digits, {signs}"
 
 
 def mismatches(values: np.ndarray, pattern: str) -> np.ndarray:
@@ -138,25 +172,110 @@ def read_lists(table: Table, column: str, pattern: str, what: str, log: ProblemL
     owners = np.repeat(np.arange(len(parsed)), [len(p) for p in parsed])
     mask = np.zeros(len(table), dtype=bool)
     mask[owners[mismatches(items, pattern)]] = True
-    log.add_rows(
-        table,
-        mask,
-        column,
-        f"not a list of valid {what}s separated by {LIST_SEPARATOR!r}",
-    )
+    matcher = re.compile(pattern)
+
+    def message(row: int) -> str:
+        item = next(i for i in parsed[row] if not matcher.fullmatch(i))
+        return (
+            f"not a list of valid {what}s separated by {LIST_SEPARATOR!r} "
+            f'("{shown(item)}": {id_problem(item, pattern, what)})'
+        )
+
+    log.add_rows(table, mask, column, message)
     return parsed
 
 
 def lookup_ids(table, column, ids: np.ndarray, what: str, log: ProblemLog) -> np.ndarray:
-    """Index of each cell's value in sorted ``ids``; -1 (and a problem) when unknown."""
+    """Index of each cell's value in sorted ``ids``; -1 (and a problem, with a "did you
+    mean" where one is found) when unknown."""
     values = table.column(column)
     # IDs repeat only when the file has duplicates (reported already): use the first.
     first = ~pd.Index(ids).duplicated(keep="first")
     found = pd.Index(ids[first]).get_indexer(values)
     index = np.append(np.flatnonzero(first), -1)[found]
     unknown = (index < 0) & (values != "")
-    log.add_rows(table, unknown, column, lambda row: f'unknown {what} "{shown(values[row])}"')
+    if unknown.any():
+        guess = Suggestions(ids, close_matches=what in CLOSE_MATCH_KINDS)
+        log.add_rows(
+            table,
+            unknown,
+            column,
+            lambda row: f'unknown {what} "{shown(values[row])}"{guess.hint(values[row])}',
+        )
     return index.astype(np.int64)
+
+
+def unknown_values(values: np.ndarray, known: Iterable[str]) -> np.ndarray:
+    """Mask of the non-blank ``values`` that are not ``known`` (checked once per distinct value)."""
+    distinct = pd.unique(values)
+    known = set(known)
+    unknown = [value for value in distinct.tolist() if value and value not in known]
+    if not unknown:
+        return np.zeros(len(values), dtype=bool)
+    return pd.Series(values).isin(unknown).to_numpy(copy=True)
+
+
+CLOSE_MATCH_KINDS = frozenset({"program"})
+"""Kinds of ID whose typos a close match can guess: names people type, such as
+``MAPLE-K``. Applicant IDs are numbered, so a close match would only be the next number:
+they get the case-insensitive match alone."""
+MAX_SUGGESTED = 50
+"""At most this many distinct unknown values are given a "did you mean" per check (no
+more are shown, see ``EXAMPLES_PER_CHECK``)."""
+MAX_CLOSE_CANDIDATES = 5000
+"""Close matches are looked for among at most this many known values (difflib compares
+the unknown value with every one of them)."""
+
+
+class Suggestions:
+    """The "did you mean" for values that are not among ``known``: the known value equal
+    to it but for case, else (with ``close_matches``) the closest one by difflib.
+
+    Built only when there is an unknown value, and then lazily: the case-insensitive
+    index of a million applicant IDs is made once, at the first question.
+    """
+
+    def __init__(self, known: Iterable[str], close_matches: bool = True) -> None:
+        self._given = known
+        self._known: frozenset[str] | None = None
+        self._close_matches = close_matches
+        self._by_lower: dict[str, list[str]] | None = None
+        self._answers: dict[str, str | None] = {}
+
+    @property
+    def known(self) -> frozenset[str]:
+        """The known values, as a set."""
+        if self._known is None:
+            self._known = frozenset(self._given)
+        return self._known
+
+    def match(self, value: str) -> str | None:
+        """The known value ``value`` was probably meant to be, or None."""
+        if value in self._answers:
+            return self._answers[value]
+        if len(self._answers) >= MAX_SUGGESTED:
+            return None
+        if self._by_lower is None:
+            self._by_lower = {}
+            for code in sorted(self.known):
+                self._by_lower.setdefault(code.lower(), []).append(code)
+        lower = value.lower()
+        guess = self._close_matches and len(self._by_lower) <= MAX_CLOSE_CANDIDATES
+        if lower not in self._by_lower and guess:
+            close = difflib.get_close_matches(lower, list(self._by_lower), n=1)
+            lower = close[0] if close else lower
+        written = self._by_lower.get(lower)
+        if written is None:
+            answer = None
+        else:  # "frl" and "FRL" both known: the one written most like the value
+            answer = max(written, key=lambda w: difflib.SequenceMatcher(None, value, w).ratio())
+        self._answers[value] = answer
+        return answer
+
+    def hint(self, value: str) -> str:
+        """`` (did you mean "X"?)`` when there is a suggestion, else ``""``."""
+        answer = self.match(value)
+        return f' (did you mean "{shown(answer)}"?)' if answer is not None else ""
 
 
 def sort_by_id(columns: dict[str, object], key: str, lines: np.ndarray):

@@ -12,17 +12,25 @@ sees all of them in one go. The file formats are documented in ``docs/file-forma
 from __future__ import annotations
 
 import hashlib
+import itertools
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
-from lottery.city import Applicants, CityInput, Programs
-from lottery.errors import InputError, Problem
+from lottery.city import Applicants, CityInput, Programs, Reserves
+from lottery.errors import InputError, Problem, shown
 from lottery.io.applicants_file import APPLICANT_COLUMNS, APPLICANTS_FILE, read_applicants
 from lottery.io.choices_file import CHOICE_COLUMNS, CHOICES_FILE, read_choices
-from lottery.io.csv_tables import NOTICE_KINDS, ProblemLog, file_sha256, read_table
-from lottery.io.input_cells import APPLICANT_ID, CODE, GRADES
+from lottery.io.csv_tables import (
+    NOTICE_KINDS,
+    UNKNOWN_CODES,
+    ProblemLog,
+    file_sha256,
+    read_table,
+)
+from lottery.io.input_cells import APPLICANT_ID, CODE, GRADES, Suggestions
 from lottery.io.lottery_file import (
     LOTTERY_COLUMNS,
     LOTTERY_FILE,
@@ -156,15 +164,15 @@ def _read_city(files: Mapping[str, Path | bytes], missing: str, strict: bool) ->
             explicit = read_explicit_priorities(priorities_table, programs, applicants, log)
         if lottery_table is not None and choices is not None:
             external = read_external_lottery(lottery_table, programs, applicants, choices, log)
+    if policy is not None and programs is not None and applicants is not None:
+        _notice_unknown_tags(policy, policy_source, programs, applicants, reserves, log)
     log.raise_if_any()
     assert programs is not None and applicants is not None and choices is not None
     assert policy is not None
     if explicit is not None:
         _warn_unranked_priorities(explicit, choices, programs, log)
-    _warn_unused_tags(policy, programs, applicants, reserves, log)
     if external is not None:
         _warn_tiebreak_mismatch(policy, external, log)
-    log.raise_if_any()  # notices that are errors in this run
     log.finish_notices()
     hashes = {
         name: table.sha256
@@ -260,26 +268,82 @@ def _warn_unranked_priorities(explicit, choices, programs, log) -> None:
         )
 
 
-def _warn_unused_tags(policy, programs: Programs, applicants: Applicants, reserves, log) -> None:
-    """A tag that no applicant has is usually a typo in a policy or file."""
-    held = {tag for tags in applicants.tags for tag in tags}
-    named = {
-        (c.removeprefix(TAG_PREFIX), POLICY_FILE)
-        for c in policy.criteria()
-        if c.startswith(TAG_PREFIX)
-    }
-    named |= {
-        (tag, f"{PROGRAMS_FILE} requires_tags") for tags in programs.requires_tags for tag in tags
-    }
-    if reserves is not None:
-        named |= {
-            (c.removeprefix(TAG_PREFIX), RESERVES_FILE)
-            for c in reserves.category.tolist()
-            if c.startswith(TAG_PREFIX)
-        }
-    for tag, where in sorted(named):
-        if tag not in held:
-            log.warn(f'{where} names the tag "{tag}", which no applicant has')
+def _notice_unknown_tags(
+    policy: Policy,
+    policy_source: Path | bytes | None,
+    programs: Programs,
+    applicants: Applicants,
+    reserves: Reserves | None,
+    log: ProblemLog,
+) -> None:
+    """A tag that no applicant has is usually a typo in a policy or file: a notice where
+    it is named (an error with ``--strict``), with a "did you mean" among the tags held."""
+    if not _names_a_tag(policy, programs, reserves):
+        return
+    held = Suggestions(itertools.chain.from_iterable(applicants.tags))
+    for criterion in sorted(policy.criteria()):
+        tag = criterion.removeprefix(TAG_PREFIX)
+        if criterion.startswith(TAG_PREFIX) and tag not in held.known:
+            log.notice(
+                UNKNOWN_CODES,
+                POLICY_FILE,
+                _policy_line(policy_source, criterion),
+                "priority.order",
+                f'no applicant has the tag "{shown(tag)}"{held.hint(tag)}; the criterion '
+                f'"{shown(criterion)}" gives nobody priority',
+            )
+    for p, tags in enumerate(programs.requires_tags):
+        for tag in tags:
+            if tag not in held.known:
+                log.notice(
+                    UNKNOWN_CODES,
+                    PROGRAMS_FILE,
+                    int(programs.line[p]),
+                    "requires_tags",
+                    f'program "{programs.id[p]}" requires the tag "{shown(tag)}", which no '
+                    f"applicant has{held.hint(tag)}; nobody can be placed at this program",
+                )
+    if reserves is None:
+        return
+    unfilled = (
+        "its seats go to other applicants"
+        if policy.reserves.unfilled == "open"
+        else "its seats stay empty"
+    )
+    for category, line in zip(reserves.category.tolist(), reserves.line.tolist(), strict=True):
+        tag = category.removeprefix(TAG_PREFIX)
+        if category.startswith(TAG_PREFIX) and tag not in held.known:
+            log.notice(
+                UNKNOWN_CODES,
+                RESERVES_FILE,
+                int(line),
+                "category",
+                f'no applicant has the tag "{shown(tag)}"{held.hint(tag)}, so nobody is in '
+                f"this reserve's category; {unfilled}",
+            )
+
+
+def _names_a_tag(policy: Policy, programs: Programs, reserves: Reserves | None) -> bool:
+    """Whether the policy, a program or a reserve names a tag (the check's usual answer
+    is no, and then the applicants' tags need not be gathered)."""
+    return (
+        any(c.startswith(TAG_PREFIX) for c in policy.criteria())
+        or any(programs.requires_tags)
+        or (reserves is not None and any(c.startswith(TAG_PREFIX) for c in reserves.category))
+    )
+
+
+def _policy_line(source: Path | bytes | None, criterion: str) -> int | None:
+    """The first line of policy.toml that names ``criterion``, if it can be found."""
+    if source is None:
+        return None
+    raw = source if isinstance(source, bytes) else Path(source).read_bytes()
+    named = re.compile(rf"{re.escape(criterion)}(?![A-Za-z0-9_.-])")
+    text = raw.decode("utf-8-sig", errors="replace")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if named.search(line.split("#", 1)[0]):
+            return number
+    return None
 
 
 def _warn_tiebreak_mismatch(policy: Policy, external, log: ProblemLog) -> None:

@@ -40,9 +40,9 @@ def read_programs(table: Table, log: ProblemLog) -> Programs:
     """The programs, sorted by ID."""
     if not len(table):
         log.add(table.name, None, None, "the file has a header row but no programs")
-    ids = check_pattern(table, "program_id", CODE, "program ID (letters, digits, - _ .)", log)
+    ids = check_pattern(table, "program_id", CODE, "program ID", log)
     check_unique(table, ids, "program_id", "program_id", log)
-    schools = check_pattern(table, "school_id", CODE, "school ID (letters, digits, - _ .)", log)
+    schools = check_pattern(table, "school_id", CODE, "school ID", log)
     names = require_filled(table, "school_name", log)
     sectors = require_filled(table, "sector", log)
     grades = read_grades(table, log)

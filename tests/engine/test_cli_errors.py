@@ -75,13 +75,13 @@ CASES = [
     Case(
         "unknown-program-in-choice",
         lambda c: c.replace_line("choices", 3, "A1,2,OAK-1"),
-        ['choices.csv:3: program_id: unknown program "OAK-1"'],
+        ['choices.csv:3: program_id: unknown program "OAK-1" (did you mean "OAK-K"?)'],
     ),
     Case(
         # The unknown first choice must not also be reported as a gap in A1's ranks.
         "unknown-program-as-first-choice",
         lambda c: c.replace_line("choices", 2, "A1,1,ELM-PK"),
-        ['choices.csv:2: program_id: unknown program "ELM-PK"'],
+        ['choices.csv:2: program_id: unknown program "ELM-PK" (did you mean "ELM-K"?)'],
     ),
     Case(
         "unknown-applicant-in-choice",
@@ -263,7 +263,7 @@ CASES = [
     Case(
         "priority-for-unknown-program",
         lambda c: c.write("priorities", "applicant_id,program_id,priority\nA2,ELM-PK,1\n"),
-        ['priorities.csv:2: program_id: unknown program "ELM-PK"'],
+        ['priorities.csv:2: program_id: unknown program "ELM-PK" (did you mean "ELM-K"?)'],
     ),
     Case(
         "bad-lottery-number",
@@ -324,8 +324,8 @@ def test_all_problems_in_all_files_are_reported_in_one_run_sorted_by_file_and_li
     expected = [
         "applicants.csv:4: first_name: this cell must not be blank",
         'applicants.csv:10: applicant_id: duplicate applicant_id "A1" (first on line 2)',
-        'choices.csv:3: program_id: unknown program "OAK-1"',
-        'choices.csv:12: program_id: unknown program "RIV-9"',
+        'choices.csv:3: program_id: unknown program "OAK-1" (did you mean "OAK-K"?)',
+        'choices.csv:12: program_id: unknown program "RIV-9" (did you mean "RIV-1"?)',
         'policy.toml:2: priority.order: unknown priority criterion "sibilng" in tier '
         f'"sibilng" (known criteria: {KNOWN_CRITERIA}; join them with + )',
         'programs.csv:3: seats: "-1" is not a whole number of seats (0 or more)',

@@ -173,7 +173,10 @@ def test_criteria_are_checked_and_unused_tags_warned_about(invoke, tmp_path):
     city.write("policy", '[priority]\norder = ["tag:frll"]\n')
     result = invoke("validate", city.path)
     assert result.exit_code == 0
-    assert 'policy.toml names the tag "frll", which no applicant has' in result.output
+    assert (
+        'policy.toml:2: priority.order: no applicant has the tag "frll"; the criterion '
+        '"tag:frll" gives nobody priority'
+    ) in result.output
 
 
 def test_coordinates_are_checked(invoke, tmp_path):

@@ -67,7 +67,7 @@ def test_a_control_character_in_an_id_is_shown_escaped_in_every_message(invoke, 
     )
     assert problems(invoke, city, tmp_path) == [
         f"choices.csv:3: program_id: {control}",
-        'choices.csv:3: program_id: unknown program "OAK-K\\x00"',
+        'choices.csv:3: program_id: unknown program "OAK-K\\x00" (did you mean "OAK-K"?)',
     ]
 
 
@@ -79,7 +79,7 @@ def test_a_line_break_is_allowed_in_an_address_but_not_in_an_id(invoke, city, tm
     assert problems(invoke, city, tmp_path) == [
         "choices.csv:2: program_id: contains a line break (\\n); only names, addresses and "
         "notes may hold line breaks",
-        'choices.csv:2: program_id: unknown program "ELM\\n-K"',
+        'choices.csv:2: program_id: unknown program "ELM\\n-K" (did you mean "ELM-K"?)',
     ]
 
 

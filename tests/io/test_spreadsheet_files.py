@@ -164,7 +164,7 @@ def test_problems_after_a_blank_line_point_at_the_right_file_line(invoke, city):
     result = invoke("validate", city.path)
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
-        'choices.csv:9: program_id: unknown program "OAK-1"',
+        'choices.csv:9: program_id: unknown program "OAK-1" (did you mean "OAK-K"?)',
         "Found 1 problem in the input files; nothing was written.",
     ]
 
