@@ -52,8 +52,17 @@ APPLICANT_COLUMNS = (
 LANGUAGE = r"[a-z]{2,3}(-[a-z0-9]{2,8})*"
 
 
-def read_applicants(table: Table, programs: Programs | None, log: ProblemLog) -> Applicants:
-    """The applicants, sorted by ID; ``programs`` (if readable) resolves guaranteed programs."""
+def read_applicants(
+    table: Table,
+    programs: Programs | None,
+    log: ProblemLog,
+    criteria: frozenset[str] | None = None,
+) -> Applicants:
+    """The applicants, sorted by ID; ``programs`` (if readable) resolves guaranteed programs.
+
+    ``criteria`` are those the city's priorities and reserves use (None: all of them): a
+    zone or school that matches nothing is noticed only where it costs a priority.
+    """
     if not len(table):
         log.add(table.name, None, None, "the file has a header row but no applicants")
     ids = check_pattern(table, "applicant_id", APPLICANT_ID, "applicant ID", log)
@@ -75,7 +84,9 @@ def read_applicants(table: Table, programs: Programs | None, log: ProblemLog) ->
         lambda r: f'"{shown(language[r])}" is not a language code such as en or es',
     )
     if programs is not None:
-        _notice_unknown_references(table, ids, zone, school_columns, siblings, programs, log)
+        _notice_unknown_references(
+            table, ids, zone, school_columns, siblings, programs, log, criteria
+        )
         guaranteed = lookup_ids(table, "guaranteed_program_id", programs.id, "program", log)
     else:
         guaranteed = np.full(len(table), -1, dtype=np.int64)
@@ -112,16 +123,31 @@ SCHOOL_PRIORITY = {
     "staff_school_id": "staff priority",
 }
 """The priority an applicant loses when a school column names a school with no program."""
+CRITERION_OF = {"current_school_id": "continuing", "staff_school_id": "staff"}
+"""The criterion (policy.toml, reserves.csv) each school column decides."""
 
 
 def _notice_unknown_references(
-    table: Table, ids, zone, school_columns, siblings, programs: Programs, log: ProblemLog
+    table: Table,
+    ids,
+    zone,
+    school_columns,
+    siblings,
+    programs: Programs,
+    log: ProblemLog,
+    criteria: frozenset[str] | None,
 ) -> None:
     """Zones and schools no program has are usually typos that cost the applicant a
     priority: a notice for each row (an error with ``--strict``), with a "did you mean".
 
-    Values that are not valid codes were reported already and are not noticed again.
+    Values that are not valid codes were reported already and are not noticed again. A
+    column no priority or reserve of the city uses (``criteria``) costs nothing and is
+    not checked: a zone only matters to the ``zone`` criterion and the zone guarantee.
     """
+
+    def used(criterion: str) -> bool:
+        return criteria is None or criterion in criteria
+
     schools = Suggestions(programs.school_id)
     zones = Suggestions(
         [z for zones in (*programs.zones, *programs.administrative_zones) for z in zones]
@@ -131,6 +157,13 @@ def _notice_unknown_references(
         return f'applicant "{shown(ids[row])}": ' if ids[row] else ""
 
     unknown = unknown_values(zone, zones.known) & ~mismatches(zone, CODE)
+    costs = []
+    if used("zone"):
+        costs.append("no zone priority")
+    if any(programs.administrative_zones):
+        costs.append("no seat from the zone guarantee")
+    if not costs:
+        unknown[:] = False
     log.notice_rows(
         UNKNOWN_CODES,
         table,
@@ -138,10 +171,12 @@ def _notice_unknown_references(
         "zone",
         lambda r: (
             f'{applicant(r)}zone "{shown(zone[r])}" is served by no program{zones.hint(zone[r])}; '
-            "this applicant gets no zone priority"
+            f"this applicant gets {' and '.join(costs)}"
         ),
     )
     for column, values in school_columns.items():
+        if not used(CRITERION_OF[column]):
+            continue
         unknown = unknown_values(values, schools.known) & ~mismatches(values, CODE)
         log.notice_rows(
             UNKNOWN_CODES,
@@ -154,7 +189,7 @@ def _notice_unknown_references(
             ),
         )
     items = np.fromiter(itertools.chain.from_iterable(siblings), dtype=object, count=-1)
-    if not len(items):
+    if not len(items) or not used("sibling"):
         return
     owners = np.repeat(np.arange(len(siblings)), [len(s) for s in siblings])
     unknown_items = unknown_values(items, schools.known) & ~mismatches(items, CODE)

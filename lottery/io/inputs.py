@@ -45,7 +45,7 @@ from lottery.io.priorities_file import (
 )
 from lottery.io.programs_file import PROGRAM_COLUMNS, PROGRAMS_FILE, read_programs
 from lottery.io.reserves_file import RESERVE_COLUMNS, RESERVES_FILE, read_reserves
-from lottery.policy import POLICY_FILE, TAG_PREFIX, Policy
+from lottery.policy import POLICY_FILE, TAG_PREFIX, Policy, tier_criteria
 from lottery.sorted_pairs import contains_sorted, pair_keys
 
 __all__ = [
@@ -151,7 +151,9 @@ def _read_city(files: Mapping[str, Path | bytes], missing: str, strict: bool) ->
 
     programs = read_programs(programs_table, log) if programs_table is not None else None
     applicants = (
-        read_applicants(applicants_table, programs, log) if applicants_table is not None else None
+        read_applicants(applicants_table, programs, log, _criteria_used(policy, reserves_table))
+        if applicants_table is not None
+        else None
     )
     choices = explicit = external = reserves = None
     if programs is not None and reserves_table is not None:
@@ -206,6 +208,18 @@ def _read_city(files: Mapping[str, Path | bytes], missing: str, strict: bool) ->
 
 
 # ----------------------------------------------------------------------------- across files
+
+
+def _criteria_used(policy: Policy | None, reserves_table) -> frozenset[str] | None:
+    """The criteria the city's priority tiers and reserve categories name (None: a policy
+    that cannot be read, so every criterion counts)."""
+    if policy is None:
+        return None
+    used = set(policy.criteria())
+    if reserves_table is not None:
+        for category in set(reserves_table.column("category").tolist()):
+            used |= set(tier_criteria(category))
+    return frozenset(used)
 
 
 def _check_guarantees(programs: Programs, applicants: Applicants, log: ProblemLog) -> None:

@@ -50,7 +50,37 @@ def test_a_zone_in_the_wrong_case_is_a_warning_naming_the_applicant_and_the_fix(
     )
 
 
+def test_codes_no_priority_uses_cost_nothing_and_are_not_noticed(invoke, city):
+    # Without zone, staff or continuing tiers (and no zone guarantee), zones and current
+    # and staff schools decide nothing: a typo there costs no family anything.
+    city.write("policy", '[priority]\norder = ["sibling"]\n')
+    city.edit("applicants", "A3,Cara,Jones,K,N,", "A3,Cara,Jones,K,nowhere,")
+    city.edit("applicants", "A5,Eli,Brown,1,S,RIV,", "A5,Eli,Brown,1,S,RVI,")
+    city.edit("applicants", "A6,Fox,Green,1,N,,,ELM,", "A6,Fox,Green,1,N,,,elm,")
+    result = invoke("validate", city.path, "--strict")
+    assert result.exit_code == 0, result.stderr
+    assert not [w for w in warnings_of(result) if "applicants.csv" in w]
+
+
+def test_a_zone_guarantee_makes_zones_count_without_a_zone_tier(invoke, city):
+    city.write("policy", '[priority]\norder = ["sibling"]\n')
+    city.edit("programs", "zones\n", "zones,administrative_zones\n")
+    city.edit(
+        "programs",
+        "ELM-K,ELM,Elm Elementary,district,K,2,N;E",
+        "ELM-K,ELM,Elm Elementary,district,K,2,N;E,N",
+    )
+    city.edit("applicants", "A3,Cara,Jones,K,N,", "A3,Cara,Jones,K,n,")
+    result = invoke("validate", city.path)
+    assert result.exit_code == 0, result.stderr
+    assert warnings_of(result)[0] == (
+        'applicants.csv:4: zone: applicant "A3": zone "n" is served by no program '
+        '(did you mean "N"?); this applicant gets no seat from the zone guarantee'
+    )
+
+
 def test_school_typos_are_warnings_with_the_priority_they_cost(invoke, city):
+    city.write("policy", '[priority]\norder = ["continuing", "staff", "sibling", "zone"]\n')
     city.edit("applicants", "A1,Ana,Lopez,K,N,,ELM,", "A1,Ana,Lopez,K,N,,Elm;OKA;Maple,")
     city.edit("applicants", "A5,Eli,Brown,1,S,RIV,", "A5,Eli,Brown,1,S,RVI,")
     city.edit("applicants", "A6,Fox,Green,1,N,,,ELM,", "A6,Fox,Green,1,N,,,elm,")
