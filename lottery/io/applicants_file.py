@@ -148,7 +148,6 @@ def _notice_unknown_references(
     def used(criterion: str) -> bool:
         return criteria is None or criterion in criteria
 
-    schools = Suggestions(programs.school_id)
     zones = Suggestions(
         [z for zones in (*programs.zones, *programs.administrative_zones) for z in zones]
     )
@@ -177,13 +176,15 @@ def _notice_unknown_references(
     for column, values in school_columns.items():
         if not used(CRITERION_OF[column]):
             continue
+        # One Suggestions per column: each column's hints are capped on their own.
+        schools = Suggestions(programs.school_id)
         unknown = unknown_values(values, schools.known) & ~mismatches(values, CODE)
         log.notice_rows(
             UNKNOWN_CODES,
             table,
             unknown,
             column,
-            lambda r, values=values, column=column: (
+            lambda r, values=values, column=column, schools=schools: (
                 f'{applicant(r)}school "{shown(values[r])}" has no program in {PROGRAMS_FILE}'
                 f"{schools.hint(values[r])}; this applicant gets no {SCHOOL_PRIORITY[column]}"
             ),
@@ -192,6 +193,7 @@ def _notice_unknown_references(
     if not len(items) or not used("sibling"):
         return
     owners = np.repeat(np.arange(len(siblings)), [len(s) for s in siblings])
+    schools = Suggestions(programs.school_id)
     unknown_items = unknown_values(items, schools.known) & ~mismatches(items, CODE)
     unknown = np.zeros(len(table), dtype=bool)
     unknown[owners[unknown_items]] = True

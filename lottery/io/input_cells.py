@@ -176,9 +176,15 @@ def read_lists(table: Table, column: str, pattern: str, what: str, log: ProblemL
 
     def message(row: int) -> str:
         item = next(i for i in parsed[row] if not matcher.fullmatch(i))
+        if "," in item or "|" in item:  # "S003, S004": another separator than ours
+            reason = (
+                f"separate the {what}s with {LIST_SEPARATOR!r}, not {',' if ',' in item else '|'!r}"
+            )
+        else:
+            reason = id_problem(item, pattern, what)
         return (
             f"not a list of valid {what}s separated by {LIST_SEPARATOR!r} "
-            f'("{shown(item)}": {id_problem(item, pattern, what)})'
+            f'("{shown(item)}": {reason})'
         )
 
     log.add_rows(table, mask, column, message)

@@ -406,3 +406,23 @@ def test_many_known_values_get_only_the_case_insensitive_match():
     guess = Suggestions([f"PROGRAM-{i:05}" for i in range(20000)])
     assert guess.match("program-00042") == "PROGRAM-00042"
     assert guess.match("PROGRAM-0004x") is None
+
+
+def test_a_list_written_with_commas_says_which_separator_to_use(invoke, city):
+    city.edit("applicants", "A1,Ana,Lopez,K,N,,ELM,", 'A1,Ana,Lopez,K,N,,"ELM, OAK",')
+    result = invoke("validate", city.path)
+    assert result.exit_code == 2
+    assert problems_of(result) == [
+        "applicants.csv:2: sibling_school_ids: not a list of valid school IDs separated by "
+        "';' (\"ELM, OAK\": separate the school IDs with ';', not ',')"
+    ]
+
+
+def test_each_school_column_gets_its_own_suggestions(invoke, city):
+    # Many unknown current schools (private preschools, say) leave the sibling hints alone.
+    rows = [f"P{n},Pat,Doe{n},K,N,PRE{n:03d},,,,Guardian,," for n in range(70)]
+    city.append("applicants", *rows, "S1,Sam,Lee,K,N,,elm,,,Guardian,,")
+    result = invoke("validate", city.path)
+    assert result.exit_code == 0, result.stderr
+    sibling = [w for w in warnings_of(result) if "sibling_school_ids" in w]
+    assert sibling and '(did you mean "ELM"?)' in sibling[0]
