@@ -217,8 +217,14 @@ def run(
     "accepted (and checked) for a later round, which starts from PREVIOUS_DIR/round-inputs.",
 )
 @FORCE_OPTION
+@STRICT_OPTION
 def round_command(
-    previous_dir: Path, changes_dir: Path, out_dir: Path, input_dir: Path | None, force: bool
+    previous_dir: Path,
+    changes_dir: Path,
+    out_dir: Path,
+    input_dir: Path | None,
+    force: bool,
+    strict: bool,
 ) -> None:
     """Run a later round: accepts, declines, withdrawals, late applicants, seat changes and
     transfers, starting from the results in PREVIOUS_DIR.
@@ -229,15 +235,23 @@ def round_command(
     `lottery run` writes, plus moves.csv (who moved, and why) and offers.csv (the offers
     to make), and keeps this round's input files in OUT_DIR/round-inputs so that the
     next round needs only this folder. PREVIOUS_DIR is checked first as `lottery verify`
-    checks it, and refused if it does not pass. See docs/rounds.md.
+    checks it, and refused if it does not pass. The files of the changes folder get the
+    warnings of round 1 (`changes/applicants.csv:2: zone: ...`), errors with --strict or
+    [checks] in policy.toml. See docs/rounds.md.
 
     \b
     Example:
-      lottery round round-1 --inputs examples/city --changes june-changes --out round-2
-      lottery round round-2 --changes july-changes --out round-3
+      lottery round round-1 --inputs examples/city --changes june-changes --out round-2 --strict
+      lottery round round-2 --changes july-changes --out round-3 --strict
     """
     summary = run_round(
-        previous_dir, changes_dir, out_dir, inputs_dir=input_dir, force=force, progress=_progress
+        previous_dir,
+        changes_dir,
+        out_dir,
+        inputs_dir=input_dir,
+        force=force,
+        progress=_progress,
+        strict=strict,
     )
     counts, moves = summary.counts, summary.moves
     for warning in summary.warnings:
@@ -583,8 +597,8 @@ def verify(
 @click.option(
     "--changed-only",
     is_flag=True,
-    help="For a later round: letters only for the applicants in its moves.csv or "
-    "offers.csv (refused for round 1).",
+    help="For a later round: letters only for the applicants whose situation it changed "
+    "(moves, new offers, withdrawals, new lists, late applications; refused for round 1).",
 )
 def letters(
     out_dir: Path,
@@ -607,8 +621,8 @@ def letters(
     `lottery verify` checks it: letters are never written from results that do not
     pass. After a later round (`lottery round`), each letter says what happened in that
     round (new or improved offer, transfer, decline, withdrawal, no change);
-    --changed-only writes letters only for the applicants the round moved or made an
-    offer to. See docs/letters.md.
+    --changed-only writes letters only for the applicants whose situation the round
+    changed, and nothing at all if there are none. See docs/letters.md.
 
     \b
     Example:
@@ -647,11 +661,15 @@ def letters(
         click.echo(f"note: {summary.note}", err=True)
     for warning in summary.warnings:
         click.echo(f"warning: {warning}", err=True)
+    if summary.changed_only and not summary.letters:
+        round_name = f"round {summary.round}" if summary.round is not None else "this round"
+        click.echo(f"No applicant's situation changed in {round_name}: no letters written.")
+        return
     click.echo(f"Letters written to {summary.letters_dir}")
     click.echo(f"  letters:    {summary.letters} ({summary.pages} pages in all-letters.pdf)")
     if summary.round is not None:
         which = (
-            "the applicants in moves.csv or offers.csv"
+            "the applicants whose situation changed"
             if summary.changed_only
             else "every applicant"
         )
@@ -659,8 +677,9 @@ def letters(
             f"  round:      {summary.round}: letters for {which} "
             f"({summary.letters} of {summary.applicants})"
         )
-    languages = ", ".join(f"{n} {code}" for code, n in summary.languages.items())
-    click.echo(f"  languages:  {languages}")
+    if summary.languages:
+        languages = ", ".join(f"{n} {code}" for code, n in summary.languages.items())
+        click.echo(f"  languages:  {languages}")
     if summary.fallback:
         asked = ", ".join(f"{n} {code}" for code, n in summary.fallback.items())
         click.echo(f"  in English with a note (no wording for): {asked}")

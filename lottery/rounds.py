@@ -20,12 +20,20 @@ engine again:
    ``offers.csv`` (:func:`lottery.results.build_round_results`), the round's input
    files and a copy of the changes, all hashed in ``manifest.json``, whose ``round``
    entry records the SHA-256 of the previous round's manifest.
+
+**Warnings** are those of the changes folder, as round 1 would give them for its files
+(and errors where round 1 would refuse them: ``[checks]``, ``--strict``), naming the
+copy the round keeps (``changes/applicants.csv:2: zone: ...``), then those of the
+match. Warnings about single rows of ``round-inputs/`` are left out: each row there is
+either a row of the changes folder (warned about under its own name and line) or one
+carried over from the previous round (warned about in the round that read it).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -129,6 +137,7 @@ def run_round(
     force: bool = False,
     progress: Say = say_nothing,
     verified: bool = True,
+    strict: bool = False,
 ) -> RoundSummary:
     """Run the round after ``previous_dir`` with the changes in ``changes_dir``.
 
@@ -145,16 +154,18 @@ def run_round(
     round or input folder that cannot be used, or a refused output folder; in every
     case nothing is written. ``previous_dir`` must pass ``lottery verify``; ``verified``
     False skips that check, for ``lottery audit``, which reruns a round from whatever the
-    previous folder holds in order to show how it differs.
+    previous folder holds in order to show how it differs. ``strict`` (``lottery round
+    --strict``) makes warnings about single rows of the changes folder errors, as
+    ``lottery run --strict`` does for round 1's files.
     """
     folders = [f for f in (previous_dir, changes_dir, inputs_dir) if f is not None]
     check_output_folder(out_dir, folders, force, say=progress)
     progress("Reading the previous round")
-    state = read_state(previous_dir, inputs_dir, verified)
-    if inputs_dir is not None and state.number > 1:
-        progress(f"Starting from the input files of round {state.number} in {state.folder}")
+    state = read_state(previous_dir, inputs_dir, verified, progress)
     progress("Reading and checking the changes")
-    changes = read_changes(changes_dir, state.city, state.held, _fixed_reserved(state))
+    changes = read_changes(
+        changes_dir, state.city, state.held, _fixed_reserved(state), strict=strict
+    )
     progress("Applying the changes")
     files = round_input_files(state, changes)
     city = _read_round_inputs(files)
@@ -169,8 +180,10 @@ def run_round(
     progress("Writing the results")
     added = build_round_results(state.city, state.held, changes, city, market, results.placements)
     tables = {**output_tables(results), MOVES: added.moves, OFFERS: added.offers}
+    warnings = _changes_warnings(changes) + run_warnings(city, results)
     manifest = replace(
         run_manifest(city, market, results, state.manifest.seed_commitment),
+        warnings=warnings,
         round=RoundRecord(
             number=number,
             previous_manifest_sha256=state.manifest_sha256,
@@ -189,15 +202,23 @@ def run_round(
         results.counts,
         added.move_counts,
         len(added.offers),
-        run_warnings(city, results),
+        warnings,
     )
 
 
 # ----------------------------------------------------------------------------- state
 
 
-def read_state(previous_dir: Path, inputs_dir: Path | None, verified: bool = True) -> State:
-    """The previous round's input files and placements, checked against its manifest."""
+def read_state(
+    previous_dir: Path,
+    inputs_dir: Path | None,
+    verified: bool = True,
+    progress: Say = say_nothing,
+) -> State:
+    """The previous round's input files and placements, checked against its manifest.
+
+    With ``inputs_dir`` for a later round, ``progress`` hears which input files are used
+    (and whether ``inputs_dir`` could be checked as round 1's input folder)."""
     previous_dir = Path(previous_dir)
     manifest_path = previous_dir / MANIFEST_FILE
     if not manifest_path.is_file():
@@ -207,7 +228,9 @@ def read_state(previous_dir: Path, inputs_dir: Path | None, verified: bool = Tru
         )
     later_round = (previous_dir / ROUND_INPUTS).is_dir()
     if later_round and inputs_dir is not None:
-        run_inputs(previous_dir, inputs_dir)  # refuses a folder that is not round 1's
+        note = run_inputs(previous_dir, inputs_dir).note  # refuses a folder not round 1's
+        if note:
+            progress(note)
         inputs_dir = None
     if not later_round and inputs_dir is None:
         raise UsageError(
@@ -479,16 +502,34 @@ def _csv(frame: pd.DataFrame, columns: tuple[tuple[str, ...], tuple[str, ...]]) 
     return text.getvalue().encode("utf-8")
 
 
+def _changes_warnings(changes: Changes) -> tuple[str, ...]:
+    """The changes folder's warnings, naming the copy of its files in the round's folder
+    (each warning starts with the name of its file)."""
+    return tuple(f"{CHANGES_FOLDER}/{warning}" for warning in changes.warnings)
+
+
+_ROW_NOTICE = re.compile(
+    "^(?:" + "|".join(re.escape(name) for name in INPUT_FILES) + r")"
+    r"(?::[0-9]+: |: .* and [0-9]+ more warnings like these$)"
+)
+"""A warning about single rows of an input file: ``applicants.csv:362: zone: ...`` (or
+the line counting those not shown). Warnings about a whole file name no line."""
+
+
 def _read_round_inputs(files: dict[str, bytes]) -> CityInput:
-    """Read this round's input files as ``lottery run`` would."""
+    """Read this round's input files as ``lottery run`` would, without the warnings about
+    single rows (see the module's docstring: they were given for the changes folder or
+    in an earlier round)."""
     try:
-        return read_input_files(files)
+        city = read_input_files(files)
     except InputError as error:
         # The changes were checked; what is left names this round's input files.
         problems = [
             Problem(f"{ROUND_INPUTS}/{p.file}", p.line, p.column, p.message) for p in error.problems
         ]
         raise InputError(problems, error.total) from None
+    kept = tuple(w for w in city.warnings if not _ROW_NOTICE.match(w))
+    return replace(city, warnings=kept)
 
 
 def _sha256(data: bytes) -> str:

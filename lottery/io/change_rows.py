@@ -31,6 +31,7 @@ from lottery.io.choices_file import CHOICES_FILE
 from lottery.io.csv_tables import ProblemLog, Table
 from lottery.io.input_cells import GRADES, Suggestions
 from lottery.io.lottery_file import LOTTERY_FILE, MAX_LOTTERY_NUMBER
+from lottery.policy import tier_criteria
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,7 +70,7 @@ class ApplicantRows:
         """New and changed rows: checked as in round 1, kept as read."""
         if table is None or not len(table):
             return
-        records = read_applicants(table, self.programs, self.log)
+        records = read_applicants(table, self.programs, self.log, self._criteria_used())
         self.frame = table.frame
         order = np.argsort(table.column("applicant_id"), kind="stable")
         for i, row in enumerate(order.tolist()):
@@ -80,6 +81,17 @@ class ApplicantRows:
             self.grade[applicant_id] = records.grade[i]
             self.tags[applicant_id] = records.tags[i]
             self.guarantee[applicant_id] = int(records.guaranteed_program[i])
+
+    def _criteria_used(self) -> frozenset[str]:
+        """The criteria the city's priority tiers and reserve categories name: as in
+        round 1, a zone or school that matches nothing is noticed only where it costs a
+        priority."""
+        city = self.previous.city
+        used = set(city.policy.criteria())
+        if city.reserves is not None:
+            for category in set(city.reserves.category.tolist()):
+                used |= set(tier_criteria(category))
+        return frozenset(used)
 
     def roster(self) -> Roster:
         """The applicants of the previous round who stay, and the new ones, with grades."""

@@ -7,6 +7,11 @@ the new or changed rows. Every row is checked against the state the round starts
 its file, line and column, before one :class:`~lottery.errors.InputError` is raised.
 Problems name the files of the changes folder (``changes.csv:4: event: ...``).
 
+The rows are read as round 1 reads them, warnings included: codes that match nothing
+(a zone no program serves), columns that are not ours, files separated by semicolons.
+A warning about a single row is an error where round 1 would make it one (``[checks]``
+in the policy.toml of the chain, or ``lottery round --strict``).
+
 :mod:`lottery.io.change_events` checks the events of changes.csv and
 :mod:`lottery.io.change_rows` the rows of the other files; this module reads the folder,
 runs those checks and the ones that need every file (seats, lists, lottery numbers), and
@@ -47,7 +52,7 @@ from lottery.io.change_rows import (
     read_choices,
     read_lottery,
 )
-from lottery.io.csv_tables import ProblemLog, Table, read_table
+from lottery.io.csv_tables import NOTICE_KINDS, ProblemLog, Table, read_table
 from lottery.io.inputs import (
     APPLICANT_COLUMNS,
     APPLICANTS_FILE,
@@ -101,6 +106,8 @@ class Changes:
     as read (stripped text, every column). ``choices``: the rows of choices.csv
     (``applicant_id``, ``rank`` as an integer, ``program_id``). ``lottery``: the rows of
     lottery.csv (or None). ``files``: the bytes of every file read, by name.
+    ``warnings``: what reading the files found that is not an error, naming the files
+    of the changes folder (``applicants.csv:2: zone: ...``).
     """
 
     event: dict[str, str]
@@ -110,6 +117,7 @@ class Changes:
     choices: pd.DataFrame
     lottery: pd.DataFrame | None
     files: dict[str, bytes] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
 
     def having(self, *events: str) -> set[str]:
         """The applicants whose event is one of ``events``."""
@@ -121,20 +129,22 @@ def read_changes(
     city: CityInput,
     held: np.ndarray,
     fixed_reserved: np.ndarray | None = None,
+    strict: bool = False,
 ) -> Changes:
     """Read and check the changes folder ``folder`` against the state a round starts from.
 
     ``city`` is the previous round's input (validated), ``held`` the program index of
     the seat each of its applicants holds after the previous round (-1 for none), and
     ``fixed_reserved`` the seats per program that reserves.csv reserves as a number of
-    seats (not a share), if any.
+    seats (not a share), if any. Warnings about single rows are problems when ``strict``
+    (``lottery round --strict``) or when the policy's ``[checks]`` says so, as in round 1.
 
     Raises :class:`~lottery.errors.InputError` with every problem found.
     """
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError([Problem(str(folder), None, None, "this changes folder does not exist")])
-    log = ProblemLog()
+    log = ProblemLog(NOTICE_KINDS if strict else city.policy.checks.strict_kinds())
     for name, why in UNCHANGEABLE.items():
         if (folder / name).is_file():
             log.add(name, None, None, why)
@@ -164,7 +174,13 @@ def read_changes(
     _check_seats(previous, events, rows, fixed_reserved, log)
     if tables[CHANGES_FILE] is not None:
         _check_lists_and_numbers(previous, events, rows, choices, lottery, log)
-    log.raise_if_any()
+    try:
+        log.raise_if_any()
+    except InputError as error:
+        raise InputError(
+            error.problems, error.total, files=f"the changes folder {folder}"
+        ) from None
+    log.finish_notices()
     files = {}
     for name in CHANGE_FILES:
         table = tables[name]
@@ -182,6 +198,7 @@ def read_changes(
         choices=choices.frame,
         lottery=lottery.frame,
         files=files,
+        warnings=tuple(log.warnings),
     )
 
 
