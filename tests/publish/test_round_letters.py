@@ -159,6 +159,103 @@ def test_the_command_prints_the_round_and_how_many_letters(season, tmp_path):
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "round:      2: letters for the applicants in moves.csv or offers.csv (5 of 8)" in (
+    assert "round:      2: letters for the applicants whose situation changed (5 of 8)" in (
         result.output
     )
+
+
+# Rounds from round 1 whose changes move no seat: A2 is the one applicant without one.
+WAITLISTED_WITHDRAWS = "event,applicant_id,program_id,value,note\nwithdraw,A2,,,\n"
+NEW_LISTS = """\
+event,applicant_id,program_id,value,note
+update_choices,A2,,,
+update_choices,A5,,,
+"""
+NEW_LIST_CHOICES = "applicant_id,rank,program_id\nA2,1,OAK-K\nA5,1,RIV-1\n"
+NOTHING_CHANGES = "event,applicant_id,program_id,value,note\naccept,A5,RIV-1,,\n"
+
+
+def round_after_round_1(season, folder: Path, changes_csv: str, choices_csv: str = "") -> Path:
+    """Round 2 from the season's round 1 with these changes, written into ``folder``."""
+    city, round_1, _ = season
+    changes = folder / "changes"
+    changes.mkdir(parents=True)
+    (changes / "changes.csv").write_text(changes_csv, encoding="utf-8")
+    if choices_csv:
+        (changes / "choices.csv").write_text(choices_csv, encoding="utf-8")
+    run_round(round_1, changes, folder / "round-2", city.path)
+    return folder / "round-2"
+
+
+def test_a_waitlisted_applicant_who_withdraws_gets_the_withdrawal_letter(season, tmp_path):
+    """A2 holds no seat, so moves.csv does not list her withdrawal: changes.csv does."""
+    city, _, _ = season
+    round_2 = round_after_round_1(season, tmp_path, WAITLISTED_WITHDRAWS)
+    assert "A2" not in (round_2 / "moves.csv").read_text(encoding="utf-8")
+    target = tmp_path / "changed"
+    summary = generate_letters(round_2, city.path, letters_dir=target, changed_only=True)
+    assert sorted(p.stem for p in target.glob("A*.pdf")) == ["A2"]
+    assert summary.letters == 1 and summary.applicants == 8
+    text = pdf_text(target / "A2.pdf")
+    assert "We have recorded that you withdrew Ben's application. Ben no longer has a seat" in text
+    assert "gave up the seat" not in text and "Your lottery number" not in text
+
+
+def test_a_waitlisted_withdrawal_without_the_round_1_folder_is_a_warning(season, tmp_path):
+    round_2 = round_after_round_1(season, tmp_path, WAITLISTED_WITHDRAWS)
+    target = tmp_path / "own"
+    summary = generate_letters(round_2, None, letters_dir=target, workers=1)
+    assert not (target / "A2.pdf").exists()
+    assert any("who withdrew in this round get no letter (A2)" in w for w in summary.warnings)
+
+
+def test_a_new_list_that_moves_no_seat_is_acknowledged(season, tmp_path):
+    """A2 (no seat) now ranks only OAK-K and still waits for it; A5 keeps her seat at
+    RIV-1, now her only choice. Neither is in moves.csv, both get a letter."""
+    city, _, _ = season
+    round_2 = round_after_round_1(season, tmp_path, NEW_LISTS, NEW_LIST_CHOICES)
+    target = tmp_path / "changed"
+    summary = generate_letters(round_2, city.path, letters_dir=target, changed_only=True)
+    assert sorted(p.stem for p in target.glob("A*.pdf")) == ["A2", "A5"]
+    assert summary.letters == 2
+    waiting = pdf_text(target / "A2.pdf")
+    assert (
+        "We have received the new list of schools you sent for Ben. After round 2 of the "
+        "lottery, Ben does not have a seat yet. Ben is on the waitlist of Oak Charter Academy "
+        "(OAK-K), position 1."
+    ) in waiting
+    kept = pdf_text(target / "A5.pdf")
+    assert (
+        "We have received the new list of schools you sent for Eli. After round 2 of the "
+        "lottery, Eli keeps the seat at River School (RIV-1), your 1st choice."
+    ) in kept
+    assert "Nothing changed" not in kept
+
+
+def test_changed_only_with_nothing_changed_writes_nothing(season, tmp_path):
+    """An accepted seat changes no one's situation: no letters, and the letters folder
+    of an earlier `lottery letters` stays as it was."""
+    city, _, _ = season
+    round_2 = round_after_round_1(season, tmp_path, NOTHING_CHANGES)
+    generate_letters(round_2, city.path, workers=1)
+    before = {p.name: p.read_bytes() for p in (round_2 / LETTERS_DIR).iterdir()}
+    result = CliRunner().invoke(
+        cli, ["letters", str(round_2), "--inputs", str(city.path), "--changed-only"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "No applicant's situation changed in round 2: no letters written." in result.output
+    assert "languages:" not in result.output and "Letters written" not in result.output
+    assert {p.name: p.read_bytes() for p in (round_2 / LETTERS_DIR).iterdir()} == before
+    elsewhere = tmp_path / "elsewhere"
+    summary = generate_letters(round_2, city.path, letters_dir=elsewhere, changed_only=True)
+    assert summary.letters == 0 and not elsewhere.exists()
+
+
+def test_without_inputs_a_later_round_points_to_the_round_1_folder_for_letters_toml(
+    season, tmp_path
+):
+    _, _, round_2 = season
+    summary = generate_letters(round_2, None, letters_dir=tmp_path / "x", workers=1)
+    (warning,) = [w for w in summary.warnings if w.startswith("no letters.toml")]
+    assert "pass --inputs with that folder (where letters.toml is)" in warning
+    assert "round-inputs" not in warning

@@ -10,8 +10,10 @@
 2. Build one :class:`~lottery.publish.letters.model.Letter` per applicant, in mailing order
    (zone, then address, then applicant ID). For a later round, each letter also states
    the round's event for its applicant (:mod:`~lottery.publish.letters.round_events`);
-   ``changed_only`` keeps the letters of the applicants in ``moves.csv`` or
-   ``offers.csv``.
+   ``changed_only`` keeps the letters of the applicants whose situation the round
+   changed (``moves.csv``, ``offers.csv``, and withdrawals, new lists and late
+   applications in the round's ``changes/changes.csv``); when there are none, nothing
+   is written.
 3. Check the templates (:mod:`~lottery.publish.letters.preflight`): each language's
    wording file and the layout, joined into one template
    (:mod:`~lottery.publish.letters.templates`, :mod:`~lottery.publish.letters.wording`).
@@ -76,7 +78,7 @@ class LettersSummary:
     round: int | None = None
     """The round's number, for the letters of a later round."""
     changed_only: bool = False
-    """Whether only the applicants in moves.csv or offers.csv got a letter."""
+    """Whether only the applicants whose situation the round changed got a letter."""
     note: str | None = None
     """Which input folder was used, when it is not the one given (to print)."""
 
@@ -104,8 +106,9 @@ def generate_letters(
     small runs use one). ``letters_dir`` writes the letters elsewhere than
     ``out_dir/letters`` (for a read-only results folder); ``say`` is told when an
     unfinished letters folder left by a stopped run is removed. ``changed_only`` writes
-    letters only for the applicants a later round moved or made an offer to (refused
-    for round 1, where every applicant's letter is new).
+    letters only for the applicants whose situation a later round changed (refused
+    for round 1, where every applicant's letter is new); if there are none, it writes
+    nothing and returns a summary of 0 letters.
 
     Raises :class:`~lottery.errors.InputError` for a bad ``letters.toml`` or template and
     :class:`~lottery.errors.UsageError` for a results folder that is not complete and
@@ -180,6 +183,20 @@ def generate_letters(
     if changed_only and round_tables is not None:
         changed = round_tables.changed
         letters = [letter for letter in letters if letter.applicant_id in changed]
+        if not letters:  # nothing to send: leave any letters folder as it is
+            return LettersSummary(
+                letters_dir=Path(letters_dir) if letters_dir is not None else out_dir / LETTERS_DIR,
+                letters=0,
+                pages=0,
+                languages={},
+                fallback={},
+                config_file=Path(config_path) if config_path else None,
+                warnings=tuple(warnings),
+                applicants=len(every_applicant),
+                round=round_tables.number,
+                changed_only=True,
+                note=inputs.note,
+            )
     check_file_names(letters)
     environment = make_environment(templates_dir)
     available = template_languages(environment)
@@ -190,10 +207,18 @@ def generate_letters(
     check_templates(environment, used, letters, config)
     warnings += missing_translations(config, config_path, used)
     if config_path is None:
-        warnings.append(
-            f"no {CONFIG_FILE} (in {input_dir} or given with --config): the letters name no "
-            "office, contact details, response deadline or way to accept"
-        )
+        unnamed = "the letters name no office, contact details, response deadline or way to accept"
+        if later_round and inputs.first_round is None:
+            # letters.toml stays in the round-1 folder: a round does not copy it.
+            warnings.append(
+                f"no {CONFIG_FILE}: {unnamed}. It is kept in the round-1 input folder; pass "
+                f"--inputs with that folder (where {CONFIG_FILE} is), or give it with --config"
+            )
+        else:
+            warnings.append(
+                f"no {CONFIG_FILE} (in {inputs.first_round or input_dir} or given with "
+                f"--config): {unnamed}"
+            )
     final = Path(letters_dir) if letters_dir is not None else out_dir / LETTERS_DIR
 
     def check_replaceable(folder: Path) -> None:

@@ -120,6 +120,10 @@ class RoundEvent:
     """Whether the applicant has a new offer to answer (a row of ``offers.csv``)."""
     respond_by: str
     """``respond_by`` of that offer, as written in ``offers.csv`` (may be blank)."""
+    request: str = ""
+    """``update_choices`` (a new list) or ``new_applicant`` (a late application) when the
+    round's ``changes.csv`` has one for the applicant, else blank: the letter says it
+    was received."""
 
 
 @dataclass(frozen=True)
@@ -277,6 +281,7 @@ def build_letters(
             previous=previous,
             offered=aid in round_tables.respond_by,
             respond_by=round_tables.respond_by.get(aid, ""),
+            request=round_tables.request(aid),
         )
 
     letters = []
@@ -373,8 +378,10 @@ def build_letters(
 
 
 def withdrawn_applicants(round_tables: RoundTables) -> set[str]:
-    """The applicants who withdrew in the round (they are in none of its tables)."""
-    return {aid for aid in round_tables.moves if round_tables.event(aid) == WITHDREW}
+    """The applicants who withdrew in the round, with a seat (``moves.csv``) or without
+    (``changes.csv``); they are in none of its other tables."""
+    candidates = set(round_tables.moves) | set(round_tables.requests)
+    return {aid for aid in candidates if round_tables.event(aid) == WITHDREW}
 
 
 def _withdrawal_letters(round_tables, first_round: Applicants, placements, round_event, source):

@@ -2,23 +2,33 @@
 
 A later round's results folder (``lottery round``) adds ``moves.csv`` (whose seat
 changed, and why) and ``offers.csv`` (the seats newly offered, with ``respond_by``) to
-the tables of a run; see docs/rounds.md. A round letter states the round's event for
-its applicant (:data:`EVENTS`) and shows the family's ranked list as far as the round's
-files allow: a decliner's list is cut above the declined seat in the round's
-``choices.csv``, so the declined program (and, when the round-1 input folder is given
-and its list agrees, the programs ranked below it) are added back with results of
-their own (:data:`DECLINED`, :data:`BELOW_DECLINED`).
+the tables of a run, and keeps the office's ``changes/changes.csv``; see docs/rounds.md.
+Only seat moves are in ``moves.csv``, so a waitlisted applicant's withdrawal, a new
+list and a late application are read from ``changes.csv``. A round letter states the
+round's event for its applicant (:data:`EVENTS`) and shows the family's ranked list as
+far as the round's files allow: a decliner's list is cut above the declined seat in
+the round's ``choices.csv``, so the declined program (and, when the round-1 input
+folder is given and its list agrees, the programs ranked below it) are added back with
+results of their own (:data:`DECLINED`, :data:`BELOW_DECLINED`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from lottery.io import outputs
-from lottery.io.outputs import COLUMNS, MOVES, OFFERS
+from lottery.io.change_events import (
+    CHANGES_COLUMNS,
+    CHANGES_FILE,
+    NEW_APPLICANT,
+    UPDATE_CHOICES,
+    WITHDRAW,
+)
+from lottery.io.csv_tables import ProblemLog, read_table
+from lottery.io.outputs import CHANGES_FOLDER, COLUMNS, MOVES, OFFERS
 
 NEW_OFFER = "new_offer"
 """Had no seat after the previous round (or is a new applicant), and has one now."""
@@ -31,9 +41,12 @@ OFFER_DECLINED = "declined"
 WITHDREW = "withdrawn"
 """Left the process."""
 UNCHANGED = "unchanged"
-"""Not in ``moves.csv``: holds the same seat, or still has none."""
+"""Not in ``moves.csv`` and did not withdraw: holds the same seat, or still has none."""
 EVENTS = (NEW_OFFER, IMPROVED_OFFER, TRANSFERRED, OFFER_DECLINED, WITHDREW, UNCHANGED)
 """The events a round letter words (``letter.round.kind``)."""
+REQUESTS = (UPDATE_CHOICES, NEW_APPLICANT)
+"""Events of ``changes.csv`` a round letter acknowledges (``letter.round.request``) even
+when they moved no seat: a new list, a late application."""
 _EVENT_OF_REASON = {
     outputs.NEW_PLACEMENT: NEW_OFFER,
     outputs.IMPROVED: IMPROVED_OFFER,
@@ -66,21 +79,38 @@ class RoundTables:
     moves: dict[str, Move]
     respond_by: dict[str, str]
     """``offers.csv``: applicant -> ``respond_by`` of the seat offered (may be blank)."""
+    requests: dict[str, str] = field(default_factory=dict)
+    """``changes.csv``: applicant -> their event there (``withdraw``, ``update_choices``,
+    ...), lower case as the round read it."""
 
     @property
     def changed(self) -> set[str]:
-        """The applicants in ``moves.csv`` or ``offers.csv``."""
-        return set(self.moves) | set(self.respond_by)
+        """The applicants whose situation the round changed: in ``moves.csv`` or
+        ``offers.csv``, withdrawn, or with a new list or a late application."""
+        return (
+            set(self.moves)
+            | set(self.respond_by)
+            | {a for a, e in self.requests.items() if e == WITHDRAW or e in REQUESTS}
+        )
 
     def event(self, applicant_id: str) -> str:
         """The applicant's event in this round (one of :data:`EVENTS`)."""
         move = self.moves.get(applicant_id)
-        return UNCHANGED if move is None else _EVENT_OF_REASON.get(move.reason, UNCHANGED)
+        if move is not None:
+            return _EVENT_OF_REASON.get(move.reason, UNCHANGED)
+        # A withdrawal without a seat moves nothing, so only changes.csv records it.
+        return WITHDREW if self.requests.get(applicant_id) == WITHDRAW else UNCHANGED
+
+    def request(self, applicant_id: str) -> str:
+        """The applicant's event in ``changes.csv`` if it is one of :data:`REQUESTS`, else ''."""
+        event = self.requests.get(applicant_id, "")
+        return event if event in REQUESTS else ""
 
 
 def read_round_tables(folder: Path, number: int | None) -> RoundTables:
-    """``moves.csv`` and ``offers.csv`` of the round in ``folder`` (already checked
-    against its manifest by :func:`lottery.io.results_folder.read_results_folder`)."""
+    """``moves.csv``, ``offers.csv`` and ``changes/changes.csv`` of the round in
+    ``folder`` (already checked against its manifest by
+    :func:`lottery.io.results_folder.read_results_folder`)."""
     moves = _table(folder / MOVES)
     offers = _table(folder / OFFERS)
     return RoundTables(
@@ -96,7 +126,23 @@ def read_round_tables(folder: Path, number: int | None) -> RoundTables:
             )
         },
         respond_by=dict(zip(offers["applicant_id"], offers["respond_by"], strict=True)),
+        requests=_requests(folder / CHANGES_FOLDER / CHANGES_FILE),
     )
+
+
+def _requests(path: Path) -> dict[str, str]:
+    """Applicant -> their event in the round's copy of ``changes.csv``, read as the round
+    read it (spreadsheet exports too); empty for a round folder that has no copy."""
+    table = read_table(path, *CHANGES_COLUMNS, ProblemLog()) if path.is_file() else None
+    if table is None:
+        return {}
+    requests: dict[str, str] = {}
+    for event, applicant_id in zip(
+        table.column("event"), table.column("applicant_id"), strict=True
+    ):
+        if applicant_id:
+            requests.setdefault(applicant_id, event.lower())
+    return requests
 
 
 def _table(path: Path) -> pd.DataFrame:
