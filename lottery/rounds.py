@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -508,28 +507,19 @@ def _changes_warnings(changes: Changes) -> tuple[str, ...]:
     return tuple(f"{CHANGES_FOLDER}/{warning}" for warning in changes.warnings)
 
 
-_ROW_NOTICE = re.compile(
-    "^(?:" + "|".join(re.escape(name) for name in INPUT_FILES) + r")"
-    r"(?::[0-9]+: |: .* and [0-9]+ more warnings like these$)"
-)
-"""A warning about single rows of an input file: ``applicants.csv:362: zone: ...`` (or
-the line counting those not shown). Warnings about a whole file name no line."""
-
-
 def _read_round_inputs(files: dict[str, bytes]) -> CityInput:
     """Read this round's input files as ``lottery run`` would, without the warnings about
     single rows (see the module's docstring: they were given for the changes folder or
     in an earlier round)."""
     try:
-        city = read_input_files(files)
+        city = read_input_files(files, row_notices=False)
     except InputError as error:
         # The changes were checked; what is left names this round's input files.
         problems = [
             Problem(f"{ROUND_INPUTS}/{p.file}", p.line, p.column, p.message) for p in error.problems
         ]
         raise InputError(problems, error.total) from None
-    kept = tuple(w for w in city.warnings if not _ROW_NOTICE.match(w))
-    return replace(city, warnings=kept)
+    return city
 
 
 def _sha256(data: bytes) -> str:

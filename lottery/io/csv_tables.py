@@ -83,11 +83,14 @@ class ProblemLog:
     ``NOTICE_KINDS``) is in ``strict``, it is logged as a problem instead.
     """
 
-    def __init__(self, strict: frozenset[str] | set[str] = frozenset()) -> None:
+    def __init__(
+        self, strict: frozenset[str] | set[str] = frozenset(), notices: bool = True
+    ) -> None:
         self.problems: list[Problem] = []
         self.total = 0
         self.warnings: list[str] = []
         self.strict = frozenset(strict)
+        self.notices = notices  # False: notices are left out, whatever ``strict`` says
         self._notices: dict[tuple[str, str, str | None], int] = {}
 
     def notice(
@@ -98,6 +101,8 @@ class ProblemLog:
         At most ``EXAMPLES_PER_CHECK`` warnings are kept per kind, file and column; the
         rest are counted in one closing warning (see :meth:`finish_notices`).
         """
+        if not self.notices:
+            return
         if kind in self.strict:
             self.add(file, line, column, message)
             return
@@ -116,6 +121,8 @@ class ProblemLog:
         message: str | Callable[[int], str],
     ) -> None:
         """One notice per row where ``mask`` holds; ``message`` may depend on the row."""
+        if not self.notices:
+            return
         if kind in self.strict:
             self.add_rows(table, mask, column, message)
             return

@@ -105,11 +105,16 @@ def read_input_folder(folder: Path, strict: bool = False) -> CityInput:
     return _read_city(files, f"required file is missing from {folder}", strict)
 
 
-def read_input_files(files: Mapping[str, bytes], strict: bool = False) -> CityInput:
+def read_input_files(
+    files: Mapping[str, bytes], strict: bool = False, row_notices: bool = True
+) -> CityInput:
     """Read, validate and cross-check input files held in memory (file name -> contents).
 
     The same reading and checks as :func:`read_input_folder`; a file absent from
     ``files`` is a missing file, and names other than the input files are ignored.
+    ``row_notices`` False leaves out the warnings about single rows (and ``[checks]``
+    does not make them errors): for files the engine wrote itself, whose rows were
+    checked where the office wrote them (a later round's input files).
 
     Raises
     ------
@@ -120,13 +125,16 @@ def read_input_files(files: Mapping[str, bytes], strict: bool = False) -> CityIn
         {name: files[name] for name in INPUT_FILES if name in files},
         "required file is missing",
         strict,
+        row_notices,
     )
 
 
-def _read_city(files: Mapping[str, Path | bytes], missing: str, strict: bool) -> CityInput:
+def _read_city(
+    files: Mapping[str, Path | bytes], missing: str, strict: bool, row_notices: bool = True
+) -> CityInput:
     """The one reading of a city, from each file's path or contents; ``missing`` is the
     problem of a required file that is not there."""
-    log = ProblemLog()
+    log = ProblemLog(notices=row_notices)
     for name in REQUIRED_FILES:
         if name not in files:
             log.add(name, None, None, missing)

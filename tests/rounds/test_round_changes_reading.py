@@ -172,3 +172,22 @@ def test_a_zone_no_priority_uses_is_not_warned_about(tmp_path: Path, city: City)
     chain = Chain(tmp_path, city)
     summary = round_2(chain, LATE, **late_applicant())
     assert summary.warnings == ()
+
+
+def test_a_tag_nobody_holds_after_withdrawals_does_not_block_a_strict_round(
+    tmp_path: Path, city: City
+):
+    # The only applicant with the tag the policy names withdraws: round 2's own input
+    # files then name a tag nobody has, which is no typo of the office's.
+    lines = city.lines("applicants")
+    lines[0] += ",tags"
+    lines[1:] = [line + (",iep" if line.startswith("A8,") else ",") for line in lines[1:] if line]
+    city.write("applicants", "\n".join(lines) + "\n")
+    city.write(
+        "policy",
+        '[priority]\norder = ["continuing", "tag:iep", "sibling+zone", "sibling", "zone"]\n'
+        '[checks]\nunknown_codes = "error"\n',
+    )
+    chain = Chain(tmp_path, city)
+    summary = round_2(chain, "withdraw,A8,,,", strict=True)
+    assert summary.number == 2
