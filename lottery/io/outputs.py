@@ -19,8 +19,8 @@ WAITLISTS = "waitlists.csv"
 SUMMARY = "programs_summary.csv"
 CHOICE_RESULTS = "choice_results.csv"
 RESERVE_REPORT = "reserve_report.csv"
-# A later round adds these two, and copies its input files into ROUND_INPUTS/, with the
-# office's changes folder as ROUND_INPUTS/CHANGES_FOLDER/.
+# A later round adds these two, writes its input files into ROUND_INPUTS/ and copies the
+# office's changes folder into CHANGES_FOLDER/ (both beside the CSV files).
 MOVES = "moves.csv"
 OFFERS = "offers.csv"
 ROUND_INPUTS = "round-inputs"
