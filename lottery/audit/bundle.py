@@ -5,7 +5,9 @@ The bundle holds::
     inputs/     the input files the run used (as listed in manifest.json, reserves.csv
                 included), with the names, guardians and addresses in applicants.csv
                 replaced by "-", and so is every column the engine does not read (the
-                office's own notes, such as a case_worker column)
+                office's own notes, such as a case_worker column); a cell on several
+                lines keeps its line breaks, so every row stays on its line (warnings
+                in manifest.json name lines)
     outputs/    manifest.json and the output files it lists (reserve_report.csv included)
     bundle.json the original manifest, which columns of which file were redacted, the
                 SHA-256 of the redacted copy and of the original file, and which
@@ -45,7 +47,7 @@ from lottery import __version__
 from lottery.audit.rerun import BUNDLE_ROUNDS, check_inputs, existing_input_dir, read_manifest
 from lottery.errors import InputError, Problem, UsageError
 from lottery.io.atomic import Say, check_can_write, say_nothing, staged_file
-from lottery.io.csv_tables import file_sha256
+from lottery.io.csv_tables import column_key, detect_delimiter, file_sha256, header_line
 from lottery.io.inputs import APPLICANT_COLUMNS, APPLICANTS_FILE
 from lottery.io.manifest import Manifest, manifest_bytes
 from lottery.io.outputs import (
@@ -284,35 +286,41 @@ def _redacted_copy(original: bytes) -> tuple[bytes, dict, int]:
     }
     kept = kept_columns(data)
     if kept:
-        info["kept"] = {column: KEPT_COLUMNS[_column_key(column)] for column in kept}
+        info["kept"] = {column: KEPT_COLUMNS[column_key(column)] for column in kept}
     return data, info, rows
 
 
-def _column_key(name: str) -> str:
-    """A header cell as the engine matches it to a column: ``Applicant ID`` is applicant_id."""
-    return re.sub(r"[\s_-]+", "_", name.strip().lower()).strip("_")
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+"""A line break inside a quoted cell, as the csv module counts lines."""
 
 
-def _delimiter(text: str) -> str:
-    """The character that separates the cells of the header: ``,``, ``;`` or a tab."""
-    header = text.split("\n", 1)[0]
-    counts = {delimiter: header.count(delimiter) for delimiter in (",", ";", "\t")}
-    return max(counts, key=lambda d: (counts[d], d == ","))
+def _applicant_rows(text: str) -> tuple[str, list[list[str]]]:
+    """The character that separates the cells of applicants.csv (found as the engine
+    finds it), and the file's rows of cells."""
+    delimiter = detect_delimiter(header_line(text), READ_COLUMNS)
+    return delimiter, list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+
+def _placeholder(cell: str) -> str:
+    """What a redacted cell becomes: ``-``, with as many line breaks as the cell had, so
+    that every later row stays on the line it had (warnings name lines, and manifest.json
+    keeps them). The engine reads the redacted columns as free text or not at all, so the
+    line breaks are allowed there."""
+    return PLACEHOLDER + "\n" * len(LINE_BREAK.findall(cell))
 
 
 def redact_applicants(data: bytes) -> tuple[bytes, int, tuple[str, ...]]:
     """applicants.csv with every non-blank cell of :data:`REDACTED_COLUMNS` set to ``-``,
     and of every column the engine does not read (:data:`READ_COLUMNS`).
 
-    Every other cell, the header and the order of rows and columns are kept, so the file
-    reads exactly as before apart from the redacted columns. The copy is UTF-8 without a
-    byte-order mark, with ``\\n`` line endings, separated as the original is. Returns the
-    bytes, the number of rows with a redacted cell and the redacted columns (as spelled in
-    the header).
+    Every other cell, the header and the order of rows and columns are kept, and every
+    row starts on the line it started on (a redacted cell keeps its line breaks, see
+    :func:`_placeholder`), so the file reads exactly as before apart from the redacted
+    columns. The copy is UTF-8 without a byte-order mark, with ``\\n`` line endings,
+    separated as the original is. Returns the bytes, the number of rows with a redacted
+    cell and the redacted columns (as spelled in the header).
     """
-    text = data.decode("utf-8-sig")
-    delimiter = _delimiter(text)
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    delimiter, rows = _applicant_rows(data.decode("utf-8-sig"))
     if not rows:
         return data, 0, ()
     header = rows[0]
@@ -320,14 +328,14 @@ def redact_applicants(data: bytes) -> tuple[bytes, int, tuple[str, ...]]:
         i
         for i, name in enumerate(header)
         if name.strip()
-        and (_column_key(name) in REDACTED_COLUMNS or _column_key(name) not in READ_COLUMNS)
+        and (column_key(name) in REDACTED_COLUMNS or column_key(name) not in READ_COLUMNS)
     ]
     changed = 0
     for row in rows[1:]:
         touched = False
         for i in positions:
             if i < len(row) and row[i].strip():
-                row[i] = PLACEHOLDER
+                row[i] = _placeholder(row[i])
                 touched = True
         changed += touched
     out = io.StringIO()
@@ -338,15 +346,14 @@ def redact_applicants(data: bytes) -> tuple[bytes, int, tuple[str, ...]]:
 def kept_columns(data: bytes) -> tuple[str, ...]:
     """The columns of :data:`KEPT_COLUMNS` that applicants.csv has and fills in (as spelled
     in its header, in header order)."""
-    text = data.decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
+    _delimiter, rows = _applicant_rows(data.decode("utf-8-sig"))
     if not rows:
         return ()
     header = rows[0]
     return tuple(
         name.strip()
         for i, name in enumerate(header)
-        if _column_key(name) in KEPT_COLUMNS
+        if column_key(name) in KEPT_COLUMNS
         and any(i < len(row) and row[i].strip() for row in rows[1:])
     )
 

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -47,8 +46,8 @@ from lottery.errors import LotteryError, UsageError
 from lottery.io import manifest as io_manifest
 from lottery.io.atomic import Say, say_nothing
 from lottery.io.changes import CHANGE_FILES
-from lottery.io.csv_tables import file_sha256
-from lottery.io.inputs import APPLICANTS_FILE, INPUT_FILES, LOTTERY_FILE
+from lottery.io.csv_tables import column_key, detect_delimiter, file_sha256, header_line
+from lottery.io.inputs import APPLICANT_COLUMNS, APPLICANTS_FILE, INPUT_FILES, LOTTERY_FILE
 from lottery.io.manifest import Manifest
 from lottery.io.outputs import (
     BUNDLE_INPUTS,
@@ -434,22 +433,23 @@ def _shared_applicants(folders: AuditFolders) -> tuple[int, int]:
     """How many applicant IDs of the run's placements.csv the input folder's applicants.csv
     has, and how many there are; (0, 0) when either cannot be read."""
 
-    def ids(path: Path, column: str) -> set[str]:
+    def ids(path: Path, columns: Iterable[str]) -> set[str]:
+        """The applicant IDs of a file whose columns are ``columns``, read as the engine
+        reads its header (separator and column names)."""
         try:
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError):
             return set()
-        header = text.split("\n", 1)[0]
-        delimiter = max((",", ";", "\t"), key=lambda d: (header.count(d), d == ","))
+        delimiter = detect_delimiter(header_line(text), columns)
         rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        names = [re.sub(r"[\s_-]+", "_", cell.strip().lower()) for cell in next(rows, [])]
-        if column not in names:
+        names = [column_key(cell) for cell in next(rows, [])]
+        if "applicant_id" not in names:
             return set()
-        at = names.index(column)
+        at = names.index("applicant_id")
         return {row[at].strip() for row in rows if len(row) > at}
 
-    run = ids(folders.out_dir / PLACEMENTS, "applicant_id")
-    given = ids(folders.input_dir / APPLICANTS_FILE, "applicant_id")
+    run = ids(folders.out_dir / PLACEMENTS, ("applicant_id",))
+    given = ids(folders.input_dir / APPLICANTS_FILE, APPLICANT_COLUMNS[0] + APPLICANT_COLUMNS[1])
     if not run or not given:
         return 0, 0
     return len(run & given), len(run)

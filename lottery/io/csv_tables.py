@@ -23,7 +23,7 @@ import hashlib
 import io
 import re
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -261,7 +261,7 @@ def read_table(
     if not text.strip():
         log.add(name, None, None, "the file is empty; it needs a header row and data rows")
         return None
-    delimiter = _delimiter(text, required + optional)
+    delimiter = detect_delimiter(header_line(text), required + optional)
     if delimiter != ",":
         log.warn(f"{name}: read as separated by {DELIMITER_NAMES[delimiter]}")
     parsed = _parse(text, raw, name, log, delimiter)
@@ -332,12 +332,14 @@ def _may_have_padding(text: str, delimiter: str) -> bool:
     """Whether any cell might start or end with spaces (stripping a million cells costs seconds)."""
     if not text.isascii():
         return True  # unusual spaces (no-break, narrow) are rare: strip rather than hunt them
-    if " " not in text and "\t" not in text:
+    # A tab inside a cell is padding to strip; in a tab-separated file tabs separate the
+    # cells, and a cell can hold one only between quotes.
+    tab_in_cells = "\t" in text and (delimiter != "\t" or '"' in text)
+    if " " not in text and not tab_in_cells:
         return False
     markers = (f" {delimiter}", f"{delimiter} ", " \n", " \r", "\n ", '" ', ' "')
     return (
-        "\t" in text
-        or "\xa0" in text
+        tab_in_cells
         or any(marker in text for marker in markers)
         or text.startswith(" ")
         or text.endswith(" ")
@@ -396,20 +398,41 @@ def _decode(raw: bytes, name: str, log: ProblemLog) -> str | None:
     return None
 
 
-def _delimiter(text: str, expected: tuple[str, ...]) -> str:
-    """The character that separates cells, found in the header row: a comma, or a
-    semicolon or tab in a header with no comma, or where that character (and not the
-    comma) splits the header into names of ours. A header with no semicolon or tab is
-    always read as comma separated."""
+def column_key(name: str) -> str:
+    """A header cell as it is matched to one of our column names: without case, the spaces
+    around it and a byte-order mark, and with spaces or hyphens between words read as
+    underscores (``Applicant ID`` is ``applicant_id``).
+
+    The one place that says how a header names a column: the readers here, the audit
+    bundle's redaction and the audit's checks all match columns with it.
+    """
+    return _SEPARATORS.sub("_", name.strip().lstrip("\ufeff").lower())
+
+
+def header_line(text: str) -> str:
+    """The first line of a file's text (its header row), without the line end."""
     end = text.find("\n")
     header = text if end < 0 else text[:end]  # not split(): that would copy the whole file
+    return header.rstrip("\r")
+
+
+def detect_delimiter(header: str, expected: Iterable[str]) -> str:
+    """The character that separates cells, found in the ``header`` row of a file whose
+    columns are ``expected``: a comma, or a semicolon or tab in a header with no comma,
+    or where that character (and not the comma) splits the header into names of ours.
+    A header with no semicolon or tab is always read as comma separated.
+
+    Every reader of the office's files (and the audit bundle, which rewrites
+    applicants.csv) finds the separator here, so all of them read a file the same way.
+    """
     found = [other for other in DELIMITER_NAMES if other != "," and other in header]
     if not found:
         return ","
+    expected = tuple(expected)
 
     def ours(delimiter: str) -> int:
         try:
-            names = next(csv.reader([header.rstrip("\r")], delimiter=delimiter))
+            names = next(csv.reader([header], delimiter=delimiter))
         except (csv.Error, StopIteration):
             return 0
         return sum(_known_column(cell, expected) for cell in names)
@@ -423,7 +446,7 @@ def _delimiter(text: str, expected: tuple[str, ...]) -> str:
 def _known_column(cell: str, expected: tuple[str, ...]) -> bool:
     """Whether a header cell names one of the ``expected`` columns (or a choice column)."""
     key = cell.strip().lstrip("\ufeff").lower()
-    if key in expected or _SEPARATORS.sub("_", key) in expected:
+    if key in expected or column_key(key) in expected:
         return True
     return set(LONG_COLUMNS) <= set(expected) and choice_number(key) is not None
 
@@ -541,7 +564,7 @@ def _check_header(header, required, optional, name, log) -> Layout | None:
         written = shown(raw_name.strip())
         if not key:
             continue  # checked against its cells in _check_unnamed_columns_are_empty
-        column = key if key in expected else _SEPARATORS.sub("_", key)
+        column = key if key in expected else column_key(key)
         if column not in expected:
             number = choice_number(key)
             if number is not None:
