@@ -43,7 +43,8 @@ FUZZ = settings.get_profile(
 
 PROGRESS = re.compile(r"^\.\.\. [A-Z]")  # "... Reading and checking the input files"
 SUMMARY = re.compile(
-    r"^Found \d+ problems? in the (input|results|results and input) files; nothing was written\.$"
+    r"^Found \d+ problems? in the ((input|results|results and input) files|changes folder .+); "
+    r"nothing was written\.$"
 )
 MORE = re.compile(r"^\.\.\. and \d+ more problems not shown\.$")
 PROBLEM = re.compile(r"^(round-inputs/)?[\w.\-]+(:\d+)?: \S.*$")
