@@ -669,9 +669,7 @@ def letters(
     click.echo(f"  letters:    {summary.letters} ({summary.pages} pages in all-letters.pdf)")
     if summary.round is not None:
         which = (
-            "the applicants whose situation changed"
-            if summary.changed_only
-            else "every applicant"
+            "the applicants whose situation changed" if summary.changed_only else "every applicant"
         )
         click.echo(
             f"  round:      {summary.round}: letters for {which} "
