@@ -179,13 +179,9 @@ def look_up_lottery_number(
             f'"{shown(applicant_id)}" is not an applicant ID (letters, digits, "-" and "_" only, '
             "as in applicants.csv)."
         )
-    if program_id is not None and not re.fullmatch(CODE, program_id):
-        raise UsageError(f'"{shown(program_id)}" is not a program ID (as in programs.csv).')
-    text = lottery_key(seed, applicant_id, program_id)
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    number = lottery_number(seed, applicant_id, program_id)
-    assert number == int(digest[:16], 16)
-    return LotteryNumberLookup(seed, applicant_id, program_id, text, digest, digest[:16], number)
+    found = _look_up(seed, applicant_id, program_id)
+    assert found.number == lottery_number(seed, applicant_id, program_id)
+    return found
 
 
 def look_up_family_number(
@@ -201,9 +197,14 @@ def look_up_family_number(
             f'"{shown(family_id)}" is not a family ID (letters, digits, "-", "_" and "." only, '
             "as in applicants.csv)."
         )
+    return _look_up(seed, FAMILY_PREFIX + family_id, program_id)
+
+
+def _look_up(seed: str, who: str, program_id: str | None) -> LotteryNumberLookup:
+    """Every step from the seed to the number of ``who`` (an applicant ID, or
+    ``family:FAMILY_ID``), once the program ID is checked."""
     if program_id is not None and not re.fullmatch(CODE, program_id):
         raise UsageError(f'"{shown(program_id)}" is not a program ID (as in programs.csv).')
-    who = FAMILY_PREFIX + family_id
     text = lottery_key(seed, who, program_id)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return LotteryNumberLookup(
