@@ -13,13 +13,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from support.random_rounds import run_rounds
 from support.small_city import write_city
 
 from lottery.audit.bundle import redact_applicants, write_audit_bundle
 from lottery.audit.rerun import audit_results
 from lottery.engine import run_lottery
 from lottery.errors import UsageError
-from lottery.rounds import run_round
 
 SEED = "2026-spring"
 HEADER = "event,applicant_id,program_id,value,note\n"
@@ -39,17 +39,7 @@ def built(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("chain")
     city = write_city(base / "city")
     run_lottery(city.path, base / "round-1", SEED)
-    for number, files in enumerate(CHANGES, start=2):
-        changes = base / f"changes-{number}"
-        changes.mkdir()
-        for name, text in files.items():
-            (changes / name).write_text(text)
-        run_round(
-            base / f"round-{number - 1}",
-            changes,
-            base / f"round-{number}",
-            inputs_dir=city.path if number == 2 else None,
-        )
+    run_rounds(base, city.path, CHANGES)
     return base
 
 

@@ -14,13 +14,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from support.random_rounds import run_rounds
 from support.small_city import write_city
 
 from lottery.audit.chain import ChainAuditSummary
 from lottery.audit.rerun import audit_results
 from lottery.engine import run_lottery
 from lottery.errors import UsageError
-from lottery.rounds import run_round
 
 SEED = "2026-spring"
 REPRODUCED = "Reproduced byte for byte: the 3 rounds form an unbroken chain"
@@ -57,19 +57,10 @@ def build_chain(base: Path, policy: str | None = None, lottery: str | None = Non
     """round-1, round-2 and round-3 of the default city in ``base`` (input folder ``city``)."""
     city = write_city(base / "city", policy=policy, lottery=lottery)
     run_lottery(city.path, base / "round-1", None if lottery else SEED)
-    for number, files in enumerate(CHANGES, start=2):
-        changes = base / f"changes-{number}"
-        changes.mkdir()
-        for name, text in files.items():
-            (changes / name).write_text(text)
-        if lottery and number == 2:
-            (changes / "lottery.csv").write_text("applicant_id,lottery_number\nA9,5\n")
-        run_round(
-            base / f"round-{number - 1}",
-            changes,
-            base / f"round-{number}",
-            inputs_dir=city.path if number == 2 else None,
-        )
+    changes = list(CHANGES)
+    if lottery:  # the late applicant's number comes with the changes
+        changes[0] = {**changes[0], "lottery.csv": "applicant_id,lottery_number\nA9,5\n"}
+    run_rounds(base, city.path, changes)
     return base
 
 

@@ -281,3 +281,20 @@ def random_changes(rng: random.Random, out: Path, inputs: Path, number: int, fol
         files["choices"] = choice_rows(*choice_lines)
     write_changes(folder, *events, **files)
     return {"decided": decided, "transfers": transfers}
+
+
+def run_rounds(base: Path, city: Path, changes: list[dict[str, str]] | tuple) -> None:
+    """Rounds 2, 3, ... after ``base / "round-1"``: the changes folder of each round
+    (``base / "changes-N"``) holds the files of one entry of ``changes`` (name -> text);
+    round 2 is given the round-1 input folder ``city``."""
+    for number, files in enumerate(changes, start=2):
+        folder = base / f"changes-{number}"
+        folder.mkdir()
+        for name, text in files.items():
+            (folder / name).write_text(text)
+        run_round(
+            base / f"round-{number - 1}",
+            folder,
+            base / f"round-{number}",
+            inputs_dir=city if number == 2 else None,
+        )
