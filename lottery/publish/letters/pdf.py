@@ -5,18 +5,17 @@ No HTML is converted: :func:`layout_letter` places the texts of the letter's wor
 HTML letter says. fpdf2 spends most of its time on fonts, once per document, so the font
 is cut down once per run to the characters the letters use (:func:`write_font_subsets`)
 and letters are drawn in chunks, one document per chunk, later cut into one PDF per
-applicant (:func:`split_pdf`: pages are copied, not redrawn).
+applicant (:mod:`~lottery.publish.letters.pdf_files`: pages are copied, not redrawn).
 """
 
 from __future__ import annotations
 
-from io import BytesIO
 from pathlib import Path
 
 import matplotlib
 from fontTools import subset as font_subset
 from fpdf import FPDF
-from pypdf import PdfReader, PdfWriter
+from fpdf.enums import TextMode
 
 from lottery.publish.letters.html import Wording, letter_texts
 from lottery.publish.letters.model import Letter
@@ -86,7 +85,7 @@ def write_font_subsets(characters: set[str], folder: Path) -> tuple[dict[str, st
 
 def new_document(paper: str, fonts: dict[str, str]) -> FPDF:
     """An empty fpdf2 document on ``paper`` (``letter`` or ``a4``) with the font subsets."""
-    pdf = FPDF(unit="mm", format=PAPER[paper])
+    pdf = LetterDocument(unit="mm", format=PAPER[paper])
     pdf.set_auto_page_break(False)
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
     for style, path in fonts.items():
@@ -96,17 +95,66 @@ def new_document(paper: str, fonts: dict[str, str]) -> FPDF:
     return pdf
 
 
-def split_pdf(data: bytes, names: list[str], pages: list[int], folder: Path) -> None:
-    """Cut a chunk's PDF into ``<name>.pdf`` files of ``pages`` pages each, in order."""
-    reader = PdfReader(BytesIO(data))
-    start = 0
-    for name, count in zip(names, pages, strict=True):
-        writer = PdfWriter()
-        for number in range(start, start + count):
-            writer.add_page(reader.pages[number])
-        with open(folder / f"{name}.pdf", "wb") as handle:
-            writer.write(handle)
-        start += count
+class _Codes(dict):
+    """A font's code for each character, as ``str.translate`` takes them: asked of
+    fpdf2's subset the first time (which adds the glyph to the document's font), in
+    the order of the text, as fpdf2 itself does; ``None`` for a character with no glyph
+    (left out, as fpdf2 does)."""
+
+    def __init__(self, font):
+        super().__init__()
+        self.font = font
+
+    def __missing__(self, character: int) -> str | None:
+        code = self.font.subset.pick(character)
+        self[character] = None if code is None else chr(code)
+        return self[character]
+
+
+class LetterDocument(FPDF):
+    """fpdf2's document, drawing the letters' lines of text faster, with the same bytes.
+
+    A letter is hundreds of short lines, many the same in every letter (headings, table
+    headers, school names): :meth:`text` keeps each line's encoded text for the
+    document, and encodes a new one a character code at a time from a table
+    (:class:`_Codes`) instead of fpdf2's loop. What the letters never use (underline,
+    strike-through, other text modes, core fonts) goes to fpdf2's own ``text``.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._encoded: dict[tuple[int, str], str] = {}
+        self._codes: dict[int, _Codes] = {}
+
+    def text(self, x: float, y: float, text: str = "") -> None:
+        """Print ``text`` with its baseline starting at (``x``, ``y``), as ``FPDF.text``."""
+        font = self.current_font
+        if (
+            font is None
+            or not self.page
+            or not self.is_ttf_font
+            or font.is_symbol
+            or self.text_mode != TextMode.FILL
+            or self.underline
+            or self.strikethrough
+            or self._record_text_quad_points
+        ):
+            super().text(x, y, text)
+            return
+        if not self.current_font_is_set_on_page:
+            self._out(self._set_font_for_page(font, self.font_size_pt))
+        key = (font.i, text)
+        encoded = self._encoded.get(key)
+        if encoded is None:
+            codes = self._codes.get(font.i)
+            if codes is None:
+                codes = self._codes[font.i] = _Codes(font)
+            encoded = f"({font.escape_text(text.translate(codes))}) Tj"
+            self._encoded[key] = encoded
+        line = f"BT {x * self.k:.2f} {(self.h - y) * self.k:.2f} Td {encoded} ET"
+        if self.fill_color != self.text_color:
+            line = f"q {self.text_color.serialize().lower()} {line} Q"
+        self._out(line)
 
 
 # ----------------------------------------------------------------------------- layout
@@ -124,11 +172,13 @@ COLUMNS = (0.08, 0.26, 0.2, 0.15, 0.09, 0.22)
 class _Page:
     """A cursor over the letter's pages: wraps and draws text, breaks pages."""
 
-    def __init__(self, pdf: FPDF, unsupported: dict, widths: dict):
-        # Words measured once per process: names, schools and the template's words repeat.
+    def __init__(self, pdf: FPDF, unsupported: dict, widths: dict, lines: dict | None = None):
+        # Words measured and texts wrapped once per process: names, schools and the
+        # template's sentences repeat.
         self.pdf = pdf
         self.unsupported = unsupported
         self.widths = widths
+        self.lines = lines if lines is not None else {}
         self.left = MARGIN
         self.width = pdf.w - 2 * MARGIN
         self.bottom = pdf.h - MARGIN - FOOTER
@@ -154,10 +204,19 @@ class _Page:
                 self.widths[key] = width
         return width
 
-    def wrap(self, text: str, width: float) -> list[str]:
+    def wrap(self, text: str, width: float) -> tuple[str, ...]:
         """Greedy word wrap; a word wider than the line starts a new line and is cut where
         it must be."""
         text = text.translate(self.unsupported)
+        key = (self.family, self.style, width, text)
+        wrapped = self.lines.get(key)
+        if wrapped is None:
+            wrapped = tuple(self._wrap(text, width))
+            if len(self.lines) < 100_000:
+                self.lines[key] = wrapped
+        return wrapped
+
+    def _wrap(self, text: str, width: float) -> list[str]:
         lines, line, used = [], [], 0.0
         space = self.width_of(" ")
         for word in text.split():
@@ -341,14 +400,16 @@ def layout_letter(
     fallback: bool,
     unsupported: dict | None = None,
     widths: dict | None = None,
+    lines: dict | None = None,
 ) -> None:
     """Lay one letter out on new pages of ``pdf``, from its wording ``t``.
 
     ``unsupported`` translates the characters the font lacks to ``?``; ``widths`` keeps
-    the widths of words measured, for the next letters.
+    the widths of words measured and ``lines`` the texts wrapped, for the next letters
+    (drawn with the same ``unsupported``).
     """
     texts = letter_texts(t, letter, fallback)
-    page = _Page(pdf, unsupported or {}, widths if widths is not None else {})
+    page = _Page(pdf, unsupported or {}, widths if widths is not None else {}, lines)
     page.new_page()
     first = pdf.page
     page.paragraph(texts["office_name"], size=13, style="B", after=1.0)

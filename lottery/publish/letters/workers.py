@@ -17,18 +17,16 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
-from io import BytesIO
 from multiprocessing import get_context
 from pathlib import Path
-
-from pypdf import PdfReader, PdfWriter
 
 from lottery.errors import InputError, Problem
 from lottery.io.outputs import MERGED_LETTERS
 from lottery.publish.letters.config import LettersConfig
 from lottery.publish.letters.html import render_with, status_problem
 from lottery.publish.letters.model import Letter
-from lottery.publish.letters.pdf import layout_letter, new_document, split_pdf
+from lottery.publish.letters.pdf import layout_letter, new_document
+from lottery.publish.letters.pdf_files import ChunkPdf, PdfFile, write_pdf
 from lottery.publish.letters.templates import make_environment, template_languages, template_problem
 
 Progress = Callable[[int, int], None]
@@ -68,6 +66,7 @@ def init_worker(settings: RenderSettings) -> None:
         languages=template_languages(environment),
         templates={},
         widths={},
+        lines={},
         unsupported=str.maketrans({c: "?" for c in settings.missing_characters}),
     )
 
@@ -89,7 +88,15 @@ def render_chunk(job: tuple[int, list[Letter]]) -> ChunkResult:
             if problem is not None:
                 return ChunkResult(index, b"", (), (problem.file, problem.line, problem.message))
             first = pdf.pages_count
-            layout_letter(pdf, wording, letter, fallback, _worker["unsupported"], _worker["widths"])
+            layout_letter(
+                pdf,
+                wording,
+                letter,
+                fallback,
+                _worker["unsupported"],
+                _worker["widths"],
+                _worker["lines"],
+            )
         except InputError as error:
             problem = error.problems[0]
             return ChunkResult(index, b"", (), (problem.file, problem.line, problem.message))
@@ -101,7 +108,11 @@ def render_chunk(job: tuple[int, list[Letter]]) -> ChunkResult:
         (folder / f"{letter.applicant_id}.html").write_text(html, encoding="utf-8")
         pages.append(pdf.pages_count - first)
     data = bytes(pdf.output())
-    split_pdf(data, [letter.applicant_id for letter in letters], pages, folder)
+    chunk = ChunkPdf(data)
+    start = 0
+    for letter, count in zip(letters, pages, strict=True):
+        write_pdf(folder / f"{letter.applicant_id}.pdf", chunk, range(start, start + count))
+        start += count
     return ChunkResult(index, data, tuple(pages))
 
 
@@ -121,22 +132,21 @@ def render_letters(
     workers = max(1, min(workers, total // 100 or 1))  # a process pays from ~100 letters
     size = max(50, min(500, -(-total // (workers * 8)) if total else 1))
     jobs = [(k, letters[start : start + size]) for k, start in enumerate(range(0, total, size))]
-    merged = PdfWriter()
     pages = done = 0
     if progress is not None:
         progress(0, total)
-    for result in _results(jobs, settings, workers):
-        if result.problem is not None:
-            raise InputError([Problem(*result.problem[:2], None, result.problem[2])])
-        reader = PdfReader(BytesIO(result.pdf))
-        for page in reader.pages:
-            merged.add_page(page)
-        pages += len(reader.pages)
-        done += len(result.pages)
-        if progress is not None:
-            progress(done, total)
     with open(staging / MERGED_LETTERS, "wb") as handle:
-        merged.write(handle)
+        merged = PdfFile(handle)
+        for result in _results(jobs, settings, workers):
+            if result.problem is not None:
+                raise InputError([Problem(*result.problem[:2], None, result.problem[2])])
+            chunk = ChunkPdf(result.pdf)
+            merged.add_pages(chunk, range(len(chunk.pages)))
+            pages += len(chunk.pages)
+            done += len(result.pages)
+            if progress is not None:
+                progress(done, total)
+        merged.close()
     return pages
 
 
