@@ -9,10 +9,17 @@ recomputed, is skipped.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from lottery.audit.verify.checksums import check_checksums
-from lottery.audit.verify.evidence import Evidence, Inputs, gather_evidence, manifest_sha256
+from lottery.audit.verify.evidence import (
+    Evidence,
+    Inputs,
+    Table,
+    gather_evidence,
+    manifest_sha256,
+)
 from lottery.audit.verify.findings import Findings, Verification
 from lottery.audit.verify.manifest_record import (
     check_families_record,
@@ -22,6 +29,7 @@ from lottery.audit.verify.manifest_record import (
 )
 from lottery.audit.verify.numbers import recompute_lottery
 from lottery.audit.verify.order import ProgramOrder
+from lottery.audit.verify.pairs import build_pairs
 from lottery.audit.verify.picture import Picture
 from lottery.audit.verify.placements import (
     check_capacity,
@@ -66,6 +74,32 @@ def _rows(evidence: Evidence, name: str, findings: Findings) -> list[dict[str, s
     return table.rows
 
 
+class _ShownPriority(Mapping[tuple[str, str], str]):
+    """The priority choice_results.csv shows for each (applicant, program), read from its
+    rows only if asked (only members of unsettled families need it)."""
+
+    def __init__(self, table: Table):
+        self._table = table
+        self._shown: dict[tuple[str, str], str] | None = None
+
+    def _values(self) -> dict[tuple[str, str], str]:
+        if self._shown is None:
+            self._shown = {
+                (row["applicant_id"], row["program_id"]): row["priority"]
+                for row in self._table.rows or []
+            }
+        return self._shown
+
+    def __getitem__(self, pair: tuple[str, str]) -> str:
+        return self._values()[pair]
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._values())
+
+    def __len__(self) -> int:
+        return len(self._values())
+
+
 def _check_results(evidence: Evidence, inputs: Inputs, findings: Findings) -> str:
     """Every check that needs the inputs; returns how the lottery was recomputed."""
     manifest = evidence.manifest
@@ -81,13 +115,16 @@ def _check_results(evidence: Evidence, inputs: Inputs, findings: Findings) -> st
     rows = _rows(evidence, PLACEMENTS, findings)
     if rows is None:
         return lottery_text
-    choice_rows = _rows(evidence, CHOICE_RESULTS, findings)
-    shown_priority = {
-        (row["applicant_id"], row["program_id"]): row["priority"] for row in choice_rows or []
-    }
+    choice_table = evidence.tables[CHOICE_RESULTS]
+    if not choice_table.usable:
+        findings.extend(choice_table.problems)
+    shown_priority = _ShownPriority(choice_table)
     unsettled = check_families_record(inputs, manifest, findings)
     placement = read_placement(inputs, rows)
-    order = ProgramOrder(inputs, lottery, placement.matched_at, unsettled.members, shown_priority)
+    pairs = build_pairs(inputs)
+    order = ProgramOrder(
+        inputs, pairs, lottery, placement.matched_at, unsettled.members, shown_priority
+    )
     check_placements(inputs, placement, order, lottery, rows, findings)
     check_guarantees(inputs, placement, findings)
     check_capacity(inputs, placement, findings)
@@ -98,14 +135,16 @@ def _check_results(evidence: Evidence, inputs: Inputs, findings: Findings) -> st
         unserved = check_zone_guarantee(inputs, placement, lottery, seats, manifest, findings)
         check_stability(inputs, placement, memberships, findings)
     picture = Picture(inputs, placement, order, lottery, memberships, seats)
-    waitlist_rows = _rows(evidence, WAITLISTS, findings)
-    if waitlist_rows is not None:
-        check_waitlists(picture, waitlist_rows, findings)
+    waitlist_table = evidence.tables[WAITLISTS]
+    if waitlist_table.usable:
+        check_waitlists(picture, waitlist_table, findings)
+    else:
+        findings.extend(waitlist_table.problems)
     summary_rows = _rows(evidence, SUMMARY, findings)
     if summary_rows is not None:
         check_summary(picture, summary_rows, findings)
-    if choice_rows is not None:
-        check_choice_results(picture, choice_rows, findings)
+    if choice_table.usable:
+        check_choice_results(picture, choice_table, findings)
     report_rows = _rows(evidence, RESERVE_REPORT, findings)
     if report_rows is not None:
         check_reserve_report(picture, report_rows, findings)

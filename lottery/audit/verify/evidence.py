@@ -81,12 +81,62 @@ class Inputs:
         return self.programs[pid]["requires_tags"] <= self.applicants[aid]["tags"]
 
 
-@dataclass(frozen=True)
 class Table:
-    """One results table: its rows (None if it cannot be used) and what is wrong with it."""
+    """One results table: its rows (None if it cannot be used) and what is wrong with it.
 
-    rows: Rows | None
-    problems: tuple[Violation, ...]
+    A large table is read as lines first (:attr:`lines`), so that a check can compare
+    it with the lines it expects, all at once; its rows, one dict each, are made only
+    when a check asks for them (:attr:`rows`), with the problems found making them.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        columns: tuple[str, ...],
+        problems: tuple[Violation, ...] = (),
+        text: str | None = None,
+    ):
+        self.path = path
+        self.columns = columns
+        self._problems = problems
+        self._text = text
+        self._parsed: tuple[Rows | None, tuple[Violation, ...]] | None = None
+        if text is None:  # the file cannot be used
+            self._parsed = (None, problems)
+
+    @property
+    def usable(self) -> bool:
+        """Whether the file has every column (its rows can be checked)."""
+        return self._text is not None
+
+    @property
+    def rows(self) -> Rows | None:
+        """One dict per row (None if the file cannot be used)."""
+        return self._parse()[0]
+
+    @property
+    def problems(self) -> tuple[Violation, ...]:
+        """What is wrong with the file: its header, rows of the wrong length."""
+        return self._parse()[1]
+
+    def lines(self) -> list[str] | None:
+        """The rows as lines of text, after the header, when that is all they are: the
+        header is exactly the expected one and no cell is quoted (no quote character,
+        no carriage return in the file); else None."""
+        text = self._text
+        if text is None or self._problems or '"' in text or "\r" in text:
+            return None
+        lines = text.split("\n")
+        if lines[-1] == "":
+            lines.pop()
+        if not lines or lines[0] != ",".join(self.columns):
+            return None
+        return lines[1:]
+
+    def _parse(self) -> tuple[Rows | None, tuple[Violation, ...]]:
+        if self._parsed is None:
+            self._parsed = _parse_rows(self.path.name, self._text, self.columns, self._problems)
+        return self._parsed
 
 
 @dataclass(frozen=True)
@@ -164,28 +214,41 @@ def _read_table(out_dir: Path, name: str) -> Table:
     columns = COLUMNS[name]
     if not path.is_file():
         return Table(
-            None, (Violation("output-file", f"{name} is missing from the results folder"),)
+            path, columns, (Violation("output-file", f"{name} is missing from the results folder"),)
         )
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        return Table(None, (Violation("output-file", f"{name} is not UTF-8 text"),))
-    problems = []
+        return Table(path, columns, (Violation("output-file", f"{name} is not UTF-8 text"),))
+    header = next(csv.reader(io.StringIO(text[: text.find("\n") + 1 or None], newline="")), [])
+    if tuple(header) != columns:
+        problem = Violation(
+            "output-file",
+            f"{name} has the header {','.join(header)!r}; expected {','.join(columns)!r}",
+        )
+        if set(columns) - set(header):
+            return Table(path, columns, (problem,))
+    return Table(path, columns, (), text)
+
+
+def _parse_rows(
+    name: str, text: str, columns: tuple[str, ...], problems: tuple[Violation, ...]
+) -> tuple[Rows | None, tuple[Violation, ...]]:
+    """The rows of a table as dicts, and the problems of its header and rows."""
+    found = []
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, [])
     if tuple(header) != columns:
-        problems.append(
+        found.append(
             Violation(
                 "output-file",
                 f"{name} has the header {','.join(header)!r}; expected {','.join(columns)!r}",
             )
         )
-        if set(columns) - set(header):
-            return Table(None, tuple(problems))
     rows = []
     for line, cells in enumerate(reader, start=2):
         if len(cells) != len(header):
-            problems.append(
+            found.append(
                 Violation(
                     "output-file",
                     f"{name}:{line}: the row has {len(cells)} cells, the header {len(header)}",
@@ -193,7 +256,7 @@ def _read_table(out_dir: Path, name: str) -> Table:
             )
             continue
         rows.append(dict(zip(header, cells, strict=True)))
-    return Table(rows, tuple(problems))
+    return rows, tuple(found)
 
 
 # ----------------------------------------------------------------------------- inputs

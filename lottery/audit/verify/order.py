@@ -10,26 +10,20 @@ the final placements. A program orders its applicants by :class:`OrderKey`.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Collection, Mapping
+
+import numpy as np
 
 from lottery.audit.verify.evidence import Inputs
 from lottery.audit.verify.findings import Findings, OrderKey
 from lottery.audit.verify.numbers import Lottery
+from lottery.audit.verify.pairs import (
+    Pairs,
+    criterion_met,
+    great_circle_miles,
+    sibling_offered,
+)
 from lottery.policy import GENERAL, GUARANTEED, PROXIMITY_PREFIX, SIBLING_OFFERED, TAG_PREFIX
-
-EARTH_RADIUS_MILES = 3958.8
-
-
-def great_circle_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Haversine distance on a sphere of radius 3958.8 miles (docs/seat-policy.md)."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    lambda1, lambda2 = math.radians(lon1), math.radians(lon2)
-    half = (
-        math.sin((phi2 - phi1) / 2) ** 2
-        + math.cos(phi1) * math.cos(phi2) * math.sin((lambda2 - lambda1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_MILES * math.asin(math.sqrt(min(half, 1.0)))
 
 
 class ProgramOrder:
@@ -41,17 +35,25 @@ class ProgramOrder:
     ``shown_priority`` (choice_results.csv) shows is taken where a priority depends on
     it. ``readings_shown`` counts those; ``unknown_offers`` holds the pairs where no
     priority shows the reading (:mod:`lottery.audit.verify.seat_policy` settles them).
+
+    The same priorities are also worked out for every pair of ``pairs`` at once, as
+    arrays: ``priority_value`` and ``priority_label`` (an index into ``labels``), and,
+    with a lottery, ``position``, each pair's place in one order of all pairs, by
+    program and then by :class:`OrderKey`: at one program, a smaller position comes
+    first. Members of unsettled families get theirs from the per-pair code above.
     """
 
     def __init__(
         self,
         inputs: Inputs,
+        pairs: Pairs,
         lottery: Lottery | None,
         matched_at: Mapping[str, str],
         unsettled: Collection[str],
         shown_priority: Mapping[tuple[str, str], str],
     ):
         self.inputs = inputs
+        self.pairs = pairs
         self.lottery = lottery
         self.matched_at = matched_at
         self.unsettled = unsettled
@@ -62,6 +64,94 @@ class ProgramOrder:
         self._offered: dict[tuple[str, str], bool] = {}
         self._priorities: dict[tuple[str, str], tuple[int, str]] = {}
         self._keys: dict[tuple[str, str], OrderKey] = {}
+        self.labels: list[str] = [GUARANTEED, *inputs.tier_names, GENERAL]
+        self.priority_value, self.priority_label = self._all_priorities()
+        self.lottery_rank: np.ndarray | None = None  # each pair's lottery rank there
+        self.position = self._all_positions() if lottery is not None else None
+
+    def _all_priorities(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every pair's priority value and label, as :meth:`priority` gives them."""
+        inputs, pairs = self.inputs, self.pairs
+        general = len(inputs.tiers) + 1
+        value = np.full(len(pairs), general, np.int64)
+        offered = None
+        met: dict[str, np.ndarray] = {}
+        for tier_value in range(len(inputs.tiers), 0, -1):
+            holds = np.ones(len(pairs), bool)
+            for criterion in inputs.tiers[tier_value - 1]:
+                if criterion == SIBLING_OFFERED:
+                    if offered is None:
+                        offered = sibling_offered(inputs, pairs, dict(self.matched_at))
+                    holds &= offered
+                    continue
+                if criterion not in met:
+                    met[criterion] = criterion_met(inputs, pairs, criterion)
+                holds &= met[criterion]
+            value[holds] = tier_value
+        label = value.copy()  # a tier's label is its name, at index value in labels
+        label_index = {text: i for i, text in enumerate(self.labels)}
+        if inputs.explicit:
+            explicit = list(inputs.explicit.items())
+            found = pairs.find(
+                np.fromiter((pairs.applicant_index[a] for (a, _), _ in explicit), np.int64),
+                np.fromiter((pairs.program_index[p] for (_, p), _ in explicit), np.int64),
+            )
+            for k, ((_, _), given) in zip(found.tolist(), explicit, strict=True):
+                if k >= 0:
+                    text = f"explicit:{given}"
+                    value[k] = given
+                    label[k] = label_index.setdefault(text, len(label_index))
+        guarantee_index = np.fromiter(
+            (
+                -1 if (g := inputs.applicants[aid]["guarantee"]) is None else pairs.program_index[g]
+                for aid in pairs.applicant_ids
+            ),
+            np.int64,
+            len(pairs.applicant_ids),
+        )
+        guaranteed = guarantee_index[pairs.applicant] == pairs.program
+        value[guaranteed] = 0
+        label[guaranteed] = 0
+        for aid in sorted(self.unsettled):
+            index = pairs.applicant_index.get(aid)
+            if index is None:
+                continue
+            for k in range(int(pairs.start[index]), int(pairs.start[index + 1])):
+                given, text = self.priority(aid, pairs.program_ids[pairs.program[k]])
+                value[k] = given
+                label[k] = label_index.setdefault(text, len(label_index))
+        self.labels = list(label_index)
+        return value, label
+
+    def _all_positions(self) -> np.ndarray:
+        """Every pair's place in one order: by program, then by :class:`OrderKey`."""
+        lottery, pairs = self.lottery, self.pairs
+        a, p = pairs.applicant, pairs.program
+        ids = pairs.applicant_ids
+        by_id = np.empty(len(ids), np.int64)  # applicant_id order, compared as Python strings
+        by_id[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
+        if not lottery.multiple:
+            number = np.fromiter((lottery.single_number[i] for i in ids), np.uint64, len(ids))[a]
+            family = np.fromiter((lottery.single_family[i] for i in ids), np.uint64, len(ids))[a]
+            rank = np.fromiter((lottery.single_rank[i] for i in ids), np.int64, len(ids))[a]
+        else:
+            keys = list(zip(a.tolist(), p.tolist(), strict=True))
+            pids = pairs.program_ids
+            number = np.fromiter(
+                (lottery.pair_number[ids[i], pids[j]] for i, j in keys), np.uint64, len(keys)
+            )
+            family = np.fromiter(
+                (lottery.pair_family[ids[i], pids[j]] for i, j in keys), np.uint64, len(keys)
+            )
+            rank = np.fromiter(
+                (lottery.pair_rank[ids[i], pids[j]] for i, j in keys), np.int64, len(keys)
+            )
+        self.lottery_rank = rank
+        reversed_rank = rank if lottery.reversed else np.zeros(len(a), np.int64)
+        order = np.lexsort((by_id[a], number, family, reversed_rank, self.priority_value, p))
+        position = np.empty(len(a), np.int64)
+        position[order] = np.arange(len(a))
+        return position
 
     def meets(self, aid: str, pid: str, criterion: str) -> bool:
         """Whether a criterion of the policy (or a reserve category) holds at a pair."""

@@ -14,10 +14,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+import numpy as np
+
 from lottery.audit.verify.evidence import Inputs, Rows
 from lottery.audit.verify.findings import Findings
 from lottery.audit.verify.numbers import Lottery
 from lottery.audit.verify.order import ProgramOrder, check_priority_shown
+from lottery.audit.verify.pairs import Pairs
 from lottery.io.outputs import (
     ADMINISTRATIVE,
     GUARANTEED,
@@ -92,6 +95,35 @@ def read_placement(inputs: Inputs, rows: Rows) -> Placement:
         Counter(matched_at.values()),
         Counter(p for a, p in placed_at.items() if p and status.get(a) == ADMINISTRATIVE),
     )
+
+
+def preferred_pairs(placement: Placement, pairs: Pairs) -> np.ndarray:
+    """Which pairs are in ``placement.preferred``: eligible, ranked, and above the
+    program the applicant holds (any ranked one, if they hold none they ranked)."""
+    placed_program = np.fromiter(
+        (
+            -1 if (pid := placement.placed_at.get(aid)) is None else pairs.program_index[pid]
+            for aid in pairs.applicant_ids
+        ),
+        np.int64,
+        len(pairs.applicant_ids),
+    )
+    a, choice = pairs.applicant, pairs.choice_rank
+    holds = (pairs.program == placed_program[a]) & (choice > 0)
+    held_rank = np.zeros(len(pairs.applicant_ids), np.int64)
+    held_rank[a[holds]] = choice[holds]
+    above = (held_rank[a] == 0) | (choice < held_rank[a])
+    return (choice > 0) & pairs.eligible & above
+
+
+def admitted_pairs(placement: Placement, pairs: Pairs) -> np.ndarray:
+    """The pairs of ``placement.admitted``, as pair indices."""
+    admitted = [(aid, pid) for pid, aids in placement.admitted.items() for aid in aids]
+    found = pairs.find(
+        np.fromiter((pairs.applicant_index[aid] for aid, _ in admitted), np.int64, len(admitted)),
+        np.fromiter((pairs.program_index[pid] for _, pid in admitted), np.int64, len(admitted)),
+    )
+    return found[found >= 0]
 
 
 def check_placements(

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import heapq
 
+import numpy as np
+
 from lottery.audit.verify.evidence import Inputs, Rows
 from lottery.audit.verify.findings import Findings
-from lottery.audit.verify.order import OrderKey, ProgramOrder
+from lottery.audit.verify.order import ProgramOrder
 from lottery.audit.verify.picture import Picture
 from lottery.io.inputs import RESERVES_FILE
 from lottery.io.outputs import RESERVE_REPORT
@@ -21,33 +23,36 @@ from lottery.policy import SIBLING_OFFERED
 def match_without_reserves(inputs: Inputs, order: ProgramOrder) -> dict[str, str]:
     """Applicant-proposing deferred acceptance (Gale & Shapley 1962) with the same
     priorities, lottery and eligibility as the run, every program taking its offered
-    seats in its normal order: the match reserve_report.csv compares with."""
-    position: dict[tuple[str, str], int] = {}
-    lists: dict[str, list[str]] = {}
-    at: dict[str, list[OrderKey]] = {pid: [] for pid in inputs.programs}
-    for aid, pids in inputs.prefs.items():
-        lists[aid] = [pid for pid in pids if inputs.eligible(aid, pid)]
-        for pid in lists[aid]:
-            at[pid].append(order.key(aid, pid))
-    for pid, keys in at.items():
-        for index, key in enumerate(sorted(keys)):
-            position[key.applicant_id, pid] = index
-    held: dict[str, list[tuple[int, str]]] = {pid: [] for pid in inputs.programs}
-    following = dict.fromkeys(inputs.prefs, 0)
-    for first in inputs.prefs:
-        aid: str | None = first
-        while aid is not None and following[aid] < len(lists[aid]):
-            pid = lists[aid][following[aid]]
-            heap, mine = held[pid], position[aid, pid]
-            if len(heap) < inputs.programs[pid]["capacity"]:
-                heapq.heappush(heap, (-mine, aid))
-                aid = None
+    seats in its normal order: the match reserve_report.csv compares with.
+
+    Applicants propose in ``applicant_id`` order down their eligible pairs; a program
+    holds its best applicants so far in a heap by their place in its order
+    (``order.position``), and turns away the last when a better one proposes.
+    """
+    pairs = order.pairs
+    eligible = np.flatnonzero(pairs.eligible)
+    counts = np.bincount(pairs.applicant[eligible], minlength=len(pairs.applicant_ids))
+    ends = np.cumsum(counts).tolist()
+    following = [end - n for end, n in zip(ends, counts.tolist(), strict=True)]
+    program = pairs.program[eligible].tolist()
+    position = order.position[eligible].tolist()
+    capacity = [inputs.programs[pid]["capacity"] for pid in pairs.program_ids]
+    held: list[list[tuple[int, int]]] = [[] for _ in pairs.program_ids]
+    for first in range(len(pairs.applicant_ids)):
+        applicant: int | None = first
+        while applicant is not None and following[applicant] < ends[applicant]:
+            k = following[applicant]
+            heap, mine = held[program[k]], position[k]
+            if len(heap) < capacity[program[k]]:
+                heapq.heappush(heap, (-mine, applicant))
+                applicant = None
             elif heap and -heap[0][0] > mine:
-                _, aid = heapq.heapreplace(heap, (-mine, aid))
-                following[aid] += 1
+                _, applicant = heapq.heapreplace(heap, (-mine, applicant))
+                following[applicant] += 1
             else:
-                following[aid] += 1
-    return {aid: pid for pid, heap in held.items() for _, aid in heap}
+                following[applicant] += 1
+    aids, pids = pairs.applicant_ids, pairs.program_ids
+    return {aids[a]: pids[j] for j, heap in enumerate(held) for _, a in heap}
 
 
 def check_reserve_report(picture: Picture, rows: Rows, findings: Findings) -> None:
@@ -69,9 +74,14 @@ def check_reserve_report(picture: Picture, rows: Rows, findings: Findings) -> No
     # column -> the values accepted: one, or a range where members of unsettled
     # families may or may not belong to a sibling_offered category (see settle_memberships)
     expected: dict[tuple[str, str], dict[str, tuple[int, int] | str]] = {}
+    # Each program's applicants in the match without reserves, gathered in one pass.
+    held_without: dict[str, set[str]] = {pid: set() for pid in inputs.reserves}
+    for aid, pid in without.items():
+        if pid in held_without:
+            held_without[pid].add(aid)
     for pid, runs in inputs.reserves.items():
         admitted = set(placement.admitted[pid])
-        admitted_without = {aid for aid, p in without.items() if p == pid}
+        admitted_without = held_without[pid]
         for category, reserved in runs:
             values: dict[str, tuple[int, int] | str] = {
                 "school_id": inputs.programs[pid]["school_id"],

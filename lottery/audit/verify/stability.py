@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import bisect
 
+import numpy as np
+
 from lottery.audit.verify.evidence import Inputs
 from lottery.audit.verify.findings import Findings
 from lottery.audit.verify.order import OrderKey
-from lottery.audit.verify.placements import Placement
+from lottery.audit.verify.placements import Placement, admitted_pairs, preferred_pairs
 from lottery.audit.verify.seat_policy import Memberships, fill_slots
 from lottery.io.outputs import OPEN_SEAT
 
@@ -30,40 +32,58 @@ def check_stability(
     applicants it admitted plus this one, must not take them (Kominers & Sonmez 2016).
     """
     order = memberships.order
+    pairs = order.pairs
+    preferred = preferred_pairs(placement, pairs)
+    count = int(np.count_nonzero(preferred))
+    if count:
+        findings.checks["preferred_pairs"] += count
+    # All pairs at once: at a program without reserves, a preferred pair breaks a rule
+    # if the program has a seat left (waste) or admitted someone it orders later (envy).
+    p = pairs.program
+    reserved = np.fromiter((pid in inputs.reserves for pid in pairs.program_ids), bool)
+    capacity = np.fromiter(
+        (program["capacity"] for program in inputs.programs.values()), np.int64, len(reserved)
+    )
+    matched = np.fromiter(
+        (placement.match_count[pid] for pid in pairs.program_ids), np.int64, len(reserved)
+    )
+    admitted = admitted_pairs(placement, pairs)
+    last_position = np.full(len(reserved), -1, np.int64)
+    np.maximum.at(last_position, p[admitted], order.position[admitted])
+    breaks = (matched[p] < capacity[p]) | (order.position < last_position[p])
+    to_check = preferred & (reserved[p] | breaks)
     last: dict[str, OrderKey] = {}
-    for pid, admitted in placement.admitted.items():
-        if admitted and pid not in inputs.reserves:
-            last[pid] = max(order.key(aid, pid) for aid in admitted)
     slot_pairs = _SlotPairs(inputs, placement, memberships)
-    for aid in inputs.applicants:
-        for pid in placement.preferred[aid]:
-            findings.checks["preferred_pairs"] += 1
-            if pid in inputs.reserves:
-                slot_pairs.check(aid, pid, findings)
-                continue
-            capacity = inputs.programs[pid]["capacity"]
-            if placement.match_count[pid] < capacity:
-                findings.fail(
-                    "waste",
-                    f"ranked this program above their placement, and it has "
-                    f"{capacity - placement.match_count[pid]} open seat(s) after the match",
-                    aid,
-                    pid,
-                )
-            mine = order.key(aid, pid)
-            if pid in last and mine < last[pid]:
-                other = last[pid]
-                findings.fail(
-                    "justified-envy",
-                    f"ranked this program above their placement, but it admitted "
-                    f"{other.applicant_id}, whom it orders below them: "
-                    f"({mine.describe()}) comes before ({other.describe()})",
-                    aid,
-                    pid,
-                    other_applicant_id=other.applicant_id,
-                    key=mine,
-                    other_key=other,
-                )
+    for k in np.flatnonzero(to_check).tolist():
+        aid, pid = pairs.applicant_ids[pairs.applicant[k]], pairs.program_ids[p[k]]
+        if pid in inputs.reserves:
+            slot_pairs.check(aid, pid, findings)
+            continue
+        capacity_left = inputs.programs[pid]["capacity"] - placement.match_count[pid]
+        if capacity_left > 0:
+            findings.fail(
+                "waste",
+                f"ranked this program above their placement, and it has "
+                f"{capacity_left} open seat(s) after the match",
+                aid,
+                pid,
+            )
+        if pid not in last and placement.admitted[pid]:
+            last[pid] = max(order.key(other, pid) for other in placement.admitted[pid])
+        mine = order.key(aid, pid)
+        if pid in last and mine < last[pid]:
+            other = last[pid]
+            findings.fail(
+                "justified-envy",
+                f"ranked this program above their placement, but it admitted "
+                f"{other.applicant_id}, whom it orders below them: "
+                f"({mine.describe()}) comes before ({other.describe()})",
+                aid,
+                pid,
+                other_applicant_id=other.applicant_id,
+                key=mine,
+                other_key=other,
+            )
 
 
 class _SlotPairs:
@@ -76,6 +96,7 @@ class _SlotPairs:
         self.placement = placement
         self.memberships = memberships
         self._slot_order: dict[str, list[tuple[OrderKey, str]]] = {}
+        self._slot_keys: dict[str, list[OrderKey]] = {}
         self._slot_members: dict[str, list] = {}
         self._slot_limit: dict[tuple[str, object], int] = {}
 
@@ -88,12 +109,13 @@ class _SlotPairs:
         memberships, order = self.memberships, self.memberships.order
         if pid not in self._slot_order:
             self._slot_order[pid] = order.ordered(pid, self.placement.admitted[pid])
+            self._slot_keys[pid] = [key for key, _ in self._slot_order[pid]]
             self._slot_members[pid] = [
                 memberships.categories(a, pid) for _, a in self._slot_order[pid]
             ]
         ordered, members = self._slot_order[pid], self._slot_members[pid]
         mine, categories = order.key(aid, pid), memberships.categories(aid, pid)
-        place = bisect.bisect_left([k for k, _ in ordered], mine)
+        place = bisect.bisect_left(self._slot_keys[pid], mine)
 
         def taken_at(j: int) -> list[str | None]:
             return fill_slots(self.inputs, pid, [*members[:j], categories, *members[j:]])

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from lottery.audit.verify.evidence import Inputs, Rows, section
+import numpy as np
+
+from lottery.audit.verify.evidence import Inputs, Rows, Table, section
 from lottery.audit.verify.findings import Findings
 from lottery.audit.verify.picture import Picture
 from lottery.audit.verify.placements import Placement
@@ -119,8 +121,86 @@ def cutoff(picture: Picture, pid: str) -> dict[str, str]:
     return {"cutoff_priority": "", "cutoff_lottery_rank": ""}
 
 
-def check_choice_results(picture: Picture, rows: Rows, findings: Findings) -> None:
-    """One row per ranked choice, in (applicant_id, rank) order, each re-derived."""
+def check_choice_results(picture: Picture, table: Table, findings: Findings) -> None:
+    """One row per ranked choice, in (applicant_id, rank) order, each re-derived.
+
+    The file is first compared, line for line, with the lines expected (all pairs at
+    once, on arrays); only if they differ are its rows read and checked one by one,
+    which finds and words every difference.
+    """
+    lines = table.lines()
+    if lines is not None and picture.lottery is not None:
+        expected, ineligible = _expected_choice_lines(picture)
+        if expected is not None and lines == expected:
+            _count(findings, "choice_rows", len(expected))
+            _count(findings, "ineligible_choices", ineligible)
+            return
+    findings.extend(table.problems)
+    _check_choice_rows(picture, table.rows, findings)
+
+
+def _count(findings: Findings, name: str, n: int) -> None:
+    """Add ``n`` things checked, as counting them one by one would (a count stays absent
+    until there is one)."""
+    if n:
+        findings.checks[name] += n
+
+
+def _expected_choice_lines(picture: Picture) -> tuple[list[str] | None, int]:
+    """The lines of choice_results.csv that the placement implies, and how many of its
+    choices are ineligible; None if a cell would need quoting (then rows are compared)."""
+    placement, order = picture.placement, picture.order
+    pairs = order.pairs
+    a, p, choice = pairs.applicant, pairs.program, pairs.choice_rank
+    placed_program = np.fromiter(
+        (
+            -1 if (pid := placement.placed_at.get(aid)) is None else pairs.program_index[pid]
+            for aid in pairs.applicant_ids
+        ),
+        np.int64,
+        len(pairs.applicant_ids),
+    )
+    # The choice rank of the program each applicant holds (0: unplaced, or not ranked).
+    holds = (p == placed_program[a]) & (choice > 0)
+    held_rank = np.zeros(len(pairs.applicant_ids), np.int64)
+    held_rank[a[holds]] = choice[holds]
+    ranked = choice > 0
+    placed = ranked & holds
+    ineligible = ranked & ~placed & ~pairs.eligible
+    waitlisted = ranked & pairs.eligible & ((held_rank[a] == 0) | (choice < held_rank[a]))
+    # Waitlist positions: the waitlisted pairs of each program, in the program's order.
+    waiting = np.flatnonzero(waitlisted)
+    waiting = waiting[np.argsort(order.position[waiting], kind="stable")]
+    group_start = np.r_[0, np.flatnonzero(np.diff(p[waiting])) + 1]
+    sizes = np.diff(np.r_[group_start, len(waiting)])
+    waitlist_position = np.zeros(len(pairs), np.int64)
+    waitlist_position[waiting] = np.arange(len(waiting)) - np.repeat(group_start, sizes) + 1
+    result_names = [CHOICE_NOT_CONSIDERED, CHOICE_WAITLISTED, CHOICE_INELIGIBLE, CHOICE_PLACED]
+    result = np.select([placed, ineligible, waitlisted], [3, 2, 1], 0)
+    cutoffs = [cutoff(picture, pid) for pid in pairs.program_ids]
+    cutoff_cells = [f"{c['cutoff_priority']},{c['cutoff_lottery_rank']}" for c in cutoffs]
+    aids, pids, labels = pairs.applicant_ids, pairs.program_ids, order.labels
+    keep = np.flatnonzero(ranked)
+    expected = [
+        f"{aids[i]},{k},{pids[j]},{result_names[r]},{labels[lab]},{w or ''},{cutoff_cells[j]}"
+        for i, k, j, r, lab, w in zip(
+            a[keep].tolist(),
+            choice[keep].tolist(),
+            p[keep].tolist(),
+            result[keep].tolist(),
+            order.priority_label[keep].tolist(),
+            waitlist_position[keep].tolist(),
+            strict=True,
+        )
+    ]
+    plain = all(not set(text) & set(',"\r\n') for text in (*aids, *pids, *labels)) and all(
+        not set(cell) & set('"\r\n') and cell.count(",") == 1 for cell in cutoff_cells
+    )
+    return (expected if plain else None), int(np.count_nonzero(ineligible))
+
+
+def _check_choice_rows(picture: Picture, rows: Rows, findings: Findings) -> None:
+    """Every row of choice_results.csv, one by one."""
     inputs, placement, order = picture.inputs, picture.placement, picture.order
     keys = [
         (row["applicant_id"], int(row["rank"]) if row["rank"].isdigit() else -1) for row in rows

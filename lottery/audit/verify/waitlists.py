@@ -7,15 +7,63 @@ positions 1..n, with each row's choice rank, priority and lottery rank.
 
 from __future__ import annotations
 
-from lottery.audit.verify.evidence import Rows
+import numpy as np
+
+from lottery.audit.verify.evidence import Rows, Table
 from lottery.audit.verify.findings import Findings, OrderKey
 from lottery.audit.verify.order import check_priority_shown
 from lottery.audit.verify.picture import Picture
+from lottery.audit.verify.placements import preferred_pairs
 from lottery.io.outputs import WAITLISTS
 
 
-def check_waitlists(picture: Picture, rows: Rows, findings: Findings) -> None:
-    """Every waitlist complete, in its program's order, with the right details."""
+def check_waitlists(picture: Picture, table: Table, findings: Findings) -> None:
+    """Every waitlist complete, in its program's order, with the right details.
+
+    The file is first compared, line for line, with the lines expected (every waitlist
+    at once, on arrays); only if they differ are its rows checked one by one, which finds
+    and words every difference."""
+    lines = table.lines()
+    if lines is not None and picture.lottery is not None:
+        expected = _expected_lines(picture)
+        if expected is not None and lines == expected:
+            for name in ("waitlist_rows", "priorities", "lottery_numbers"):
+                if expected:
+                    findings.checks[name] += len(expected)
+            return
+    findings.extend(table.problems)
+    _check_rows(picture, table.rows, findings)
+
+
+def _expected_lines(picture: Picture) -> list[str] | None:
+    """The lines of waitlists.csv the placement implies; None if a cell would need quoting."""
+    order = picture.order
+    pairs = order.pairs
+    waiting = np.flatnonzero(preferred_pairs(picture.placement, pairs))
+    waiting = waiting[np.argsort(order.position[waiting], kind="stable")]
+    program = pairs.program[waiting]
+    group_start = np.r_[0, np.flatnonzero(np.diff(program)) + 1]
+    sizes = np.diff(np.r_[group_start, len(waiting)])
+    position = np.arange(len(waiting)) - np.repeat(group_start, sizes) + 1
+    aids, pids, labels = pairs.applicant_ids, pairs.program_ids, order.labels
+    if any(set(text) & set(',"\r\n') for text in (*aids, *pids, *labels)):
+        return None
+    return [
+        f"{pids[j]},{n},{aids[i]},{k},{labels[lab]},{r}"
+        for j, n, i, k, lab, r in zip(
+            program.tolist(),
+            position.tolist(),
+            pairs.applicant[waiting].tolist(),
+            pairs.choice_rank[waiting].tolist(),
+            order.priority_label[waiting].tolist(),
+            order.lottery_rank[waiting].tolist(),
+            strict=True,
+        )
+    ]
+
+
+def _check_rows(picture: Picture, rows: Rows, findings: Findings) -> None:
+    """Every row of waitlists.csv, one by one."""
     inputs = picture.inputs
     listed: dict[str, list[dict[str, str]]] = {}
     previous: tuple[str, int] | None = None
