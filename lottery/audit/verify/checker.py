@@ -120,8 +120,8 @@ def _check_results(evidence: Evidence, inputs: Inputs, findings: Findings) -> st
         findings.extend(choice_table.problems)
     shown_priority = _ShownPriority(choice_table)
     unsettled = check_families_record(inputs, manifest, findings)
-    placement = read_placement(inputs, rows)
     pairs = build_pairs(inputs)
+    placement = read_placement(inputs, pairs, rows)
     order = ProgramOrder(
         inputs, pairs, lottery, placement.matched_at, unsettled.members, shown_priority
     )

@@ -42,7 +42,8 @@ class Placement:
     ``admitted`` each program's applicants placed by the match through a pair it may hold
     (other rows are violations). ``preferred`` lists each applicant's eligible ranked
     programs above the one they hold (all of them if they hold none they ranked), and
-    ``waitlist`` each program's applicants who prefer it, so."""
+    ``waitlist`` each program's applicants who prefer it, so (``preferred_mask``: the
+    same, over the pairs of :mod:`.pairs`)."""
 
     status: dict[str, str]
     placed_at: dict[str, str | None]
@@ -53,9 +54,10 @@ class Placement:
     placed_count: Counter[str]
     match_count: Counter[str]
     admin_count: Counter[str]
+    preferred_mask: np.ndarray  # over the pairs: which are in ``preferred``
 
 
-def read_placement(inputs: Inputs, rows: Rows) -> Placement:
+def read_placement(inputs: Inputs, pairs: Pairs, rows: Rows) -> Placement:
     """The claimed placement of the known applicants, and what follows from it."""
     status: dict[str, str] = {}
     placed_at: dict[str, str | None] = {}
@@ -75,15 +77,14 @@ def read_placement(inputs: Inputs, rows: Rows) -> Placement:
     for aid, pid in matched_at.items():
         if pid in inputs.prefs[aid] and inputs.eligible(aid, pid):
             admitted[pid].append(aid)
-    preferred: dict[str, list[str]] = {}
+    mask = preferred_pairs(placed_at, pairs)
+    preferred: dict[str, list[str]] = {aid: [] for aid in inputs.ranked}
     waitlist: dict[str, list[str]] = {pid: [] for pid in inputs.programs}
-    for aid, pids in inputs.ranked.items():
-        pid = placed_at.get(aid)
-        rank = inputs.choice_rank[aid].get(pid) if pid else None
-        above = pids[: rank - 1] if rank else pids
-        preferred[aid] = [p for p in above if inputs.eligible(aid, p)]
-        for p in preferred[aid]:
-            waitlist[p].append(aid)
+    aids, pids = pairs.applicant_ids, pairs.program_ids
+    chosen = np.flatnonzero(mask)
+    for i, j in zip(pairs.applicant[chosen].tolist(), pairs.program[chosen].tolist(), strict=True):
+        preferred[aids[i]].append(pids[j])
+        waitlist[pids[j]].append(aids[i])
     return Placement(
         status,
         placed_at,
@@ -94,15 +95,16 @@ def read_placement(inputs: Inputs, rows: Rows) -> Placement:
         Counter(p for p in placed_at.values() if p),
         Counter(matched_at.values()),
         Counter(p for a, p in placed_at.items() if p and status.get(a) == ADMINISTRATIVE),
+        mask,
     )
 
 
-def preferred_pairs(placement: Placement, pairs: Pairs) -> np.ndarray:
-    """Which pairs are in ``placement.preferred``: eligible, ranked, and above the
+def preferred_pairs(placed_at: dict[str, str | None], pairs: Pairs) -> np.ndarray:
+    """Which pairs are preferred to the placement: eligible, ranked, and above the
     program the applicant holds (any ranked one, if they hold none they ranked)."""
     placed_program = np.fromiter(
         (
-            -1 if (pid := placement.placed_at.get(aid)) is None else pairs.program_index[pid]
+            -1 if (pid := placed_at.get(aid)) is None else pairs.program_index[pid]
             for aid in pairs.applicant_ids
         ),
         np.int64,

@@ -15,7 +15,7 @@ import numpy as np
 from lottery.audit.verify.evidence import Inputs
 from lottery.audit.verify.findings import Findings
 from lottery.audit.verify.order import OrderKey
-from lottery.audit.verify.placements import Placement, admitted_pairs, preferred_pairs
+from lottery.audit.verify.placements import Placement, admitted_pairs
 from lottery.audit.verify.seat_policy import Memberships, fill_slots
 from lottery.io.outputs import OPEN_SEAT
 
@@ -33,7 +33,7 @@ def check_stability(
     """
     order = memberships.order
     pairs = order.pairs
-    preferred = preferred_pairs(placement, pairs)
+    preferred = placement.preferred_mask
     count = int(np.count_nonzero(preferred))
     if count:
         findings.checks["preferred_pairs"] += count

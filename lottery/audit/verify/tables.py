@@ -161,13 +161,10 @@ def _expected_choice_lines(picture: Picture) -> tuple[list[str] | None, int]:
         len(pairs.applicant_ids),
     )
     # The choice rank of the program each applicant holds (0: unplaced, or not ranked).
-    holds = (p == placed_program[a]) & (choice > 0)
-    held_rank = np.zeros(len(pairs.applicant_ids), np.int64)
-    held_rank[a[holds]] = choice[holds]
     ranked = choice > 0
-    placed = ranked & holds
+    placed = ranked & (p == placed_program[a])
     ineligible = ranked & ~placed & ~pairs.eligible
-    waitlisted = ranked & pairs.eligible & ((held_rank[a] == 0) | (choice < held_rank[a]))
+    waitlisted = placement.preferred_mask
     # Waitlist positions: the waitlisted pairs of each program, in the program's order.
     waiting = np.flatnonzero(waitlisted)
     waiting = waiting[np.argsort(order.position[waiting], kind="stable")]

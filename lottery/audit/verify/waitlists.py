@@ -13,7 +13,6 @@ from lottery.audit.verify.evidence import Rows, Table
 from lottery.audit.verify.findings import Findings, OrderKey
 from lottery.audit.verify.order import check_priority_shown
 from lottery.audit.verify.picture import Picture
-from lottery.audit.verify.placements import preferred_pairs
 from lottery.io.outputs import WAITLISTS
 
 
@@ -39,7 +38,7 @@ def _expected_lines(picture: Picture) -> list[str] | None:
     """The lines of waitlists.csv the placement implies; None if a cell would need quoting."""
     order = picture.order
     pairs = order.pairs
-    waiting = np.flatnonzero(preferred_pairs(picture.placement, pairs))
+    waiting = np.flatnonzero(picture.placement.preferred_mask)
     waiting = waiting[np.argsort(order.position[waiting], kind="stable")]
     program = pairs.program[waiting]
     group_start = np.r_[0, np.flatnonzero(np.diff(program)) + 1]
