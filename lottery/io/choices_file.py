@@ -88,6 +88,9 @@ def read_choices(
 
 def _repeated(keys: np.ndarray) -> np.ndarray:
     """Mask of entries whose key appeared earlier."""
+    ordered = np.sort(keys)  # sorting integers beats hashing them; most files repeat none
+    if not np.any(ordered[1:] == ordered[:-1]):
+        return np.zeros(len(keys), dtype=bool)
     return pd.Series(keys).duplicated(keep="first").to_numpy(copy=True)
 
 

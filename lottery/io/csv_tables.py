@@ -10,9 +10,9 @@ columns, a column that looks like a misspelt one of ours) becomes a
 :class:`~lottery.errors.Problem` that points at the file, line and column.
 
 A plain grid (no quotes, every line with the header's number of cells) goes through
-pandas' C parser; anything else goes through the standard ``csv`` module, which knows on
-which line each record starts (a quoted cell may span lines) and names every malformed
-row.
+Arrow's compiled CSV parser (pyarrow); anything else goes through the standard ``csv``
+module, which knows on which line each record starts (a quoted cell may span lines) and
+names every malformed row.
 """
 
 from __future__ import annotations
@@ -22,13 +22,14 @@ import difflib
 import hashlib
 import io
 import re
-import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow
+import pyarrow.csv
 
 from lottery.errors import InputError, Problem, shown
 from lottery.io.wide_choices import LONG_COLUMNS, choice_number, lengthen
@@ -50,6 +51,11 @@ would garble messages, letters and terminals. Tab is allowed (it prints as a spa
 breaks only in ``FREE_TEXT_COLUMNS``."""
 
 LINE_BREAKS = re.compile("[\n\r]")
+UTF8_BOM = "\ufeff".encode()
+# The characters str.strip() removes beyond the ASCII ones (no-break, narrow, ideographic
+# spaces ...): a file without them and without quotes needs stripping only at the markers
+# _may_have_padding looks for.
+UNUSUAL_SPACES = re.compile("[\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 
 DELIMITER_NAMES = {
     ",": "commas",
@@ -201,9 +207,28 @@ class Table:
     lines: np.ndarray
     sha256: str
     cell_columns: Mapping[str, np.ndarray] = field(default_factory=dict)
+    encodings: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.frame)
+
+    def distinct(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """The column as ``(codes, values)``: its distinct values, and for each row the
+        position of its cell among them (``values[codes]`` is the column).
+
+        A check that looks at each distinct value once (a program ID among millions of
+        choices) runs at the speed of the few thousand programs, not of the choices.
+        """
+        if name not in self.encodings:
+            codes, values = pd.factorize(self.column(name))
+            self.encodings[name] = (codes, np.asarray(values, dtype=object))
+        return self.encodings[name]
+
+    def per_distinct(self, name: str, function: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        """``function`` (from an array of cells to an array of results) applied to the
+        column's distinct values once, and given back for every row."""
+        codes, values = self.distinct(name)
+        return np.asarray(function(values))[codes]
 
     def column(self, name: str) -> np.ndarray:
         """The column as a numpy array of Python strings."""
@@ -271,35 +296,47 @@ def read_table(
     layout = _check_header(header, required, optional, name, log)
     if layout is None:
         return None
-    frame = _frame(rows, layout)
+    frame, encodings = _frame(rows, layout)
     lines = np.asarray(lines, dtype=np.int64)
     sha256 = hashlib.sha256(raw).hexdigest()
     # Before stripping: str.strip() would quietly drop some control characters (U+001F,
     # U+2028, ...) at the edges of a cell, but only in files that get stripped at all.
-    _refuse_control_characters(Table(name, frame, lines, sha256), text, log)
+    for column in _refuse_control_characters(Table(name, frame, lines, sha256), text, log):
+        encodings.pop(column, None)
     if _may_have_padding(text, delimiter):
         for column in frame.columns:
-            frame[column] = frame[column].str.strip()
+            if column in encodings:
+                encodings[column] = _stripped(*encodings[column])
+                codes, values = encodings[column]
+                frame[column] = values[codes]
+            else:
+                frame[column] = frame[column].str.strip()
     blank = _blank_rows(frame)
     _check_unnamed_columns_are_empty(rows, header, lines, name, log)
-    frame = frame.loc[~blank].reset_index(drop=True)
+    if blank.any():
+        frame = frame.loc[~blank].reset_index(drop=True)
+        encodings = {
+            column: (codes[~blank], values) for column, (codes, values) in encodings.items()
+        }
     if not layout.choices:
-        return Table(name, frame, lines[~blank], sha256)
+        return Table(name, frame, lines[~blank], sha256, encodings=encodings)
     choice_columns = [written for written, _position in layout.choices]
     frame, lines, cell_columns = lengthen(name, frame, lines[~blank], choice_columns, log)
     return Table(name, frame, lines, sha256, cell_columns)
 
 
-def _refuse_control_characters(table: Table, text: str, log: ProblemLog) -> None:
-    """Report every cell with a control character (or a line break outside free text).
+def _refuse_control_characters(table: Table, text: str, log: ProblemLog) -> list[str]:
+    """Report every cell with a control character (or a line break outside free text);
+    return the columns of those cells.
 
     Such a cell is kept as ``errors.shown`` writes it (``A\\x001``), so that the other
     checks that quote it print one readable line; the file has a problem anyway, so
     nothing runs on it.
     """
+    changed: list[str] = []
     unprintable = CONTROL_CHARACTERS.search(text) is not None
     if not unprintable and '"' not in text:
-        return  # the common case: no control character, and no quoted line break
+        return changed  # the common case: no control character, and no quoted line break
     for column in table.frame.columns:
         pattern = CONTROL_CHARACTERS
         if column not in FREE_TEXT_COLUMNS:
@@ -326,12 +363,21 @@ def _refuse_control_characters(table: Table, text: str, log: ProblemLog) -> None
 
         log.add_rows(table, bad, column, message)
         table.frame.loc[bad, column] = [shown(value) for value in cells[bad].tolist()]
+        changed.append(column)
+    return changed
+
+
+def _stripped(codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An encoded column (see :meth:`Table.distinct`) with its values stripped of spaces,
+    and those that became equal merged."""
+    merged, distinct = pd.factorize(np.array([value.strip() for value in values], dtype=object))
+    return merged[codes], np.asarray(distinct, dtype=object)
 
 
 def _may_have_padding(text: str, delimiter: str) -> bool:
     """Whether any cell might start or end with spaces (stripping a million cells costs seconds)."""
-    if not text.isascii():
-        return True  # unusual spaces (no-break, narrow) are rare: strip rather than hunt them
+    if not text.isascii() and ('"' in text or UNUSUAL_SPACES.search(text)):
+        return True  # a quoted cell may end in a line break; an unusual space anywhere: strip
     # A tab inside a cell is padding to strip; in a tab-separated file tabs separate the
     # cells, and a cell can hold one only between quotes.
     tab_in_cells = "\t" in text and (delimiter != "\t" or '"' in text)
@@ -452,37 +498,66 @@ def _known_column(cell: str, expected: tuple[str, ...]) -> bool:
 
 
 def _parse(text: str, raw: bytes, name: str, log: ProblemLog, delimiter: str = ","):
-    """Split into header, rows (lists or a DataFrame) and the line each row starts on."""
+    """Split into header, rows (columns by position) and the line each row starts on."""
     if _is_plain_grid(text, raw, delimiter):
+        body = raw.removeprefix(UTF8_BOM).rstrip(b"\r\n")
+        header = next(csv.reader([header_line(text)], delimiter=delimiter))
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", pd.errors.ParserWarning)
-                frame = pd.read_csv(
-                    io.StringIO(text),
-                    dtype=str,
-                    keep_default_na=False,
-                    na_filter=False,
-                    skip_blank_lines=False,
-                    header=0,
-                    index_col=False,
-                    engine="c",
-                    sep=delimiter,
-                )
-        except (pd.errors.ParserError, pd.errors.ParserWarning):
+            grid = pyarrow.csv.read_csv(
+                pyarrow.BufferReader(body),
+                read_options=pyarrow.csv.ReadOptions(
+                    skip_rows=1, column_names=[str(position) for position in range(len(header))]
+                ),
+                parse_options=pyarrow.csv.ParseOptions(
+                    delimiter=delimiter, quote_char=False, ignore_empty_lines=False
+                ),
+                convert_options=pyarrow.csv.ConvertOptions(
+                    column_types=dict.fromkeys(map(str, range(len(header))), pyarrow.string()),
+                    strings_can_be_null=False,
+                ),
+            )
+        except pyarrow.ArrowInvalid:
             pass  # not as plain as it looked: the csv module names each bad row
         else:
-            # pandas renames repeated column names; read the header row as written.
-            first_line = text.split("\n", 1)[0].rstrip("\r")
-            header = next(csv.reader([first_line], delimiter=delimiter))
-            frame.columns = range(len(frame.columns))
-            return header, frame, np.arange(len(frame), dtype=np.int64) + 2
+            rows = ArrowColumns(grid)
+            return header, rows, np.arange(len(rows), dtype=np.int64) + 2
     return _parse_with_csv_module(text, name, log, delimiter)
+
+
+class ArrowColumns:
+    """The cells of a plain grid as Arrow parsed them, turned into Python strings one
+    column at a time, and only for the columns that are read (an office's own extra
+    columns are left as Arrow bytes).
+
+    Each distinct text becomes one Python string, shared by every cell that holds it: a
+    million choices name a few thousand programs, so this makes a few thousand strings
+    instead of a million, and the checks that hash cells find most of them identical.
+    """
+
+    def __init__(self, grid: pyarrow.Table):
+        self._grid = grid
+        self._encoded: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def __len__(self) -> int:
+        return self._grid.num_rows
+
+    def __getitem__(self, position: int) -> pd.Series:
+        codes, values = self.encoded(position)
+        return pd.Series(values[codes], dtype=object)
+
+    def encoded(self, position: int) -> tuple[np.ndarray, np.ndarray]:
+        """The column as ``(codes, values)``, as :meth:`Table.distinct` gives it."""
+        if position not in self._encoded:
+            encoded = self._grid.column(position).combine_chunks().dictionary_encode()
+            values = encoded.dictionary.to_numpy(zero_copy_only=False)
+            self._encoded[position] = (encoded.indices.to_numpy().astype(np.intp), values)
+        return self._encoded[position]
 
 
 def _is_plain_grid(text: str, raw: bytes, delimiter: str = ",") -> bool:
     """No quotes, only LF or CRLF line ends, and every line as many cells as the header.
 
-    Such a file (the usual machine-written export) is safe for pandas' fast parser, with
+    Such a file (the usual machine-written export) is safe for Arrow's fast parser, with
     row i on line i + 2. Blank lines inside the file also send it to the csv module.
     """
     if '"' in text or text.count("\r") != text.count("\r\n"):
@@ -679,23 +754,26 @@ def _check_choice_columns(choices: list[tuple[int, str, str, int]], name, log) -
 
 
 def _cells(rows, position: int) -> pd.Series:
-    values = rows[position]
-    if not isinstance(values, pd.Series):
-        values = pd.Series(values)
-    return values.fillna("").astype(object)
+    if isinstance(rows, ArrowColumns):
+        return rows[position]  # Python strings already, and never missing
+    return rows[position].fillna("").astype(object)
 
 
-def _frame(rows, layout: Layout) -> pd.DataFrame:
-    """The known columns and a wide list's choice columns; absent optional ones as blank."""
+def _frame(rows, layout: Layout) -> tuple[pd.DataFrame, dict]:
+    """The known columns and a wide list's choice columns; absent optional ones as blank.
+    With them, the columns' encodings (see :meth:`Table.distinct`) where Arrow made them."""
     data = {}
+    encodings = {}
     for column in layout.columns:
         if column in layout.positions:
             data[column] = _cells(rows, layout.positions[column])
+            if isinstance(rows, ArrowColumns):
+                encodings[column] = rows.encoded(layout.positions[column])
         else:
             data[column] = pd.Series([""] * len(rows), dtype=object)
     for written, position in layout.choices:
         data[written] = _cells(rows, position)
-    return pd.DataFrame(data)
+    return pd.DataFrame(data), encodings
 
 
 # ------------------------------------------------------------- free text in output files

@@ -37,8 +37,12 @@ FALSE_WORDS = ("false", "no", "n", "0")
 def require_filled(table: Table, column: str, log: ProblemLog) -> np.ndarray:
     """The column; a problem for each blank cell."""
     values = table.column(column)
-    log.add_rows(table, values == "", column, "this cell must not be blank")
+    log.add_rows(table, _blank(table, column), column, "this cell must not be blank")
     return values
+
+
+def _blank(table: Table, column: str) -> np.ndarray:
+    return table.per_distinct(column, lambda values: values == "")
 
 
 def check_pattern(
@@ -47,12 +51,11 @@ def check_pattern(
     """The column; a problem for each cell that is not a valid ``what`` (blank is allowed
     only if ``optional``)."""
     values = table.column(column)
-    bad = mismatches(values, pattern)
-    if optional:
-        bad &= values != ""
-    else:
-        log.add_rows(table, values == "", column, "this cell must not be blank")
-        bad &= values != ""
+    blank = _blank(table, column)
+    bad = ~table.per_distinct(column, lambda distinct: fullmatches(re.compile(pattern), distinct))
+    if not optional:
+        log.add_rows(table, blank, column, "this cell must not be blank")
+    bad &= ~blank
     log.add_rows(
         table,
         bad,
@@ -81,6 +84,15 @@ def id_problem(value: str, pattern: str, what: str) -> str:
     return f"use only letters, digits, {signs}"
 
 
+def fullmatches(matcher: re.Pattern, values: np.ndarray) -> np.ndarray:
+    """Mask of the ``values`` that ``matcher`` matches whole."""
+    return np.fromiter(
+        (matcher.fullmatch(value) is not None for value in values.tolist()),
+        dtype=bool,
+        count=len(values),
+    )
+
+
 def mismatches(values: np.ndarray, pattern: str) -> np.ndarray:
     """Mask of values that do not fully match ``pattern`` (each distinct value checked once)."""
     distinct = pd.unique(values)
@@ -93,8 +105,10 @@ def mismatches(values: np.ndarray, pattern: str) -> np.ndarray:
 
 def check_unique(table: Table, values: np.ndarray, column: str, what: str, log: ProblemLog) -> None:
     """A problem for each value repeated from an earlier row (blank cells aside)."""
-    series = pd.Series(values)
-    repeated = (series.duplicated(keep="first") & (series != "")).to_numpy()
+    codes, distinct = table.distinct(column)
+    if len(distinct) == len(codes):
+        return  # every value once (the usual file): nothing to look for
+    repeated = pd.Series(codes).duplicated(keep="first").to_numpy() & (distinct != "")[codes]
     if repeated.any():
         first_line = dict(zip(values[::-1], table.lines[::-1], strict=True))
         log.add_rows(
@@ -109,9 +123,13 @@ def check_unique(table: Table, values: np.ndarray, column: str, what: str, log: 
 
 def read_grades(table: Table, log: ProblemLog) -> np.ndarray:
     """Grades written as in ``GRADES`` (``k`` is K, ``07`` is 7); a problem for any other."""
-    raw = table.frame["grade"].str.upper()
-    numeric = raw.str.fullmatch(r"0*[0-9]{1,2}")
-    grades = raw.where(~numeric, raw.str.lstrip("0").replace("", "0")).to_numpy(dtype=object)
+
+    def grade(cells: np.ndarray) -> np.ndarray:
+        raw = pd.Series(cells, dtype=object).str.upper()
+        numeric = raw.str.fullmatch(r"0*[0-9]{1,2}")
+        return raw.where(~numeric, raw.str.lstrip("0").replace("", "0")).to_numpy(dtype=object)
+
+    grades = table.per_distinct("grade", grade)
     bad = ~np.isin(grades, GRADES)
     cells = table.column("grade")
     log.add_rows(
@@ -127,35 +145,27 @@ def read_integers(
     table: Table, column: str, log: ProblemLog, minimum: int, what: str
 ) -> np.ndarray:
     """Whole numbers of at most 9 digits and at least ``minimum`` (0 where a cell is bad)."""
-    text = table.frame[column]
-    cells = text.to_numpy(dtype=object)
-    digits = "".join(cells.tolist())
-    values = None
-    if digits.isascii() and digits.isdigit() and not (cells == "").any():
-        # Fast path: every cell is digits only. int64 parsing refuses overflow.
-        try:
-            values = text.astype(np.int64).to_numpy(copy=True)
-        except (OverflowError, ValueError):
-            values = None
-        if values is not None and len(values) and values.max() >= 10**9:
-            values = None
-    if values is not None:
-        ok = np.ones(len(text), dtype=bool)
-    else:
-        ok = text.str.fullmatch(r"[0-9]{1,9}").to_numpy(dtype=bool)
-        values = np.zeros(len(text), dtype=np.int64)
-        values[ok] = text[ok].astype(np.int64).to_numpy()
-    blank = cells == ""
+    codes, distinct = table.distinct(column)
+    # Each distinct cell read once: a million ranks are a dozen numbers.
+    ok_distinct = fullmatches(_SMALL_WHOLE, distinct)
+    numbers = np.zeros(len(distinct), dtype=np.int64)
+    numbers[ok_distinct] = [int(cell) for cell in distinct[ok_distinct].tolist()]
+    long_distinct = fullmatches(_LONG_WHOLE, distinct)
+    cells = table.column(column)
+    values, ok = numbers[codes], ok_distinct[codes]
+    blank = (distinct == "")[codes]
     log.add_rows(table, blank, column, "this cell must not be blank")
-    too_long = np.zeros(len(text), dtype=bool)
-    if not ok.all():  # only cells that failed need a closer look (millions of ranks do not)
-        too_long[~ok] = text[~ok].str.fullmatch(r"[0-9]{10,}").to_numpy(dtype=bool)
+    too_long = long_distinct[codes]
     log.add_rows(
         table, too_long, column, lambda r: f'"{shown(cells[r])}" is too large (at most 9 digits)'
     )
     bad = (~ok & ~blank & ~too_long) | (ok & (values < minimum))
     log.add_rows(table, bad, column, lambda row: f'"{shown(cells[row])}" is not {what}')
     return values
+
+
+_SMALL_WHOLE = re.compile(r"[0-9]{1,9}")
+_LONG_WHOLE = re.compile(r"[0-9]{10,}")
 
 
 def read_lists(table: Table, column: str, pattern: str, what: str, log: ProblemLog) -> list[tuple]:
@@ -197,9 +207,13 @@ def lookup_ids(table, column, ids: np.ndarray, what: str, log: ProblemLog) -> np
     values = table.column(column)
     # IDs repeat only when the file has duplicates (reported already): use the first.
     first = ~pd.Index(ids).duplicated(keep="first")
-    found = pd.Index(ids[first]).get_indexer(values)
-    index = np.append(np.flatnonzero(first), -1)[found]
-    unknown = (index < 0) & (values != "")
+    index = table.per_distinct(
+        column,
+        lambda distinct: np.append(np.flatnonzero(first), -1)[
+            pd.Index(ids[first]).get_indexer(distinct)
+        ],
+    )
+    unknown = (index < 0) & ~_blank(table, column)
     if unknown.any():
         guess = Suggestions(ids, close_matches=what in CLOSE_MATCH_KINDS)
         log.add_rows(
