@@ -14,7 +14,15 @@ import pandas as pd
 
 from lottery.city import CityInput
 from lottery.errors import UsageError
-from lottery.matching import OPEN_SLOT, SlotPlan, deferred_acceptance, program_order_by_position
+from lottery.matching import (
+    OPEN_SLOT,
+    PartialMatch,
+    SlotPlan,
+    deferred_acceptance,
+    deferred_acceptance_from,
+    program_order_by_position,
+)
+from lottery.matching.ordering import ProgramOrders
 from lottery.numbers import FAMILY_PREFIX, lottery_key, lottery_numbers, lottery_ranks_by
 from lottery.policy import (
     GUARANTEED_VALUE,
@@ -83,12 +91,6 @@ class Market:
     def place(self, slots: bool = True) -> np.ndarray:
         """Run deferred acceptance on this market (without reserves if ``slots`` is False)."""
         with_slots = slots and self.slots is not None
-        # A guaranteed applicant stands first in every slot's order, reserved ones too.
-        member = (
-            np.where(self.choice_guaranteed, np.int64(-1), self.choice_member)
-            if with_slots
-            else None
-        )
         return deferred_acceptance(
             self.choice_offsets,
             self.choice_program,
@@ -96,8 +98,31 @@ class Market:
             self.capacity,
             choice_eligible=None if self.choice_eligible.all() else self.choice_eligible,
             slots=self.slots if with_slots else None,
-            choice_member=member,
+            choice_member=self._slot_member() if with_slots else None,
         )
+
+    def propose(
+        self, start: PartialMatch | None = None, applicants: np.ndarray | None = None
+    ) -> PartialMatch:
+        """Deferred acceptance (with reserves) from ``start``, letting ``applicants``
+        propose (by default everyone who has not): see
+        :func:`lottery.matching.deferred_acceptance_from`. Once everyone has proposed,
+        ``placed`` is what :meth:`place` returns."""
+        return deferred_acceptance_from(
+            start,
+            self.choice_offsets,
+            self.choice_program,
+            self.choice_rank,
+            self.capacity,
+            choice_eligible=None if self.choice_eligible.all() else self.choice_eligible,
+            slots=self.slots,
+            choice_member=self._slot_member() if self.slots is not None else None,
+            proposers=applicants,
+        )
+
+    def _slot_member(self) -> np.ndarray:
+        # A guaranteed applicant stands first in every slot's order, reserved ones too.
+        return np.where(self.choice_guaranteed, np.int64(-1), self.choice_member)
 
 
 def check_seed(seed: str | None, external_lottery: bool) -> None:
@@ -216,26 +241,141 @@ def needed_criteria(city: CityInput, market: Market) -> set[str]:
 def offered_family_schools(city: CityInput, market: Market, placed_pair: np.ndarray) -> np.ndarray:
     """Per pair: whether a linked family member (not the applicant) is placed at the
     pair's school."""
-    applicant, program = market.choice_applicant, market.choice_program
-    families = pd.Index(np.unique(city.applicants.family_id[market.linked]))
-    family = np.where(market.linked, families.get_indexer(city.applicants.family_id), -1)
-    schools = pd.Index(np.unique(city.programs.school_id))
-    school_of_program = schools.get_indexer(city.programs.school_id)
-    n_schools = max(len(schools), 1)
+    offered = np.zeros(len(market.choice_applicant), dtype=bool)
+    if not market.linked.any():
+        return offered
+    family, school_of_program = _family_codes(city, market)
+    pairs = np.flatnonzero(market.linked[market.choice_applicant])
+    offered[pairs] = _offered_at(family, school_of_program, market, placed_pair, pairs)
+    return offered
+
+
+def _family_codes(city: CityInput, market: Market) -> tuple[np.ndarray, np.ndarray]:
+    """Per applicant, a number for their linked family (-1 outside one); per program, a
+    number for its school."""
+    family = np.full(market.n_applicants, -1, dtype=np.int64)
+    linked_ids = city.applicants.family_id[market.linked]
+    family[market.linked] = pd.Index(np.unique(linked_ids)).get_indexer(linked_ids)
+    school_ids = city.programs.school_id
+    return family, pd.Index(np.unique(school_ids)).get_indexer(school_ids).astype(np.int64)
+
+
+def _offered_at(
+    family: np.ndarray,
+    school_of_program: np.ndarray,
+    market: Market,
+    placed_pair: np.ndarray,
+    pairs: np.ndarray,
+) -> np.ndarray:
+    """For each of ``pairs``: whether a member of the applicant's linked family other
+    than the applicant is placed (``placed_pair``) at the pair's school."""
+    n_schools = max(int(school_of_program.max()) + 1, 1) if len(school_of_program) else 1
+    program = market.choice_program
     placed = np.flatnonzero((placed_pair >= 0) & (family >= 0))
     placed_school = school_of_program[program[placed_pair[placed]]]
     keys, counts = np.unique(family[placed] * n_schools + placed_school, return_counts=True)
-    pair_school = school_of_program[program]
-    pair_key = family[applicant] * n_schools + pair_school
-    position, found = find_sorted(keys, pair_key)
-    others = np.zeros(len(applicant), dtype=np.int64)
+    applicant = market.choice_applicant[pairs]
+    pair_school = school_of_program[program[pairs]]
+    position, found = find_sorted(keys, family[applicant] * n_schools + pair_school)
     found &= family[applicant] >= 0
+    others = np.zeros(len(pairs), dtype=np.int64)
     others[found] = counts[position[found]]
     own_pair = placed_pair[applicant]
     self_there = (own_pair >= 0) & (
         school_of_program[program[np.maximum(own_pair, 0)]] == pair_school
     )
     return others - self_there > 0
+
+
+@dataclass(frozen=True, eq=False)
+class FamilyOffers:
+    """A market whose ``sibling_offered`` can change quickly: worked out once, so that
+    each rerun for linked families recomputes only the linked applicants' pairs (no one
+    else ever holds ``sibling_offered``) and orders again only their programs.
+
+    ``pairs`` are the linked applicants' pairs; at them, ``priority_offered`` and
+    ``priority_not_offered`` are the priority with and without ``sibling_offered``
+    (every other criterion is settled before the match), ``member_bit`` is the bit of
+    ``sibling_offered`` in ``choice_member`` (-1 if it names no reserve category).
+    ``market`` is the market with :meth:`with_offers`' offers (none at first).
+    """
+
+    market: Market
+    pairs: np.ndarray
+    priority_offered: np.ndarray
+    priority_not_offered: np.ndarray
+    member_bit: int
+    family: np.ndarray
+    school_of_program: np.ndarray
+    orders: ProgramOrders | None
+
+    def offered(self, placed_pair: np.ndarray) -> np.ndarray:
+        """``sibling_offered`` at each of ``pairs`` when applicants are placed through
+        ``placed_pair``: as :func:`offered_family_schools` says there."""
+        return _offered_at(
+            self.family, self.school_of_program, self.market, placed_pair, self.pairs
+        )
+
+    def with_offers(self, offered: np.ndarray) -> FamilyOffers:
+        """The market with ``sibling_offered`` holding at ``pairs[offered]`` only: the same
+        arrays :func:`with_family_offers` builds from those offers."""
+        market = self.market
+        priority_here = np.where(offered, self.priority_offered, self.priority_not_offered)
+        priority = market.choice_priority.copy()
+        priority[self.pairs] = priority_here
+        if self.orders is None:
+            orders = None
+            ranks = program_order_by_position(
+                market.choice_program, priority, market.choice_lottery_rank, market.n_programs
+            )
+        else:
+            orders = self.orders.with_priorities(self.pairs, priority_here)
+            ranks = orders.ranks
+        member = market.choice_member
+        if self.member_bit >= 0:
+            member = member.copy()
+            bit = np.int64(1) << self.member_bit
+            member[self.pairs] = (member[self.pairs] & ~bit) | np.where(offered, bit, 0)
+        market = replace(market, choice_priority=priority, choice_rank=ranks, choice_member=member)
+        return replace(self, market=market, orders=orders)
+
+
+def family_offers(city: CityInput, market: Market) -> FamilyOffers:
+    """What the reruns for linked families need, from a market built with
+    ``sibling_offered`` holding nowhere (as :func:`build_market` builds it)."""
+    pairs = np.flatnonzero(market.linked[market.choice_applicant])
+    applicant, program = market.choice_applicant[pairs], market.choice_program[pairs]
+    settled = needed_criteria(city, market) - {SIBLING_OFFERED}
+    nobody = np.full(market.n_applicants, -1, dtype=np.int64)
+    met = criteria_met(city, market, applicant, program, settled, nobody)
+    guaranteed = ~market.choice_ranked[pairs] | (
+        city.applicants.guaranteed_program[applicant] == program
+    )
+    priority = {}
+    for offered in (True, False):
+        met[SIBLING_OFFERED] = np.full(len(pairs), offered)
+        priority[offered], _ = pair_priorities(city, applicant, program, met)
+        priority[offered][guaranteed] = GUARANTEED_VALUE
+    orders = ProgramOrders.from_ranks(
+        market.choice_program,
+        market.choice_priority,
+        market.choice_lottery_rank,
+        market.choice_rank,
+        market.n_programs,
+        np.concatenate([priority[True], priority[False]]),
+    )
+    family, school_of_program = _family_codes(city, market)
+    categories = market.categories
+    return FamilyOffers(
+        market=market,
+        pairs=pairs,
+        priority_offered=priority[True],
+        priority_not_offered=priority[False],
+        member_bit=categories.index(SIBLING_OFFERED) if SIBLING_OFFERED in categories else -1,
+        family=family,
+        school_of_program=school_of_program,
+        orders=orders,
+    )
 
 
 def _pairs(city: CityInput) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -11,13 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lottery.city import CityInput
-from lottery.market import (
-    Market,
-    criteria_met,
-    needed_criteria,
-    offered_family_schools,
-    with_family_offers,
-)
+from lottery.market import Market, family_offers
 from lottery.matching import NOT_CHOSEN, OPEN_SLOT, UNPLACED, fill_slots
 from lottery.numbers import lottery_key, lottery_numbers, lottery_ranks
 from lottery.policy import SIBLING_OFFERED
@@ -45,25 +39,31 @@ def match_with_families(
     ``sibling_offered`` comes from the final placements alone changes nothing. After
     ``families.max_iterations`` runs the last result is kept, naming the families still
     changing.
+
+    Each run gives what a match from scratch would, but costs little more than the
+    linked applicants' part: only their pairs change priority (reordered program by
+    program in :class:`lottery.market.FamilyOffers`), so the others propose once, and
+    each run lets the linked applicants propose from that point.
     """
-    placed = market.place()
     uses_offers = SIBLING_OFFERED in city.policy.criteria() | set(market.categories)
     if not uses_offers or not market.linked.any():
-        return market, placed, FamilyOutcome(1, True, ())
+        return market, market.place(), FamilyOutcome(1, True, ())
     limit = city.policy.families.max_iterations
-    # Only sibling_offered changes from one run to the next.
-    settled = needed_criteria(city, market) - {SIBLING_OFFERED}
-    known = criteria_met(
-        city, market, market.choice_applicant, market.choice_program, settled, placed
-    )
+    # Only the linked applicants' pairs change from one run to the next, so everyone
+    # else proposes once, and each run goes on from there (the outcome of deferred
+    # acceptance does not depend on who proposes first).
+    others_proposed = market.propose(applicants=np.flatnonzero(~market.linked))
+    placed = market.propose(others_proposed).placed
+    offers = family_offers(city, market)
     previous = placed
     for iteration in range(2, limit + 1):
-        offers = offered_family_schools(city, market, placed)
+        offered = offers.offered(placed)
         exact = bool((previous == placed).all())
         if not exact:
-            offers |= offered_family_schools(city, market, previous)
-        market = with_family_offers(city, market, placed, {**known, SIBLING_OFFERED: offers})
-        again = market.place()
+            offered |= offers.offered(previous)
+        offers = offers.with_offers(offered)
+        market = offers.market
+        again = market.propose(others_proposed).placed
         changed = again != placed
         previous, placed = placed, again
         if exact and not changed.any():

@@ -4,8 +4,10 @@ from lottery.matching.deferred_acceptance import (
     NOT_CHOSEN,
     OPEN_SLOT,
     UNPLACED,
+    PartialMatch,
     SlotPlan,
     deferred_acceptance,
+    deferred_acceptance_from,
     fill_slots,
 )
 from lottery.matching.ordering import program_order_by_position
@@ -14,8 +16,10 @@ __all__ = [
     "NOT_CHOSEN",
     "OPEN_SLOT",
     "UNPLACED",
+    "PartialMatch",
     "SlotPlan",
     "deferred_acceptance",
+    "deferred_acceptance_from",
     "fill_slots",
     "program_order_by_position",
 ]

@@ -101,10 +101,68 @@ def deferred_acceptance(
         int64 per applicant: the index of the pair (into ``choice_program``) the
         applicant is placed through, or ``-1`` (``UNPLACED``).
     """
+    return deferred_acceptance_from(
+        None,
+        choice_offsets,
+        choice_program,
+        choice_rank,
+        capacity,
+        choice_eligible=choice_eligible,
+        slots=slots,
+        choice_member=choice_member,
+    ).placed
+
+
+@dataclass(frozen=True, eq=False)
+class PartialMatch:
+    """Deferred acceptance part of the way: some applicants have proposed, and every
+    rejection chain they started has ended.
+
+    ``placed`` is the held pair per applicant (``UNPLACED`` also for those who have not
+    proposed yet) and ``proposed`` who has. The rest is what each program holds, in the
+    layout of :func:`_proposal_loop`. Once every applicant has proposed, ``placed`` is
+    the matching :func:`deferred_acceptance` returns.
+    """
+
+    placed: np.ndarray
+    proposed: np.ndarray
+    heap_start: np.ndarray
+    heap_capacity: np.ndarray
+    heap_applicant: np.ndarray
+    heap_size: np.ndarray
+    has_slots: np.ndarray
+
+
+def deferred_acceptance_from(
+    start: PartialMatch | None,
+    choice_offsets: np.ndarray,
+    choice_program: np.ndarray,
+    choice_rank: np.ndarray,
+    capacity: np.ndarray,
+    choice_eligible: np.ndarray | None = None,
+    slots: SlotPlan | None = None,
+    choice_member: np.ndarray | None = None,
+    proposers: np.ndarray | None = None,
+) -> PartialMatch:
+    """Let ``proposers`` (applicant indices; None: everyone who has not proposed yet)
+    propose, from ``start`` (None: nobody has proposed), and return the new state.
+
+    The outcome of deferred acceptance does not depend on the order in which applicants
+    propose (McVitie & Wilson 1971; for the slot choice of programs with reserves, which
+    is substitutable and never chooses fewer from more, Hatfield & Milgrom 2005). So the
+    applicants may propose in groups: the matching after everyone has is the same as
+    :func:`deferred_acceptance` gives. This lets linked families be matched again without
+    redoing the work of everyone else (``lottery.seat_policy``).
+
+    ``start`` must come from the same market, except that the pairs of applicants who
+    have not proposed yet may have changed rank and membership, provided each program
+    orders the pairs of those who have proposed as before (their relative order is
+    what the held applicants were chosen by). ``start`` is not changed.
+    """
     offsets, programs, ranks, seats = _checked(
         choice_offsets, choice_program, choice_rank, capacity
     )
-    n_pairs, n_programs = len(programs), len(seats)
+    n_applicants, n_pairs, n_programs = len(offsets) - 1, len(programs), len(seats)
     eligible = (
         np.ones(n_pairs, dtype=np.bool_)
         if choice_eligible is None
@@ -129,17 +187,56 @@ def deferred_acceptance(
             raise MatchingError("choice_member needs one entry per choice")
     if len(eligible) != n_pairs:
         raise MatchingError("choice_eligible needs one entry per choice")
-    return _propose_until_stable(
+    state = _empty_state(offsets, programs, seats, run_offsets) if start is None else start
+    if len(state.placed) != n_applicants or len(state.heap_size) != n_programs:
+        raise MatchingError("the partial match belongs to a market of another size")
+    if proposers is None:
+        proposers = np.flatnonzero(~state.proposed)
+    proposers = np.ascontiguousarray(proposers, dtype=np.int64)
+    if len(proposers) and (
+        proposers.min() < 0
+        or proposers.max() >= n_applicants
+        or state.proposed[proposers].any()
+        or len(np.unique(proposers)) != len(proposers)
+    ):
+        raise MatchingError("each proposer must be an applicant who has not proposed yet")
+    placed = state.placed.copy()
+    heap_applicant = state.heap_applicant.copy()
+    heap_size = state.heap_size.copy()
+    # Held pairs keep their order, but their ranks may have new values: read them again.
+    heap_rank = np.empty(len(heap_applicant), dtype=np.int64)
+    _read_heap_ranks(
+        heap_rank, heap_applicant, heap_size, state.heap_start, state.has_slots, placed, ranks
+    )
+    _proposal_loop(
         offsets,
         programs,
         ranks,
-        seats,
+        state.heap_capacity,
+        state.heap_start,
+        placed,
         eligible,
+        state.has_slots,
         run_offsets,
         run_category,
         run_count,
         unfilled_open,
         member,
+        proposers,
+        heap_rank,
+        heap_applicant,
+        heap_size,
+    )
+    proposed = state.proposed.copy()
+    proposed[proposers] = True
+    return PartialMatch(
+        placed=placed,
+        proposed=proposed,
+        heap_start=state.heap_start,
+        heap_capacity=state.heap_capacity,
+        heap_applicant=heap_applicant,
+        heap_size=heap_size,
+        has_slots=state.has_slots,
     )
 
 
@@ -178,51 +275,38 @@ def _checked(choice_offsets, choice_program, choice_rank, capacity):
     return offsets, programs, ranks, seats
 
 
-def _propose_until_stable(
-    offsets,
-    programs,
-    ranks,
-    seats,
-    eligible,
-    run_offsets,
-    run_category,
-    run_count,
-    unfilled_open,
-    member,
-):
+def _empty_state(offsets, programs, seats, run_offsets) -> PartialMatch:
+    """Nobody has proposed: every program holds nobody."""
     n_programs = len(seats)
     # A program never holds more applicants than ranked it: size heaps by that. A
     # program with reserves needs one more place, for the newcomer it chooses among.
     demand = np.bincount(programs, minlength=n_programs)
     has_slots = (np.diff(run_offsets) > 0).astype(np.bool_)
-    region = np.minimum(seats, demand).astype(np.int64) + has_slots
-    heap_start = np.zeros(n_programs + 1, dtype=np.int64)
-    np.cumsum(region, out=heap_start[1:])
     heap_capacity = np.minimum(seats, demand).astype(np.int64)
-    # Only programs with slots need to know whose pair they reject.
-    applicant_of = (
-        np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
-        if has_slots.any()
-        else np.zeros(0, dtype=np.int64)
+    heap_start = np.zeros(n_programs + 1, dtype=np.int64)
+    np.cumsum(heap_capacity + has_slots, out=heap_start[1:])
+    n_applicants = len(offsets) - 1
+    return PartialMatch(
+        placed=np.full(n_applicants, UNPLACED, dtype=np.int64),
+        proposed=np.zeros(n_applicants, dtype=np.bool_),
+        heap_start=heap_start,
+        heap_capacity=heap_capacity,
+        heap_applicant=np.empty(heap_start[-1], dtype=np.int64),
+        heap_size=np.zeros(n_programs, dtype=np.int64),
+        has_slots=has_slots,
     )
-    placed = np.full(len(offsets) - 1, UNPLACED, dtype=np.int64)
-    _proposal_loop(
-        offsets,
-        programs,
-        ranks,
-        heap_capacity,
-        heap_start,
-        placed,
-        eligible,
-        has_slots,
-        run_offsets,
-        run_category,
-        run_count,
-        unfilled_open,
-        member,
-        applicant_of,
-    )
-    return placed
+
+
+@njit(cache=True, nogil=True)
+def _read_heap_ranks(heap_rank, heap_applicant, heap_size, heap_start, has_slots, placed, ranks):
+    """The rank of every applicant held in a heap (programs with slots compare ranks
+    directly and keep none)."""
+    for program in range(len(heap_size)):
+        if has_slots[program]:
+            continue
+        base = heap_start[program]
+        for i in range(base, base + heap_size[program]):
+            heap_rank[i] = ranks[placed[heap_applicant[i]]]
 
 
 @njit(cache=True, nogil=True)
@@ -240,25 +324,31 @@ def _proposal_loop(
     run_count,
     unfilled_open,
     member,
-    applicant_of,
+    proposers,
+    heap_rank,
+    heap_applicant,
+    heap_size,
 ):
-    """The hot loop: fills ``placed`` (all -1 on entry) with each applicant's held pair.
+    """The hot loop: each of ``proposers`` proposes until every rejection chain ends;
+    ``placed`` and the heaps hold what the programs hold (on entry too).
 
     Each program's heap stores (rank, applicant) side by side in two flat arrays, so
     comparisons read the heap's own memory rather than jumping to ``ranks``. A program
     with slots keeps its held pairs sorted by rank in ``heap_applicant`` instead.
     """
-    n_applicants = len(offsets) - 1
-    heap_rank = np.empty(heap_start[-1], dtype=np.int64)
-    heap_applicant = np.empty(heap_start[-1], dtype=np.int64)
-    heap_size = np.zeros(len(heap_capacity), dtype=np.int64)
     regions = heap_start[1:] - heap_start[:-1]
     largest = 0
     for program in range(len(has_slots)):
         if has_slots[program] and regions[program] > largest:
             largest = regions[program]
     chosen = np.zeros(largest, dtype=np.int64)
-    for first in range(n_applicants):
+    # The categories whose reserved slots each program has.
+    category_mask = np.zeros(len(has_slots), dtype=np.int64)
+    for program in range(len(has_slots)):
+        for run in range(run_offsets[program], run_offsets[program + 1]):
+            if run_category[run] != OPEN_SLOT:
+                category_mask[program] |= np.int64(1) << run_category[run]
+    for first in proposers:
         applicant = first
         pair = offsets[applicant]
         while applicant != -1 and pair < offsets[applicant + 1]:
@@ -269,6 +359,16 @@ def _proposal_loop(
             base = heap_start[program]
             size = heap_size[program]
             if has_slots[program]:
+                if (
+                    size > 0
+                    and size == heap_capacity[program]
+                    and ranks[pair] > ranks[heap_applicant[base + size - 1]]
+                    and member[pair] & category_mask[program] == 0
+                ):
+                    # Every slot is taken by someone ranked higher, and no reserved
+                    # slot would prefer the newcomer: the choice rejects them.
+                    pair += 1
+                    continue
                 rejected = _choose_with_slots(
                     heap_applicant,
                     chosen,
@@ -291,7 +391,7 @@ def _proposal_loop(
                     heap_size[program] = size + 1
                     applicant = -1
                 else:
-                    applicant = applicant_of[rejected]
+                    applicant = _applicant_of(offsets, rejected)
                     pair = rejected + 1
                     placed[applicant] = -1
                 continue
@@ -312,6 +412,12 @@ def _proposal_loop(
                 placed[displaced] = -1
             else:
                 pair += 1
+
+
+@njit(cache=True, nogil=True)
+def _applicant_of(offsets, pair):
+    """The applicant whose choices include ``pair`` (binary search of ``offsets``)."""
+    return np.searchsorted(offsets, pair, side="right") - 1
 
 
 @njit(cache=True, nogil=True)
