@@ -201,16 +201,17 @@ def build_letters(
         )
     )
     reserved = dict(zip(summary["program_id"], summary["reserved_seats"], strict=True))
+    # Columns as lists: a pandas column yields its cells one Python call at a time.
     placements = {
         row[0]: row
         for row in zip(
-            outputs.placements["applicant_id"],
-            outputs.placements["program_id"],
-            outputs.placements["lottery_number"],
-            outputs.placements["lottery_rank"],
-            outputs.placements["status"],
-            outputs.placements["choice_rank"],
-            outputs.placements["family_lottery_number"],
+            outputs.placements["applicant_id"].tolist(),
+            outputs.placements["program_id"].tolist(),
+            outputs.placements["lottery_number"].tolist(),
+            outputs.placements["lottery_rank"].tolist(),
+            outputs.placements["status"].tolist(),
+            outputs.placements["choice_rank"].tolist(),
+            outputs.placements["family_lottery_number"].tolist(),
             strict=True,
         )
     }
@@ -219,9 +220,9 @@ def build_letters(
         {
             (a, p): int(r)
             for a, p, r in zip(
-                outputs.waitlists["applicant_id"],
-                outputs.waitlists["program_id"],
-                outputs.waitlists["lottery_rank"],
+                outputs.waitlists["applicant_id"].tolist(),
+                outputs.waitlists["program_id"].tolist(),
+                outputs.waitlists["lottery_rank"].tolist(),
                 strict=True,
             )
         }
@@ -230,14 +231,14 @@ def build_letters(
     )
     results = outputs.choice_results
     rows = zip(
-        results["applicant_id"],
-        results["rank"],
-        results["program_id"],
-        results["result"],
-        results["priority"],
-        results["waitlist_position"],
-        results["cutoff_priority"],
-        results["cutoff_lottery_rank"],
+        results["applicant_id"].tolist(),
+        results["rank"].tolist(),
+        results["program_id"].tolist(),
+        results["result"].tolist(),
+        results["priority"].tolist(),
+        results["waitlist_position"].tolist(),
+        results["cutoff_priority"].tolist(),
+        results["cutoff_lottery_rank"].tolist(),
         strict=True,
     )
     choice_rows = {aid: list(group) for aid, group in itertools.groupby(rows, key=lambda r: r[0])}

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
 from fontTools import subset as font_subset
 from fpdf import FPDF
 from fpdf.enums import TextMode
@@ -46,6 +45,8 @@ PAPER = {"letter": (215.9, 279.4), "a4": (210.0, 297.0)}
 
 def font_folder() -> Path:
     """The DejaVu fonts that matplotlib ships (they cover every Latin-script language)."""
+    import matplotlib  # here: the processes that draw letters get the fonts' paths
+
     return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 
 
@@ -125,6 +126,7 @@ class LetterDocument(FPDF):
         super().__init__(*args, **kwargs)
         self._encoded: dict[tuple[int, str], str] = {}
         self._codes: dict[int, _Codes] = {}
+        self._colors: dict[object, str] = {}
 
     def text(self, x: float, y: float, text: str = "") -> None:
         """Print ``text`` with its baseline starting at (``x``, ``y``), as ``FPDF.text``."""
@@ -152,8 +154,12 @@ class LetterDocument(FPDF):
             encoded = f"({font.escape_text(text.translate(codes))}) Tj"
             self._encoded[key] = encoded
         line = f"BT {x * self.k:.2f} {(self.h - y) * self.k:.2f} Td {encoded} ET"
-        if self.fill_color != self.text_color:
-            line = f"q {self.text_color.serialize().lower()} {line} Q"
+        color = self.text_color
+        if self.fill_color != color:
+            operator = self._colors.get(color)
+            if operator is None:
+                operator = self._colors[color] = color.serialize().lower()
+            line = f"q {operator} {line} Q"
         self._out(line)
 
 
