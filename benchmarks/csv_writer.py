@@ -27,7 +27,7 @@ def with_pandas(table) -> bytes:
 
 
 def with_csv_writer(table) -> bytes:
-    return "".join(csv_chunks(table)).encode("utf-8")
+    return b"".join(csv_chunks(table))
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ with files in it is replaced only when the person running the lottery asked for 
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -105,14 +106,16 @@ def write_csv(path: Path, table: pd.DataFrame) -> str:
     """
     # Straight to disk, chunk by chunk: the whole text of a large table would be held
     # twice in memory.
-    with path.open("w", encoding="utf-8", newline="") as handle:
+    with path.open("wb") as handle:
         try:
             chunks = csv_chunks(table)
             handle.write(next(chunks))  # every column is formatted before this returns
         except NotPlain:
             # pandas formats 100,000 / columns rows at a time by default; bigger chunks
             # halve the time for a million-row table.
-            table.to_csv(handle, index=False, lineterminator="\n", chunksize=CSV_CHUNK_ROWS)
+            text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
+            table.to_csv(text, index=False, lineterminator="\n", chunksize=CSV_CHUNK_ROWS)
+            text.detach()
         else:
             handle.writelines(chunks)
     return file_sha256(path)
