@@ -23,7 +23,7 @@ from lottery.matching import (
     program_order_by_position,
 )
 from lottery.matching.ordering import ProgramOrders
-from lottery.numbers import FAMILY_PREFIX, lottery_key, lottery_numbers, lottery_ranks_by
+from lottery.numbers import FAMILY_PREFIX, lottery_numbers, lottery_ranks_by
 from lottery.policy import (
     GUARANTEED_VALUE,
     PROXIMITY_PREFIX,
@@ -382,17 +382,30 @@ def _pairs(city: CityInput) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(applicant, program, ranked) per pair: the choices, then each unranked guarantee
     as its applicant's last choice."""
     choices = city.choices
-    n_programs = len(city.programs)
+    n_applicants = len(city.applicants)
     guaranteed = city.applicants.guaranteed_program
-    who = np.flatnonzero(guaranteed >= 0)
-    ranked_keys = np.sort(pair_keys(choices.applicant, choices.program, n_programs))
-    unranked = who[~contains_sorted(ranked_keys, pair_keys(who, guaranteed[who], n_programs))]
-    applicant = np.concatenate([choices.applicant, unranked]).astype(np.int64)
-    program = np.concatenate([choices.program, guaranteed[unranked]]).astype(np.int64)
-    ranked = np.r_[np.ones(len(choices), dtype=bool), np.zeros(len(unranked), dtype=bool)]
-    if len(unranked):
-        order = np.argsort(applicant, kind="stable")
-        applicant, program, ranked = applicant[order], program[order], ranked[order]
+    choice_applicant = np.asarray(choices.applicant, dtype=np.int64)
+    choice_program = np.asarray(choices.program, dtype=np.int64)
+    ranked_it = np.zeros(n_applicants, dtype=bool)
+    ranked_it[choice_applicant[choice_program == guaranteed[choice_applicant]]] = True
+    unranked = np.flatnonzero((guaranteed >= 0) & ~ranked_it)
+    if not len(unranked):
+        return choice_applicant, choice_program, np.ones(len(choices), dtype=bool)
+    # Choices are sorted by applicant: each unranked guarantee goes after its
+    # applicant's choices, and everything after it moves along by one.
+    extra = np.zeros(n_applicants, dtype=np.int64)
+    extra[unranked] = 1
+    moved_by = np.cumsum(extra) - extra  # unranked guarantees of earlier applicants
+    n_choices = np.bincount(choice_applicant, minlength=n_applicants)
+    ends = np.cumsum(n_choices)
+    n_pairs = len(choices) + len(unranked)
+    applicant = np.empty(n_pairs, dtype=np.int64)
+    program = np.empty(n_pairs, dtype=np.int64)
+    ranked = np.ones(n_pairs, dtype=bool)
+    place = np.arange(len(choices), dtype=np.int64) + moved_by[choice_applicant]
+    applicant[place], program[place] = choice_applicant, choice_program
+    place = ends[unranked] + moved_by[unranked]
+    applicant[place], program[place], ranked[place] = unranked, guaranteed[unranked], False
     return applicant, program, ranked
 
 
@@ -526,24 +539,46 @@ def _school_criteria(
     schools = pd.Index(np.unique(programs.school_id))
     n_schools = len(schools)
     pair_school = schools.get_indexer(programs.school_id)[program]
+    # IDs become numbers once per applicant; pairs compare numbers.
     current = schools.get_indexer(applicants.current_school_id)[applicant]
     staff = schools.get_indexer(applicants.staff_school_id)[applicant]
 
     owner, sibling_school = _flatten(applicants.sibling_school_ids)
     sibling_code = schools.get_indexer(sibling_school)
     sibling_keys = np.unique(owner[sibling_code >= 0] * n_schools + sibling_code[sibling_code >= 0])
+    # Only the pairs of applicants with a sibling at some school need looking up.
+    has_sibling = np.zeros(len(applicants), dtype=bool)
+    has_sibling[owner[sibling_code >= 0]] = True
+    sibling = has_sibling[applicant]
+    where = np.flatnonzero(sibling)
+    sibling[where] = contains_sorted(
+        sibling_keys, applicant[where] * n_schools + pair_school[where]
+    )
 
     zones = pd.Index(sorted({z for served in programs.zones for z in served}))
-    n_zones = max(len(zones), 1)
     server, served_zone = _flatten(programs.zones)
-    served_keys = np.unique(server * n_zones + zones.get_indexer(served_zone))
     pair_zone = zones.get_indexer(applicants.zone)[applicant]
+    served_code = zones.get_indexer(served_zone)
+    if len(programs) * (len(zones) + 1) <= ZONE_TABLE_CELLS:
+        # Whether program p serves zone z, as a table; its last column, "no zone" (-1),
+        # is False.
+        serves = np.zeros((len(programs), len(zones) + 1), dtype=bool)
+        serves[server, served_code] = True
+        zone = serves[program, pair_zone]
+    else:
+        n_zones = max(len(zones), 1)
+        served_keys = np.unique(server * n_zones + served_code)
+        zone = (pair_zone >= 0) & contains_sorted(served_keys, program * n_zones + pair_zone)
     return {
         "continuing": current == pair_school,
         "staff": staff == pair_school,
-        "sibling": contains_sorted(sibling_keys, applicant * n_schools + pair_school),
-        "zone": (pair_zone >= 0) & contains_sorted(served_keys, program * n_zones + pair_zone),
+        "sibling": sibling,
+        "zone": zone,
     }
+
+
+ZONE_TABLE_CELLS = 50_000_000
+"""Up to this many (program, zone) cells, zone priority is looked up in a table."""
 
 
 def _flatten(lists: list[tuple[str, ...]]) -> tuple[np.ndarray, np.ndarray]:
@@ -570,15 +605,19 @@ def _lottery(city: CityInput, seed: str | None, applicant: np.ndarray, program: 
         members = np.flatnonzero(linked)
         if applicant_family is not None:
             applicant_family[members] = lottery_numbers(
-                lottery_key(seed, f"{FAMILY_PREFIX}{f}") for f in family_ids[members].tolist()
+                seed, [f"{FAMILY_PREFIX}{f}" for f in family_ids[members].tolist()]
             )
             family = applicant_family[applicant]
         else:
             where = np.flatnonzero(pair_linked)
             program_ids = city.programs.id
+            families, programs = family_ids.tolist(), program_ids.tolist()
             family[where] = lottery_numbers(
-                lottery_key(seed, f"{FAMILY_PREFIX}{family_ids[a]}", program_ids[p])
-                for a, p in zip(applicant[where].tolist(), program[where].tolist(), strict=True)
+                seed,
+                (
+                    f"{FAMILY_PREFIX}{families[a]}|{programs[p]}"
+                    for a, p in zip(applicant[where].tolist(), program[where].tolist(), strict=True)
+                ),
             )
         return tiebreak, own, family, applicant_own, applicant_family
     # Numbers from lottery.csv: the family stands at its best (lowest) member's number.
@@ -600,14 +639,14 @@ def _own_numbers(city: CityInput, seed: str | None, applicant: np.ndarray, progr
     external = city.external_lottery
     if external is None:
         if city.policy.lottery.tiebreak == "single":
-            numbers = lottery_numbers(lottery_key(seed, a) for a in applicant_ids.tolist())
+            numbers = lottery_numbers(seed, applicant_ids.tolist())
             return "single", numbers[applicant], numbers
-        program_ids = city.programs.id
-        keys = (
-            lottery_key(seed, applicant_ids[a], program_ids[p])
+        applicants, programs = applicant_ids.tolist(), city.programs.id.tolist()
+        names = (
+            f"{applicants[a]}|{programs[p]}"
             for a, p in zip(applicant.tolist(), program.tolist(), strict=True)
         )
-        return "multiple", lottery_numbers(keys), None
+        return "multiple", lottery_numbers(seed, names), None
 
     n_applicants = len(applicant_ids)
     # An unranked guaranteed program may have no number; its priority makes that moot.

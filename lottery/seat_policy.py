@@ -13,7 +13,7 @@ import numpy as np
 from lottery.city import CityInput
 from lottery.market import Market, family_offers
 from lottery.matching import NOT_CHOSEN, OPEN_SLOT, UNPLACED, fill_slots
-from lottery.numbers import lottery_key, lottery_numbers, lottery_ranks
+from lottery.numbers import lottery_numbers, lottery_ranks
 from lottery.policy import SIBLING_OFFERED
 
 
@@ -197,7 +197,7 @@ def administrative_order(city: CityInput, market: Market) -> np.ndarray:
         return market.applicant_lottery_rank  # reversed already, if it must be
     ids = city.applicants.id
     if city.external_lottery is None:
-        ranks = lottery_ranks(lottery_numbers(lottery_key(market.seed, a) for a in ids.tolist()))
+        ranks = lottery_ranks(lottery_numbers(market.seed, ids.tolist()))
     else:
         external = city.external_lottery
         numbers = np.full(len(ids), np.iinfo(np.uint64).max, dtype=np.uint64)
