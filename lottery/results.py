@@ -167,20 +167,22 @@ def _program_of(market: Market, placed_pair: np.ndarray, admin_program: np.ndarr
     return np.where(admin_program >= 0, admin_program, _program_at(market, placed_pair))
 
 
-def _priority_labels(city: CityInput, market: Market) -> np.ndarray:
-    """Priority name of every pair: tier name, ``general`` or ``explicit:N``."""
-    labels = np.empty(len(market.choice_priority), dtype=object)
-    tier_names = np.array(
-        [
-            city.policy.priority_label(v, False)
-            for v in range(0, city.policy.priority.general_value + 1)
-        ],
-        dtype=object,
-    )
-    computed = ~market.choice_explicit
-    labels[computed] = tier_names[market.choice_priority[computed]]
-    labels[~computed] = [f"explicit:{v}" for v in market.choice_priority[~computed].tolist()]
-    return labels
+def _priority_labels(city: CityInput, market: Market) -> pd.Categorical:
+    """Priority name of every pair: tier name, ``general`` or ``explicit:N`` (as codes:
+    millions of pairs share a dozen names)."""
+    names = [
+        city.policy.priority_label(v, False)
+        for v in range(0, city.policy.priority.general_value + 1)
+    ]
+    codes = market.choice_priority.astype(np.int64)
+    explicit = market.choice_explicit
+    if explicit.any():
+        values, index = np.unique(market.choice_priority[explicit], return_inverse=True)
+        codes[explicit] = len(names) + index
+        names += [f"explicit:{v}" for v in values.tolist()]
+    # Names are unique but for a tier an office named like another label: merge those.
+    merged, categories = pd.factorize(np.array(names, dtype=object))
+    return pd.Categorical.from_codes(merged[codes], categories=pd.Index(categories, dtype=object))
 
 
 def _optional_int(values: np.ndarray, present: np.ndarray) -> pd.Series:
@@ -238,7 +240,9 @@ def _placements(city, market, placed_pair, admin_program, holding, labels, seats
             "school_id": np.where(has_seat, programs.school_id[program], blank),
             "choice_rank": _optional_int(choice_rank, shows_choice),
             "priority": np.where(
-                through_pair & (admin_program < 0), labels[pair] if len(labels) else blank, blank
+                through_pair & (admin_program < 0),
+                np.asarray(labels[pair], dtype=object) if len(labels) else blank,
+                blank,
             ),
             "seat": np.where(admin_program >= 0, OPEN_SEAT, seats),
             "lottery_number": number,
@@ -352,7 +356,9 @@ def _summary(
             "waitlisted": np.bincount(program[on_waitlist], minlength=n),
             "reserved_seats": reserved.sum(axis=1),
             "reserved_filled": filled.sum(axis=1),
-            "cutoff_priority": np.where(full, labels[safe_last] if len(labels) else blank, blank),
+            "cutoff_priority": np.where(
+                full, np.asarray(labels[safe_last], dtype=object) if len(labels) else blank, blank
+            ),
             "cutoff_lottery_rank": _optional_int(
                 market.choice_lottery_rank[safe_last] if len(labels) else safe_last, full
             ),
@@ -440,14 +446,21 @@ def _choice_results(
     held = holding[applicant]
     position = np.zeros(n_pairs, dtype=np.int64)
     position[waitlist_pairs] = waitlist_position
-    result = np.full(n_pairs, CHOICE_NOT_CONSIDERED, dtype=object)
-    result[position > 0] = CHOICE_WAITLISTED
-    result[~market.choice_eligible] = CHOICE_INELIGIBLE
-    result[pairs == held] = CHOICE_PLACED
+    outcomes = [CHOICE_NOT_CONSIDERED, CHOICE_WAITLISTED, CHOICE_INELIGIBLE, CHOICE_PLACED]
+    result_code = np.zeros(n_pairs, dtype=np.int8)
+    result_code[position > 0] = 1
+    result_code[~market.choice_eligible] = 2
+    result_code[pairs == held] = 3
+    result = pd.Categorical.from_codes(result_code, categories=outcomes)
     has_cutoff = full[program]
     cutoff_pair = safe_last[program]
-    blank = np.array("", dtype=object)
-    cutoff_priority = np.where(has_cutoff, labels[cutoff_pair], blank)
+    names = list(labels.categories)
+    if "" not in names:
+        names.append("")  # the cell of a program without a cutoff
+    cutoff_codes = np.where(has_cutoff, labels.codes[cutoff_pair], names.index(""))
+    cutoff_priority = pd.Categorical.from_codes(
+        cutoff_codes, categories=pd.Index(names, dtype=object)
+    )
     cutoff_rank = market.choice_lottery_rank[cutoff_pair]
     ranked = market.choice_ranked
     if not ranked.all():
