@@ -87,15 +87,20 @@ def timed_letters(out: Path, city: Path, workers: int, source: Path | None) -> d
 
 
 def bench_letters(
-    applicants: int = 25_000, workers: int = 2, repeat: int = 1, before: Path | None = None
+    applicants: int = 25_000,
+    workers: int = 2,
+    repeat: int = 1,
+    before: Path | None = None,
+    after: Path | None = None,
 ) -> dict:
     """Median seconds of the letters (and of their preparation and rendering), per
-    version of the code; ``before`` and this tree are alternated."""
+    version of the code: ``after`` (default: this tree), alternated with ``before``
+    when given."""
     from lottery.audit.verify import require_verified
     from lottery.engine import run_lottery
 
     city = city_folder(applicants)
-    versions = {"after": None} if before is None else {"before": before, "after": None}
+    versions = {"after": after} if before is None else {"before": before, "after": after}
     runs: dict[str, list[dict]] = {name: [] for name in versions}
     with tempfile.TemporaryDirectory(dir=WORK) as scratch:
         out = Path(scratch) / "out"
@@ -123,8 +128,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--before", type=Path, help="a folder with an older lottery package")
+    parser.add_argument("--after", type=Path, help="a folder with the lottery package to time")
     args = parser.parse_args()
-    result = bench_letters(args.applicants, args.workers, args.repeat, args.before)
+    result = bench_letters(args.applicants, args.workers, args.repeat, args.before, args.after)
     print(
         f"{result['applicants']:,} letters, {result['workers']} workers, median of "
         f"{args.repeat} (verification before them, once: {result['verify_seconds']:.1f} s)"
