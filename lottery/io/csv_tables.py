@@ -301,9 +301,9 @@ def read_table(
     sha256 = hashlib.sha256(raw).hexdigest()
     # Before stripping: str.strip() would quietly drop some control characters (U+001F,
     # U+2028, ...) at the edges of a cell, but only in files that get stripped at all.
-    for column in _refuse_control_characters(Table(name, frame, lines, sha256), text, log):
+    for column in _refuse_control_characters(Table(name, frame, lines, sha256), text, raw, log):
         encodings.pop(column, None)
-    if _may_have_padding(text, delimiter):
+    if _may_have_padding(text, raw, delimiter):
         for column in frame.columns:
             if column in encodings:
                 encodings[column] = _stripped(*encodings[column])
@@ -325,7 +325,7 @@ def read_table(
     return Table(name, frame, lines, sha256, cell_columns)
 
 
-def _refuse_control_characters(table: Table, text: str, log: ProblemLog) -> list[str]:
+def _refuse_control_characters(table: Table, text: str, raw: bytes, log: ProblemLog) -> list[str]:
     """Report every cell with a control character (or a line break outside free text);
     return the columns of those cells.
 
@@ -334,7 +334,7 @@ def _refuse_control_characters(table: Table, text: str, log: ProblemLog) -> list
     nothing runs on it.
     """
     changed: list[str] = []
-    unprintable = CONTROL_CHARACTERS.search(text) is not None
+    unprintable = _has_control_characters(raw) and CONTROL_CHARACTERS.search(text) is not None
     if not unprintable and '"' not in text:
         return changed  # the common case: no control character, and no quoted line break
     for column in table.frame.columns:
@@ -374,9 +374,9 @@ def _stripped(codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.nda
     return merged[codes], np.asarray(distinct, dtype=object)
 
 
-def _may_have_padding(text: str, delimiter: str) -> bool:
+def _may_have_padding(text: str, raw: bytes, delimiter: str) -> bool:
     """Whether any cell might start or end with spaces (stripping a million cells costs seconds)."""
-    if not text.isascii() and ('"' in text or UNUSUAL_SPACES.search(text)):
+    if not text.isascii() and ('"' in text or _has_unusual_spaces(raw, text)):
         return True  # a quoted cell may end in a line break; an unusual space anywhere: strip
     # A tab inside a cell is padding to strip; in a tab-separated file tabs separate the
     # cells, and a cell can hold one only between quotes.
@@ -390,6 +390,40 @@ def _may_have_padding(text: str, delimiter: str) -> bool:
         or text.startswith(" ")
         or text.endswith(" ")
     )
+
+
+_NOT_C0_CONTROLS = bytes(
+    byte for byte in range(256) if not (byte < 32 or byte == 127) or chr(byte) in "\t\n\r"
+)
+_C1_CONTROLS = re.compile(b"\xc2[\x80-\x9f]")
+_UNUSUAL_SPACES_LEAD = (
+    b"\xc2\x85",
+    b"\xc2\xa0",
+    b"\xe1\x9a\x80",
+    b"\xe2\x80",
+    b"\xe2\x81\x9f",
+    b"\xe3\x80\x80",
+)
+
+
+def _has_control_characters(raw: bytes) -> bool:
+    """Whether the UTF-8 bytes may hold one of ``CONTROL_CHARACTERS``: a fast look at the
+    bytes (a C0 control or DEL is one byte, a C1 control two, U+2028 and U+2029 three)
+    before the slower search of the text."""
+    return bool(
+        raw.translate(None, delete=_NOT_C0_CONTROLS)
+        or (b"\xc2" in raw and _C1_CONTROLS.search(raw))
+        or b"\xe2\x80\xa8" in raw
+        or b"\xe2\x80\xa9" in raw
+    )
+
+
+def _has_unusual_spaces(raw: bytes, text: str) -> bool:
+    """Whether the text holds one of ``UNUSUAL_SPACES``; their UTF-8 bytes are looked for
+    first (a name with a curly apostrophe, U+2019, sends it to the search of the text)."""
+    if not any(lead in raw for lead in _UNUSUAL_SPACES_LEAD):
+        return False
+    return UNUSUAL_SPACES.search(text) is not None
 
 
 def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
@@ -555,18 +589,15 @@ class ArrowColumns:
 
 
 def _is_plain_grid(text: str, raw: bytes, delimiter: str = ",") -> bool:
-    """No quotes, only LF or CRLF line ends, and every line as many cells as the header.
+    """No quotes, only LF or CRLF line ends, and more than one column.
 
     Such a file (the usual machine-written export) is safe for Arrow's fast parser, with
-    row i on line i + 2. Blank lines inside the file also send it to the csv module.
+    row i on line i + 2, if Arrow finds the header's number of cells on every line; a line
+    with more or fewer (a blank line inside the file too) sends it to the csv module.
     """
-    if '"' in text or text.count("\r") != text.count("\r\n"):
+    if b'"' in raw or raw.count(b"\r") != raw.count(b"\r\n"):
         return False
-    body = np.frombuffer(raw.rstrip(), dtype=np.uint8)
-    line_ends = np.append(np.flatnonzero(body == ord("\n")), len(body))
-    commas_before = np.searchsorted(np.flatnonzero(body == ord(delimiter)), line_ends)
-    commas_per_line = np.diff(commas_before, prepend=0)
-    return bool(commas_per_line[0] > 0 and np.all(commas_per_line == commas_per_line[0]))
+    return delimiter in header_line(text)
 
 
 def _parse_with_csv_module(text: str, name: str, log: ProblemLog, delimiter: str = ","):
