@@ -186,7 +186,8 @@ def _priority_labels(city: CityInput, market: Market) -> pd.Categorical:
 
 
 def _optional_int(values: np.ndarray, present: np.ndarray) -> pd.Series:
-    return pd.Series(pd.array(np.where(present, values, 0), dtype="Int64")).where(present, pd.NA)
+    numbers = np.where(present, values, 0).astype(np.int64)
+    return pd.Series(pd.arrays.IntegerArray(numbers, ~np.asarray(present, dtype=bool)))
 
 
 def _output_table(name: str, columns: dict) -> pd.DataFrame:
@@ -266,7 +267,9 @@ def _waitlist_order(market: Market, on_waitlist: np.ndarray) -> tuple[np.ndarray
     1-based position of each on its program's waitlist."""
     pairs = np.flatnonzero(on_waitlist)
     program = market.choice_program[pairs]
-    order = np.lexsort((market.choice_rank[pairs], program))
+    # One int64 key (program, then position in its order) sorts faster than two.
+    span = int(market.choice_rank.max()) + 1 if len(market.choice_rank) else 1
+    order = np.argsort(program.astype(np.int64) * span + market.choice_rank[pairs], kind="stable")
     pairs, program = pairs[order], program[order]
     starts = np.searchsorted(program, program, side="left")
     return pairs, np.arange(len(pairs), dtype=np.int64) - starts + 1

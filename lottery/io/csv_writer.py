@@ -101,12 +101,9 @@ def _column_cells(column: pd.Series) -> pyarrow.Array:
         codes = column.cat.codes.to_numpy()
         return lookup.take(pyarrow.array(np.where(codes < 0, known, codes)))
     if dtype.kind in "iu" and not isinstance(dtype, pd.api.extensions.ExtensionDtype):
-        return pyarrow.array(column.to_numpy()).cast(pyarrow.large_string())
+        return _whole_numbers(column.to_numpy(), None)
     if isinstance(dtype, pd.Int64Dtype):
-        numbers = pyarrow.array(column.to_numpy(dtype=np.int64, na_value=0)).cast(
-            pyarrow.large_string()
-        )
-        return arrow.if_else(pyarrow.array(column.isna().to_numpy()), _text(""), numbers)
+        return _whole_numbers(column.to_numpy(dtype=np.int64, na_value=0), column.isna().to_numpy())
     if dtype == np.dtype(object) or isinstance(dtype, pd.StringDtype):
         values = column.to_numpy(dtype=object)
         try:
@@ -124,6 +121,29 @@ def _column_cells(column: pd.Series) -> pyarrow.Array:
             cells = arrow.if_else(needs_quotes, quoted, cells)
         return cells
     raise NotPlain(f"column {column.name!r} of dtype {dtype}")
+
+
+def _whole_numbers(values: np.ndarray, missing: np.ndarray | None) -> pyarrow.Array:
+    """Whole numbers as text, '' where ``missing``. Ranks, positions and counts span a
+    small range: each distinct text is made once and looked up."""
+    if not len(values):
+        return pyarrow.array([], type=pyarrow.large_string())
+    low, high = int(values.min()), int(values.max())
+    if high - low > max(2 * len(values), 1024):
+        cells = pyarrow.array(values).cast(pyarrow.large_string())
+        if missing is not None:
+            cells = arrow.if_else(pyarrow.array(missing), _text(""), cells)
+        return cells
+    lookup = pyarrow.concat_arrays(
+        [
+            pyarrow.array(np.arange(low, high + 1, dtype=np.int64)).cast(pyarrow.large_string()),
+            pyarrow.array([""], type=pyarrow.large_string()),
+        ]
+    )
+    index = values.astype(np.int64) - low
+    if missing is not None:
+        index = np.where(missing, high - low + 1, index)
+    return lookup.take(pyarrow.array(index))
 
 
 def _object_cell(value: object) -> str:
