@@ -56,6 +56,10 @@ def match_with_families(
     placed = market.propose(others_proposed).placed
     offers = family_offers(city, market)
     previous = placed
+    # The linked applicants whose placement changed in the last run that changed any: the
+    # families named if the cap is reached (the very last run may have changed nothing
+    # and still not confirm the result, its offers being taken from two runs).
+    moving = np.zeros(len(placed), dtype=bool)
     for iteration in range(2, limit + 1):
         offered = offers.offered(placed)
         exact = bool((previous == placed).all())
@@ -68,7 +72,9 @@ def match_with_families(
         previous, placed = placed, again
         if exact and not changed.any():
             return market, placed, FamilyOutcome(iteration, True, ())
-    families = city.applicants.family_id[changed & market.linked]
+        if changed.any():
+            moving = changed & market.linked
+    families = city.applicants.family_id[moving]
     return market, placed, FamilyOutcome(limit, False, tuple(sorted(set(families.tolist()))))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -38,6 +39,7 @@ def rebuilding_everything(city, market):
         city, market, market.choice_applicant, market.choice_program, settled, placed
     )
     previous = placed
+    moving = np.zeros(len(placed), dtype=bool)
     for iteration in range(2, limit + 1):
         offers = offered_family_schools(city, market, placed)
         exact = bool((previous == placed).all())
@@ -49,7 +51,9 @@ def rebuilding_everything(city, market):
         previous, placed = placed, again
         if exact and not changed.any():
             return market, placed, FamilyOutcome(iteration, True, ())
-    families = city.applicants.family_id[changed & market.linked]
+        if changed.any():
+            moving = changed & market.linked
+    families = city.applicants.family_id[moving]
     return market, placed, FamilyOutcome(limit, False, tuple(sorted(set(families.tolist()))))
 
 
