@@ -36,9 +36,11 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff check lottery tests benchmarks
 	$(BIN)/ruff format --check lottery tests benchmarks
 
+# Whole runs are timed in fresh processes: let Python keep its compiled modules, as an
+# office's installation does (some shells set PYTHONDONTWRITEBYTECODE).
 bench: $(TEST_STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
-	$(BIN)/python benchmarks/run.py
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python benchmarks/run.py
 
 # Later rounds: a synthetic summer, tie-break "same" against "reversed" (benchmarks/ROUNDS.md).
 bench-rounds: $(STAMP)
