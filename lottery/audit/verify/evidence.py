@@ -15,10 +15,13 @@ import csv
 import io
 import json
 import math
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from pathlib import Path
 from types import MappingProxyType
+
+import numpy as np
 
 from lottery.audit.verify.findings import Violation
 from lottery.errors import InputError
@@ -42,25 +45,129 @@ def section(record: dict, name: str) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+class Applicant(Mapping[str, object]):
+    """One applicant's cells, read from the columns of :class:`Applicants` when asked."""
+
+    __slots__ = ("_columns", "_index")
+
+    def __init__(self, columns: dict[str, list], index: int):
+        self._columns = columns
+        self._index = index
+
+    def __getitem__(self, name: str) -> object:
+        return self._columns[name][self._index]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._columns)
+
+    def __len__(self) -> int:
+        return len(self._columns)
+
+
+class Applicants(Mapping[str, Applicant]):
+    """The applicants by ID, in ``applicant_id`` order, held as one list per cell (a
+    million applicants as a million dicts would take gigabytes): ``grade``, ``zone``,
+    ``current_school_id``, ``sibling_school_ids`` and ``tags`` (frozensets),
+    ``staff_school_id``, ``guarantee`` (a program ID or None), ``accepts_administrative``,
+    ``family_id`` (None outside a linked family), ``latitude`` and ``longitude`` (None
+    where not given). ``index`` gives each applicant's place in that order."""
+
+    def __init__(self, ids: list[str], columns: dict[str, list]):
+        self.ids = ids
+        self.index = {aid: i for i, aid in enumerate(ids)}
+        self.columns = columns
+
+    def __getitem__(self, aid: str) -> Applicant:
+        return Applicant(self.columns, self.index[aid])
+
+    def __contains__(self, aid: object) -> bool:
+        return aid in self.index
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def column(self, name: str) -> list:
+        """One cell of every applicant, in ``applicant_id`` order."""
+        return self.columns[name]
+
+
+@dataclass(frozen=True)
+class Choices:
+    """The ranked choices as arrays: applicant ``i`` ranked the programs (indices into
+    ``program_ids``) ``program[start[i]:start[i + 1]]``, best first; ``guarantee`` is each
+    applicant's guaranteed program index, or -1."""
+
+    index: dict[str, int]
+    program_ids: list[str]
+    start: np.ndarray
+    program: np.ndarray
+    guarantee: np.ndarray
+
+    def ranked(self, aid: str) -> list[str]:
+        """The programs the applicant ranked, best first."""
+        i = self.index[aid]
+        chosen = self.program[self.start[i] : self.start[i + 1]].tolist()
+        return [self.program_ids[j] for j in chosen]
+
+
+class _ChoiceView(Mapping):
+    """A per-applicant view of :class:`Choices`, made for one applicant when asked."""
+
+    def __init__(self, choices: Choices):
+        self._choices = choices
+
+    def __contains__(self, aid: object) -> bool:
+        return aid in self._choices.index
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._choices.index)
+
+    def __len__(self) -> int:
+        return len(self._choices.index)
+
+
+class _Ranked(_ChoiceView):
+    def __getitem__(self, aid: str) -> list[str]:
+        return self._choices.ranked(aid)
+
+
+class _ChoiceRanks(_ChoiceView):
+    def __getitem__(self, aid: str) -> dict[str, int]:
+        return {pid: k for k, pid in enumerate(self._choices.ranked(aid), start=1)}
+
+
+class _Preferences(_ChoiceView):
+    def __getitem__(self, aid: str) -> list[str]:
+        pids = self._choices.ranked(aid)
+        guarantee = int(self._choices.guarantee[self._choices.index[aid]])
+        if guarantee >= 0 and self._choices.program_ids[guarantee] not in pids:
+            pids.append(self._choices.program_ids[guarantee])
+        return pids
+
+
 @dataclass(frozen=True)
 class Inputs:
     """The input folder as plain Python values.
 
-    ``programs`` and ``applicants`` map IDs to dicts of their cells (a program's
-    ``capacity`` is the seats it offers in this run: ``offer_target - held_seats``);
-    ``families`` maps a linked family to its members. ``ranked`` lists each applicant's
-    programs best first and ``choice_rank`` gives their ranks; ``prefs`` adds the
-    guaranteed program as an implicit last choice where it is not ranked: every program
-    the match may place them at. ``reserves`` gives a program's reserved seats by
+    ``programs`` maps IDs to dicts of their cells (a program's ``capacity`` is the seats
+    it offers in this run: ``offer_target - held_seats``), ``applicants`` likewise, held
+    as columns (:class:`Applicants`); ``families`` maps a linked family to its members.
+    ``ranked`` lists each applicant's programs best first and ``choice_rank`` gives their
+    ranks; ``prefs`` adds the guaranteed program as an implicit last choice where it is
+    not ranked: every program the match may place them at (all three are made from
+    ``choices``, arrays, when asked). ``reserves`` gives a program's reserved seats by
     category, and ``slot_runs`` its slots in precedence order, ``(category or open, n)``.
     """
 
     programs: dict[str, dict]
-    applicants: dict[str, dict]
+    applicants: Applicants
     families: dict[str, list[str]]
-    ranked: dict[str, list[str]]
-    choice_rank: dict[str, dict[str, int]]
-    prefs: dict[str, list[str]]
+    ranked: Mapping[str, list[str]]
+    choice_rank: Mapping[str, dict[str, int]]
+    prefs: Mapping[str, list[str]]
     explicit: dict[tuple[str, str], int]  # priorities.csv
     external: bool  # whether lottery.csv gives the numbers
     per_program: bool  # lottery.csv gives numbers per program (a multiple tie-break)
@@ -75,6 +182,7 @@ class Inputs:
     max_iterations: int
     reserves: dict[str, list[tuple[str, int]]]
     slot_runs: dict[str, list[tuple[str, int]]]
+    choices: Choices
 
     def eligible(self, aid: str, pid: str) -> bool:
         """Whether the applicant has every tag the program requires."""
@@ -294,71 +402,44 @@ def _read_inputs(input_dir: Path, problems: list[Violation]) -> Inputs | None:
     a = city.applicants
     applicant_ids = a.id.tolist()
     program_ids = p.id.tolist()
-    applicants: dict[str, dict] = {}
-    families: dict[str, list[str]] = {}  # linked families: family_id -> members
-    columns = zip(
+    shared: dict[tuple[str, ...], frozenset[str]] = {}  # equal sets of tags: one frozenset
+
+    def sets(cells: list[tuple[str, ...]]) -> list[frozenset[str]]:
+        return [shared.get(c) or shared.setdefault(c, frozenset(c)) for c in cells]
+
+    family_ids = a.family_id.tolist()
+    linked = [
+        bool(f) and bool(link) for f, link in zip(family_ids, a.link_family.tolist(), strict=True)
+    ]
+    guarantee_index = np.asarray(a.guaranteed_program, np.int64)
+    applicants = Applicants(
         applicant_ids,
-        a.grade.tolist(),
-        a.zone.tolist(),
-        a.current_school_id.tolist(),
-        a.sibling_school_ids,
-        a.staff_school_id.tolist(),
-        a.tags,
-        a.guaranteed_program.tolist(),
-        a.accepts_administrative.tolist(),
-        a.family_id.tolist(),
-        a.link_family.tolist(),
-        a.latitude.tolist(),
-        a.longitude.tolist(),
-        strict=True,
+        {
+            "grade": a.grade.tolist(),
+            "zone": a.zone.tolist(),
+            "current_school_id": a.current_school_id.tolist(),
+            "sibling_school_ids": sets(a.sibling_school_ids),
+            "staff_school_id": a.staff_school_id.tolist(),
+            "tags": sets(a.tags),
+            "guarantee": [program_ids[g] if g >= 0 else None for g in guarantee_index.tolist()],
+            "accepts_administrative": [bool(x) for x in a.accepts_administrative.tolist()],
+            "family_id": [f if link else None for f, link in zip(family_ids, linked, strict=True)],
+            "latitude": [_coordinate(x) for x in a.latitude.tolist()],
+            "longitude": [_coordinate(x) for x in a.longitude.tolist()],
+        },
     )
-    for (
-        aid,
-        grade,
-        zone,
-        current,
-        siblings,
-        staff,
-        tags,
-        guaranteed,
-        accepts,
-        family,
-        link,
-        latitude,
-        longitude,
-    ) in columns:
-        linked = bool(family) and bool(link)
-        applicants[aid] = {
-            "grade": grade,
-            "zone": zone,
-            "current_school_id": current,
-            "sibling_school_ids": frozenset(siblings),
-            "staff_school_id": staff,
-            "tags": frozenset(tags),
-            "guarantee": program_ids[guaranteed] if guaranteed >= 0 else None,
-            "accepts_administrative": bool(accepts),
-            "family_id": family if linked else None,
-            "latitude": _coordinate(latitude),
-            "longitude": _coordinate(longitude),
-        }
-        if linked:
+    families: dict[str, list[str]] = {}  # linked families: family_id -> members
+    for aid, family, link in zip(applicant_ids, family_ids, linked, strict=True):
+        if link:
             families.setdefault(family, []).append(aid)
-    ranked_pairs: dict[str, list[tuple[int, str]]] = {aid: [] for aid in applicant_ids}
+    # The choices, sorted by (applicant, rank): applicant i ranked
+    # choice_program[choice_start[i]:choice_start[i + 1]], best first.
     c = city.choices
-    for ai, rank, pi in zip(c.applicant.tolist(), c.rank.tolist(), c.program.tolist(), strict=True):
-        ranked_pairs[applicant_ids[ai]].append((int(rank), program_ids[pi]))
-    # applicant -> programs ranked, best first; applicant -> program -> choice rank
-    ranked = {aid: [pid for _, pid in sorted(pairs)] for aid, pairs in ranked_pairs.items()}
-    choice_rank = {
-        aid: {pid: k for k, pid in enumerate(pids, start=1)} for aid, pids in ranked.items()
-    }
-    # Every program the applicant may be placed at by the match, best first: the ranked
-    # ones, then the guaranteed program as an implicit last choice if not ranked.
-    prefs: dict[str, list[str]] = {}
-    for aid, pids in ranked.items():
-        guarantee = applicants[aid]["guarantee"]
-        implicit = guarantee is not None and guarantee not in choice_rank[aid]
-        prefs[aid] = [*pids, guarantee] if implicit else pids
+    choice_start = np.zeros(len(applicant_ids) + 1, np.int64)
+    chooser = np.asarray(c.applicant, np.int64)
+    np.cumsum(np.bincount(chooser, minlength=len(applicant_ids)), out=choice_start[1:])
+    choice_program = np.asarray(c.program, np.int64)[np.lexsort((c.rank, chooser))]
+    choices = Choices(applicants.index, program_ids, choice_start, choice_program, guarantee_index)
     explicit: dict[tuple[str, str], int] = {}
     if city.explicit_priorities is not None:
         e = city.explicit_priorities
@@ -399,9 +480,9 @@ def _read_inputs(input_dir: Path, problems: list[Violation]) -> Inputs | None:
         programs,
         applicants,
         families,
-        ranked,
-        choice_rank,
-        prefs,
+        _Ranked(choices),
+        _ChoiceRanks(choices),
+        _Preferences(choices),
         explicit,
         external,
         per_program,
@@ -416,6 +497,7 @@ def _read_inputs(input_dir: Path, problems: list[Violation]) -> Inputs | None:
         max_iterations,
         reserves,
         slot_runs,
+        choices,
     )
 
 

@@ -66,6 +66,11 @@ def usable_seed(seed: object) -> bool:
     return isinstance(seed, str) and bool(seed.strip()) and seed != EXTERNAL_LOTTERY
 
 
+def _pairs(inputs: Inputs) -> list[tuple[str, str]]:
+    """Every (applicant, program) the applicant may be placed at, in ``prefs`` order."""
+    return [(aid, pid) for aid, pids in inputs.prefs.items() for pid in pids]
+
+
 def recompute_lottery(inputs: Inputs, manifest: dict, reversed_: bool) -> Lottery | None:
     """Recompute every number needed (own and family), each applicant's (or pair's)
     lottery rank, and the order of the zone guarantee; None without a usable seed."""
@@ -73,8 +78,7 @@ def recompute_lottery(inputs: Inputs, manifest: dict, reversed_: bool) -> Lotter
     single_family: dict[str, int] = {}
     pair_number: dict[tuple[str, str], int] = {}
     pair_family: dict[tuple[str, str], int] = {}
-    pairs = [(aid, pid) for aid, pids in inputs.prefs.items() for pid in pids]
-    family_of = {aid: a["family_id"] for aid, a in inputs.applicants.items()}
+    family_of = dict(zip(inputs.applicants.ids, inputs.applicants.column("family_id"), strict=True))
     if inputs.external:
         multiple = inputs.per_program
         kind = "multiple" if multiple else "single"
@@ -83,7 +87,7 @@ def recompute_lottery(inputs: Inputs, manifest: dict, reversed_: bool) -> Lotter
         if not multiple:
             single_number = {a: default.get(a, MISSING_NUMBER) for a in inputs.applicants}
         else:
-            for aid, pid in pairs:
+            for aid, pid in _pairs(inputs):
                 number = inputs.external_pair.get((aid, pid), default.get(aid, MISSING_NUMBER))
                 pair_number[aid, pid] = number
         # A linked family stands at its lowest member's number (at each program).
@@ -118,7 +122,7 @@ def recompute_lottery(inputs: Inputs, manifest: dict, reversed_: bool) -> Lotter
             }
             admin_numbers = single_number
         else:
-            for aid, pid in pairs:
+            for aid, pid in _pairs(inputs):
                 number = seeded_number(seed, aid, pid)
                 pair_number[aid, pid] = number
                 f = family_of[aid]

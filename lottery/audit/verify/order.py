@@ -101,15 +101,7 @@ class ProgramOrder:
                     text = f"explicit:{given}"
                     value[k] = given
                     label[k] = label_index.setdefault(text, len(label_index))
-        guarantee_index = np.fromiter(
-            (
-                -1 if (g := inputs.applicants[aid]["guarantee"]) is None else pairs.program_index[g]
-                for aid in pairs.applicant_ids
-            ),
-            np.int64,
-            len(pairs.applicant_ids),
-        )
-        guaranteed = guarantee_index[pairs.applicant] == pairs.program
+        guaranteed = inputs.choices.guarantee[pairs.applicant] == pairs.program
         value[guaranteed] = 0
         label[guaranteed] = 0
         for aid in sorted(self.unsettled):

@@ -58,29 +58,37 @@ class Pairs:
 
 
 def build_pairs(inputs: Inputs) -> Pairs:
-    """The arrays of every pair of ``inputs.prefs``."""
-    applicant_ids = list(inputs.applicants)
+    """The arrays of every pair of ``inputs.prefs``, made from ``inputs.choices``."""
+    choices = inputs.choices
+    applicant_ids = inputs.applicants.ids
     program_ids = list(inputs.programs)
-    applicant_index = {aid: i for i, aid in enumerate(applicant_ids)}
     program_index = {pid: i for i, pid in enumerate(program_ids)}
-    counts = np.fromiter((len(inputs.prefs[aid]) for aid in applicant_ids), np.int64)
-    start = np.zeros(len(applicant_ids) + 1, np.int64)
+    n = len(applicant_ids)
+    ranked = np.diff(choices.start)
+    chooser = np.repeat(np.arange(n, dtype=np.int64), ranked)
+    # The guaranteed program is an implicit last choice where it is not ranked.
+    guarantee = choices.guarantee
+    ranks_guarantee = np.bincount(
+        chooser[choices.program == guarantee[chooser]], minlength=n
+    ).astype(bool)
+    implicit = (guarantee >= 0) & ~ranks_guarantee
+    counts = ranked + implicit
+    start = np.zeros(n + 1, np.int64)
     np.cumsum(counts, out=start[1:])
-    applicant = np.repeat(np.arange(len(applicant_ids), dtype=np.int64), counts)
-    get = program_index.__getitem__
-    program = np.fromiter(
-        (get(pid) for aid in applicant_ids for pid in inputs.prefs[aid]), np.int64, int(start[-1])
-    )
-    ranked = np.fromiter((len(inputs.ranked[aid]) for aid in applicant_ids), np.int64)
-    within = np.arange(len(program), dtype=np.int64) - start[applicant]
-    choice_rank = np.where(within < ranked[applicant], within + 1, 0)
+    applicant = np.repeat(np.arange(n, dtype=np.int64), counts)
+    within = np.arange(len(applicant), dtype=np.int64) - start[applicant]
+    is_choice = within < ranked[applicant]
+    program = np.empty(len(applicant), np.int64)
+    program[is_choice] = choices.program
+    program[~is_choice] = guarantee[implicit]
+    choice_rank = np.where(is_choice, within + 1, 0)
     eligible = _eligibility(inputs, applicant_ids, program_ids, applicant, program)
     keys = applicant * max(len(program_ids), 1) + program
     order = np.argsort(keys, kind="stable")
     return Pairs(
         applicant_ids,
         program_ids,
-        applicant_index,
+        inputs.applicants.index,
         program_index,
         start,
         applicant,
@@ -107,6 +115,9 @@ def _eligibility(inputs, applicant_ids, program_ids, applicant, program) -> np.n
 
 def applicant_has_tag(inputs: Inputs, applicant_ids: list[str], tag: str) -> np.ndarray:
     """Whether each applicant has the tag."""
+    if applicant_ids is inputs.applicants.ids:
+        tags = inputs.applicants.column("tags")
+        return np.fromiter((tag in held for held in tags), bool, len(tags))
     return np.fromiter((tag in inputs.applicants[aid]["tags"] for aid in applicant_ids), bool)
 
 
@@ -126,18 +137,19 @@ def criterion_met(inputs: Inputs, pairs: Pairs, criterion: str) -> np.ndarray | 
         column = "current_school_id" if criterion == "continuing" else "staff_school_id"
         codes: dict[str, int] = {}
         school = _codes([programs[pid]["school_id"] for pid in pids], codes)
-        theirs = _codes([applicants[aid][column] for aid in aids], codes)
+        theirs = _codes(applicants.column(column), codes)
         return theirs[a] == school[p]
     if criterion == "sibling":  # the program's school is among the applicant's siblings'
         codes = {}
         school = _codes([programs[pid]["school_id"] for pid in pids], codes)
-        held = [(i, s) for i, aid in enumerate(aids) for s in applicants[aid]["sibling_school_ids"]]
+        siblings = applicants.column("sibling_school_ids")
+        held = [(i, s) for i, schools in enumerate(siblings) for s in schools]
         owner = np.fromiter((i for i, _ in held), np.int64, len(held))
         sibling_school = _codes([s for _, s in held], codes)
         return _pair_in(a, school[p], owner, sibling_school, len(codes))
     if criterion == "zone":  # the applicant's zone (not blank) is one of the program's
         codes = {}
-        zones = [applicants[aid]["zone"] for aid in aids]
+        zones = applicants.column("zone")
         zone = _codes(zones, codes)
         listed = [(j, z) for j, pid in enumerate(pids) for z in programs[pid]["zones"]]
         lister = np.fromiter((j for j, _ in listed), np.int64, len(listed))
@@ -176,15 +188,14 @@ def _within(inputs: Inputs, pairs: Pairs, miles: float) -> np.ndarray:
     math module's in the last bit, so distances within a hair of the limit are worked
     out again with :func:`great_circle_miles`, the definition."""
 
-    def coordinates(records, ids, name):
-        values = [records[i][name] for i in ids]
+    def coordinates(values):
         return np.array([math.nan if v is None else v for v in values], float)
 
     a, p = pairs.applicant, pairs.program
-    lat1 = coordinates(inputs.applicants, pairs.applicant_ids, "latitude")[a]
-    lon1 = coordinates(inputs.applicants, pairs.applicant_ids, "longitude")[a]
-    lat2 = coordinates(inputs.programs, pairs.program_ids, "latitude")[p]
-    lon2 = coordinates(inputs.programs, pairs.program_ids, "longitude")[p]
+    lat1 = coordinates(inputs.applicants.column("latitude"))[a]
+    lon1 = coordinates(inputs.applicants.column("longitude"))[a]
+    lat2 = coordinates([inputs.programs[pid]["latitude"] for pid in pairs.program_ids])[p]
+    lon2 = coordinates([inputs.programs[pid]["longitude"] for pid in pairs.program_ids])[p]
     known = ~(np.isnan(lat1) | np.isnan(lon1) | np.isnan(lat2) | np.isnan(lon2))
     phi1, phi2 = np.radians(lat1), np.radians(lat2)
     half = (
@@ -208,10 +219,8 @@ def sibling_offered(inputs: Inputs, pairs: Pairs, matched_at: dict[str, str]) ->
     family_codes: dict[str, int] = {}
     family = np.fromiter(
         (
-            -1
-            if (f := inputs.applicants[aid]["family_id"]) is None
-            else family_codes.setdefault(f, len(family_codes))
-            for aid in pairs.applicant_ids
+            -1 if f is None else family_codes.setdefault(f, len(family_codes))
+            for f in inputs.applicants.column("family_id")
         ),
         np.int64,
         len(pairs.applicant_ids),

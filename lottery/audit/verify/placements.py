@@ -74,8 +74,16 @@ def read_placement(inputs: Inputs, pairs: Pairs, rows: Rows) -> Placement:
     for aid in inputs.applicants:
         placed_at.setdefault(aid, None)
     admitted: dict[str, list[str]] = {pid: [] for pid in inputs.programs}
-    for aid, pid in matched_at.items():
-        if pid in inputs.prefs[aid] and inputs.eligible(aid, pid):
+    # A pair the match may hold: one of the applicant's, and eligible.
+    matched = list(matched_at.items())
+    found = pairs.find(
+        np.fromiter((pairs.applicant_index[aid] for aid, _ in matched), np.int64, len(matched)),
+        np.fromiter((pairs.program_index[pid] for _, pid in matched), np.int64, len(matched)),
+    )
+    held = found >= 0
+    held[held] = pairs.eligible[found[held]]
+    for (aid, pid), holds in zip(matched, held.tolist(), strict=True):
+        if holds:
             admitted[pid].append(aid)
     mask = preferred_pairs(placed_at, pairs)
     preferred: dict[str, list[str]] = {aid: [] for aid in inputs.ranked}
@@ -141,7 +149,9 @@ def check_placements(
     ids = [row["applicant_id"] for row in rows]
     if any(b <= a for a, b in zip(ids, ids[1:], strict=False)):
         findings.fail("row-order", f"{PLACEMENTS} is not sorted by applicant_id (each once)")
-    for row in rows:
+    clean = _clean_rows(inputs, order, lottery, rows)
+    priorities = numbers = 0  # checked in clean rows
+    for row, (is_clean, matched) in zip(rows, clean, strict=True):
         aid = row["applicant_id"]
         if aid not in inputs.applicants:
             findings.fail(
@@ -152,11 +162,115 @@ def check_placements(
             findings.fail("each-applicant-once", f"{PLACEMENTS} has more than one row", aid)
             continue
         seen.add(aid)
+        if is_clean:
+            priorities += matched
+            numbers += lottery is not None
+            continue
         _check_placement_row(inputs, order, lottery, aid, row, findings)
+    for name, count in (("priorities", priorities), ("lottery_numbers", numbers)):
+        if count:
+            findings.checks[name] += count
     for aid in inputs.applicants:
         if aid not in seen:
             findings.fail("each-applicant-once", f"{PLACEMENTS} has no row", aid)
     findings.checks["placed"] = sum(pid is not None for pid in placement.placed_at.values())
+
+
+def _clean_rows(
+    inputs: Inputs, order: ProgramOrder, lottery: Lottery | None, rows: Rows
+) -> list[tuple[bool, bool]]:
+    """For each row, whether :func:`_check_placement_row` would find nothing wrong with
+    it, and whether it is placed by the match, worked out from the pair arrays (the
+    priority from ``order.priority_label``). A row that may be wrong is not clean: the
+    per-row code then checks it and words what it finds. Members of unsettled families
+    are never clean (their priorities come from the per-pair code)."""
+    pairs = order.pairs
+    applicant_at, program_at = pairs.applicant_index.get, pairs.program_index.get
+    applicant = [applicant_at(row["applicant_id"], -1) for row in rows]
+    program = [program_at(row["program_id"], -1) for row in rows]
+    found = pairs.find(np.array(applicant, np.int64), np.array(program, np.int64)).tolist()
+    held = [k >= 0 for k in found]
+    choice = np.zeros(len(rows), np.int64)
+    label = np.zeros(len(rows), np.int64)
+    eligible = np.zeros(len(rows), bool)
+    at = np.flatnonzero(held)
+    pair_at = np.array(found, np.int64)[at]
+    choice[at] = pairs.choice_rank[pair_at]
+    label[at] = order.priority_label[pair_at]
+    eligible[at] = pairs.eligible[pair_at]
+    labels, programs = order.labels, [inputs.programs[pid] for pid in pairs.program_ids]
+    column = inputs.applicants.column
+    grades, guarantees, families = column("grade"), column("guarantee"), column("family_id")
+    unsettled = order.unsettled
+    clean: list[tuple[bool, bool]] = []
+    for row, i, j, k, rank, lab, fits in zip(
+        rows,
+        applicant,
+        program,
+        found,
+        choice.tolist(),
+        label.tolist(),
+        eligible.tolist(),
+        strict=True,
+    ):
+        status = row["status"]
+        matched = status in MATCHED
+        if i < 0 or status not in STATUSES or row["grade"] != grades[i]:
+            clean.append((False, matched))
+            continue
+        aid = row["applicant_id"]
+        if status == UNPLACED:
+            ok = not (
+                row["program_id"]
+                or row["school_id"]
+                or row["choice_rank"]
+                or row["priority"]
+                or row["seat"]
+            )
+            pair = None
+        else:
+            ranked = rank > 0
+            ok = (
+                j >= 0
+                and aid not in unsettled
+                and row["school_id"] == programs[j]["school_id"]
+                and row["choice_rank"] == (str(rank) if ranked else "")
+                and (fits if k >= 0 else inputs.eligible(aid, row["program_id"]))
+            )
+            if status == PLACED:
+                ok = ok and ranked
+            elif status == GUARANTEED:
+                ok = ok and not ranked and row["program_id"] == guarantees[i]
+            if status == ADMINISTRATIVE:
+                ok = ok and row["priority"] == "" and row["seat"] == OPEN_SEAT
+                pair = k if ranked else None
+            else:
+                ok = ok and k >= 0 and row["priority"] == labels[lab]
+                pair = k
+        if ok and lottery is not None:
+            ok = _numbers_shown(lottery, row, aid, pair, pairs, families[i] is not None)
+        clean.append((ok, matched))
+    return clean
+
+
+def _numbers_shown(
+    lottery: Lottery, row: dict[str, str], aid: str, pair: int | None, pairs: Pairs, linked: bool
+) -> bool:
+    """Whether the row shows the recomputed lottery number, family number and rank."""
+    if not lottery.multiple:
+        number, rank = lottery.single_number[aid], lottery.single_rank[aid]
+        family = str(lottery.single_family[aid]) if linked else ""
+    elif pair is not None and pair >= 0:
+        pid = pairs.program_ids[pairs.program[pair]]
+        number, rank = lottery.number(aid, pid), lottery.rank(aid, pid)
+        family = str(lottery.family_number(aid, pid)) if linked else ""
+    else:
+        return row["lottery_number"] == row["family_lottery_number"] == row["lottery_rank"] == ""
+    return (
+        row["lottery_number"] == str(number)
+        and row["family_lottery_number"] == family
+        and row["lottery_rank"] == str(rank)
+    )
 
 
 def _check_placement_row(
@@ -284,8 +398,8 @@ def _check_placement_numbers(
 def check_guarantees(inputs: Inputs, placement: Placement, findings: Findings) -> None:
     """Each guaranteed applicant is placed by the match at the guaranteed program or at
     a program they ranked above it."""
-    for aid, applicant in inputs.applicants.items():
-        guarantee = applicant["guarantee"]
+    guarantees = inputs.applicants.column("guarantee")
+    for aid, guarantee in zip(inputs.applicants.ids, guarantees, strict=True):
         if guarantee is None:
             continue
         findings.checks["guarantees"] += 1

@@ -14,6 +14,7 @@ import numpy as np
 from lottery.audit.verify.evidence import Inputs, Rows
 from lottery.audit.verify.findings import Findings
 from lottery.audit.verify.order import ProgramOrder
+from lottery.audit.verify.pairs import criterion_met, sibling_offered
 from lottery.audit.verify.picture import Picture
 from lottery.io.inputs import RESERVES_FILE
 from lottery.io.outputs import RESERVE_REPORT
@@ -55,6 +56,27 @@ def match_without_reserves(inputs: Inputs, order: ProgramOrder) -> dict[str, str
     return {aids[a]: pids[j] for j, heap in enumerate(held) for _, a in heap}
 
 
+class _CategoryPairs:
+    """Whether a reserve category holds at each pair (arrays, one per category, made
+    when first asked), as ``ProgramOrder.meets`` decides it; members of unsettled
+    families are left to the per-pair code."""
+
+    def __init__(self, inputs: Inputs, order: ProgramOrder):
+        self._inputs = inputs
+        self._order = order
+        self._met: dict[str, np.ndarray] = {}
+
+    def __call__(self, category: str) -> np.ndarray:
+        met = self._met.get(category)
+        if met is None:
+            inputs, order = self._inputs, self._order
+            met = criterion_met(inputs, order.pairs, category)
+            if met is None:  # sibling_offered: from the final placements
+                met = sibling_offered(inputs, order.pairs, dict(order.matched_at))
+            self._met[category] = met
+        return met
+
+
 def check_reserve_report(picture: Picture, rows: Rows, findings: Findings) -> None:
     """One row per reserve (program, category), in that order, re-derived: the seats,
     who holds them, the category's applicants and, against the match recomputed
@@ -66,11 +88,19 @@ def check_reserve_report(picture: Picture, rows: Rows, findings: Findings) -> No
         if inputs.reserves and picture.lottery is not None
         else {}
     )
-    ranked_by: dict[str, list[str]] = {pid: [] for pid in inputs.reserves}
-    for aid, pids in inputs.ranked.items():
-        for pid in pids:
-            if pid in ranked_by and inputs.eligible(aid, pid):
-                ranked_by[pid].append(aid)
+    # Each reserve program's eligible pairs of applicants who ranked it, in applicant_id
+    # order (pair indices; the array is sorted by program, stably).
+    pairs = order.pairs
+    aids, pids = pairs.applicant_ids, pairs.program_ids
+    reserve = np.fromiter((pid in inputs.reserves for pid in pids), bool, len(pids))
+    chosen = np.flatnonzero((pairs.choice_rank > 0) & pairs.eligible & reserve[pairs.program])
+    chosen = chosen[np.argsort(pairs.program[chosen], kind="stable")]
+    bounds = np.searchsorted(pairs.program[chosen], np.arange(len(pids) + 1))
+    ranked_pairs = {
+        pid: chosen[bounds[pairs.program_index[pid]] : bounds[pairs.program_index[pid] + 1]]
+        for pid in inputs.reserves
+    }
+    met = _CategoryPairs(inputs, order)
     # column -> the values accepted: one, or a range where members of unsettled
     # families may or may not belong to a sibling_offered category (see settle_memberships)
     expected: dict[tuple[str, str], dict[str, tuple[int, int] | str]] = {}
@@ -88,18 +118,20 @@ def check_reserve_report(picture: Picture, rows: Rows, findings: Findings) -> No
                 "reserved_seats": str(reserved),
             }
             if picture.lottery is not None:
-                unknown = {
-                    aid
-                    for aid in ranked_by[pid]
-                    if category == SIBLING_OFFERED and memberships.unshown(aid, pid)
-                }
-                members = {
-                    aid
-                    for aid in ranked_by[pid]
-                    if aid not in unknown and memberships.member(aid, pid, category)
-                }
+                ranked = ranked_pairs[pid]
+                ranked_by = [aids[i] for i in pairs.applicant[ranked].tolist()]
+                members = {aids[i] for i in pairs.applicant[ranked[met(category)[ranked]]].tolist()}
+                unknown: set[str] = set()
+                # Members of unsettled families: the per-pair code, which knows the readings.
+                unsettled = [a for a in ranked_by if a in order.unsettled]
+                for aid in unsettled:
+                    members.discard(aid)
+                    if category == SIBLING_OFFERED and memberships.unshown(aid, pid):
+                        unknown.add(aid)
+                    elif memberships.member(aid, pid, category):
+                        members.add(aid)
                 for column, among in (
-                    ("category_applicants", set(ranked_by[pid])),
+                    ("category_applicants", set(ranked_by)),
                     ("category_admitted", admitted),
                     ("category_admitted_without_reserves", admitted_without),
                 ):

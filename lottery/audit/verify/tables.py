@@ -19,7 +19,7 @@ import numpy as np
 from lottery.audit.verify.evidence import Inputs, Rows, Table, section
 from lottery.audit.verify.findings import Findings
 from lottery.audit.verify.picture import Picture
-from lottery.audit.verify.placements import Placement
+from lottery.audit.verify.placements import Placement, admitted_pairs
 from lottery.io.csv_tables import spreadsheet_safe
 from lottery.io.inputs import CHOICES_FILE
 from lottery.io.outputs import (
@@ -39,12 +39,11 @@ from lottery.io.outputs import (
 def check_summary(picture: Picture, rows: Rows, findings: Findings) -> None:
     """Every program once in programs_summary.csv, with its details, counts and cutoff."""
     inputs, placement = picture.inputs, picture.placement
-    applicants: Counter[str] = Counter()
-    first_choice: Counter[str] = Counter()
-    for pids in inputs.ranked.values():
-        applicants.update(pids)
-        if pids:
-            first_choice[pids[0]] += 1
+    choices, program_ids = inputs.choices, list(inputs.programs)
+    firsts = choices.program[choices.start[:-1][np.diff(choices.start) > 0]]
+    applicants = dict(zip(program_ids, _tally(choices.program, program_ids), strict=True))
+    first_choice = dict(zip(program_ids, _tally(firsts, program_ids), strict=True))
+    program_cutoffs = cutoffs(picture) if picture.lottery is not None else {}
     ids = [row["program_id"] for row in rows]
     if any(b <= a for a, b in zip(ids, ids[1:], strict=False)):
         findings.fail("row-order", f"{SUMMARY} is not sorted by program_id (each once)")
@@ -87,7 +86,7 @@ def check_summary(picture: Picture, rows: Rows, findings: Findings) -> None:
             "summary-counts": counts,
         }
         if picture.lottery is not None:
-            expected["cutoff"] = cutoff(picture, pid)
+            expected["cutoff"] = program_cutoffs[pid]
         # Results written before the rule above have the text as it is: still right.
         as_typed = {"school_name": program["school_name"], "sector": program["sector"]}
         for rule, values in expected.items():
@@ -104,21 +103,44 @@ def check_summary(picture: Picture, rows: Rows, findings: Findings) -> None:
             findings.fail("each-program-once", f"{SUMMARY} has no row", None, pid)
 
 
-def cutoff(picture: Picture, pid: str) -> dict[str, str]:
-    """The program's cutoff columns: the last applicant the match admitted to an open
-    seat (every seat is open without reserves); blank if the match did not fill it."""
+def _tally(programs: np.ndarray, program_ids: list[str]) -> list[int]:
+    """How many times each program appears in an array of program indices."""
+    return np.bincount(programs, minlength=len(program_ids)).tolist()
+
+
+def cutoffs(picture: Picture) -> dict[str, dict[str, str]]:
+    """Every program's cutoff columns: the last applicant the match admitted to an open
+    seat (every seat is open without reserves); blank if the match did not fill it.
+    "Last" is the largest place in the program's order (``order.position``)."""
     inputs, placement, order = picture.inputs, picture.placement, picture.order
-    capacity = inputs.programs[pid]["capacity"]
-    holders = [
-        aid for aid in placement.admitted[pid] if picture.seats.seat_of.get(aid) == OPEN_SEAT
+    pairs, seat_of = order.pairs, picture.seats.seat_of
+    admitted = admitted_pairs(placement, pairs)
+    aids, pids = pairs.applicant_ids, pairs.program_ids
+    holders = admitted[
+        np.fromiter(
+            (seat_of.get(aids[i]) == OPEN_SEAT for i in pairs.applicant[admitted].tolist()),
+            bool,
+            len(admitted),
+        )
     ]
-    if capacity > 0 and placement.match_count[pid] >= capacity and holders:
-        last = max(order.key(aid, pid) for aid in holders)
-        return {
-            "cutoff_priority": last.label,
-            "cutoff_lottery_rank": str(picture.lottery.rank(last.applicant_id, pid)),
-        }
-    return {"cutoff_priority": "", "cutoff_lottery_rank": ""}
+    # The holder each program orders last: the pair of largest position there.
+    holders = holders[np.lexsort((order.position[holders], pairs.program[holders]))]
+    programs = pairs.program[holders]
+    last = holders[np.r_[programs[1:] != programs[:-1], True]] if len(holders) else holders
+    last_of = dict(zip(pairs.program[last].tolist(), last.tolist(), strict=True))
+    blank = {"cutoff_priority": "", "cutoff_lottery_rank": ""}
+    found: dict[str, dict[str, str]] = {}
+    for j, pid in enumerate(pids):
+        capacity = inputs.programs[pid]["capacity"]
+        k = last_of.get(j)
+        if capacity > 0 and placement.match_count[pid] >= capacity and k is not None:
+            found[pid] = {
+                "cutoff_priority": order.labels[order.priority_label[k]],
+                "cutoff_lottery_rank": str(picture.lottery.rank(aids[pairs.applicant[k]], pid)),
+            }
+        else:
+            found[pid] = blank
+    return found
 
 
 def check_choice_results(picture: Picture, table: Table, findings: Findings) -> None:
@@ -174,8 +196,11 @@ def _expected_choice_lines(picture: Picture) -> tuple[list[str] | None, int]:
     waitlist_position[waiting] = np.arange(len(waiting)) - np.repeat(group_start, sizes) + 1
     result_names = [CHOICE_NOT_CONSIDERED, CHOICE_WAITLISTED, CHOICE_INELIGIBLE, CHOICE_PLACED]
     result = np.select([placed, ineligible, waitlisted], [3, 2, 1], 0)
-    cutoffs = [cutoff(picture, pid) for pid in pairs.program_ids]
-    cutoff_cells = [f"{c['cutoff_priority']},{c['cutoff_lottery_rank']}" for c in cutoffs]
+    program_cutoffs = cutoffs(picture)
+    cutoff_cells = [
+        f"{c['cutoff_priority']},{c['cutoff_lottery_rank']}"
+        for c in map(program_cutoffs.__getitem__, pairs.program_ids)
+    ]
     aids, pids, labels = pairs.applicant_ids, pairs.program_ids, order.labels
     keep = np.flatnonzero(ranked)
     expected = [
@@ -205,13 +230,13 @@ def _check_choice_rows(picture: Picture, rows: Rows, findings: Findings) -> None
     if any(b <= a for a, b in zip(keys, keys[1:], strict=False)):
         findings.fail("row-order", f"{CHOICE_RESULTS} is not sorted by applicant_id, then rank")
     positions: dict[tuple[str, str], int] = {}
-    cutoffs: dict[str, dict[str, str]] = {}
+    program_cutoffs: dict[str, dict[str, str]] = {}
     if picture.lottery is not None:
         for pid, waiting in placement.waitlist.items():
             ordered = sorted(waiting, key=lambda aid, pid=pid: order.key(aid, pid))
             for position, aid in enumerate(ordered, start=1):
                 positions[aid, pid] = position
-        cutoffs = {pid: cutoff(picture, pid) for pid in inputs.programs}
+        program_cutoffs = cutoffs(picture)
     seen: set[tuple[str, int]] = set()
     for row, key in zip(rows, keys, strict=True):
         aid, rank = key
@@ -236,7 +261,7 @@ def _check_choice_rows(picture: Picture, rows: Rows, findings: Findings) -> None
         expected = {"program_id": pid, "result": result, "priority": order.priority(aid, pid)[1]}
         if picture.lottery is not None:
             expected["waitlist_position"] = str(positions[aid, pid]) if waitlisted else ""
-            expected.update(cutoffs[pid])
+            expected.update(program_cutoffs[pid])
         for column, value in expected.items():
             if row[column] != value:
                 findings.fail(
@@ -263,22 +288,37 @@ def check_manifest_counts(
 ) -> None:
     """The counts manifest.json records, re-derived from the placement."""
     recorded = section(manifest, "counts")
+    choices = inputs.choices
+    ranked = np.diff(choices.start)
+    chooser = np.repeat(np.arange(len(ranked)), ranked)  # each choice's applicant
+    required = [inputs.programs[pid]["requires_tags"] for pid in inputs.programs]
+    tags = inputs.applicants.column("tags")
+    # Only choices of programs that require a tag can be ineligible.
+    needs = np.flatnonzero(np.fromiter(map(bool, required), bool, len(required))[choices.program])
+    ineligible = sum(
+        not required[j] <= tags[i]
+        for i, j in zip(chooser[needs].tolist(), choices.program[needs].tolist(), strict=True)
+    )
+    choosers = np.flatnonzero(ranked > 0)
+    first_choices = choices.program[choices.start[choosers]].tolist()
+    first_pid = {
+        inputs.applicants.ids[i]: choices.program_ids[j]
+        for i, j in zip(choosers.tolist(), first_choices, strict=True)
+    }
     placed = sum(1 for pid in placement.placed_at.values() if pid)
     statuses = Counter(placement.status.get(aid) for aid, pid in placement.placed_at.items() if pid)
     expected = {
         "administrative": statuses[ADMINISTRATIVE],
         "applicants": len(inputs.applicants),
-        "applicants_without_choices": sum(not p for p in inputs.ranked.values()),
-        "choices": sum(len(p) for p in inputs.ranked.values()),
+        "applicants_without_choices": int(np.count_nonzero(ranked == 0)),
+        "choices": len(choices.program),
         "held_seats": sum(p["held_seats"] for p in inputs.programs.values()),
-        "ineligible_choices": sum(
-            not inputs.eligible(aid, pid) for aid, pids in inputs.ranked.items() for pid in pids
-        ),
+        "ineligible_choices": ineligible,
         "offered_seats": sum(p["capacity"] for p in inputs.programs.values()),
         "placed": placed,
         "placed_by_guarantee": statuses[GUARANTEED],
         "placed_first_choice": sum(
-            1 for aid, pid in placement.matched_at.items() if inputs.ranked[aid][:1] == [pid]
+            1 for aid, pid in placement.matched_at.items() if first_pid.get(aid) == pid
         ),
         "programs": len(inputs.programs),
         "seats": sum(p["seats"] for p in inputs.programs.values()),

@@ -34,12 +34,17 @@ def check_zone_guarantee(
         for zone in program["administrative_zones"]:
             serving.setdefault((program["grade"], zone), []).append(pid)
     open_seats = dict(seats.free)
+    column = inputs.applicants.column
     owed = [
         aid
-        for aid, a in inputs.applicants.items()
-        if aid not in placement.matched_at
-        and a["accepts_administrative"]
-        and (a["grade"], a["zone"]) in serving
+        for aid, accepts, grade, zone in zip(
+            inputs.applicants.ids,
+            column("accepts_administrative"),
+            column("grade"),
+            column("zone"),
+            strict=True,
+        )
+        if accepts and (grade, zone) in serving and aid not in placement.matched_at
     ]
     owed.sort(key=lottery.admin_rank.__getitem__)
     expected: dict[str, tuple[str, str]] = {}
