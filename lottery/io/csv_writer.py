@@ -16,7 +16,7 @@ output can be written differently.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -40,12 +40,11 @@ def csv_chunks(table: pd.DataFrame) -> Iterator[bytes | memoryview]:
     (before yielding anything) for a column it cannot format exactly as pandas would."""
     columns = [_column_cells(table[name]) for name in table.columns]
     yield (",".join(_quoted(str(name)) for name in table.columns) + "\n").encode()
-    # Arrow's own CSV writer is the fastest, but it quotes every text or none: it writes
-    # the tables where no cell is quoted (the big ones: IDs, words and numbers).
-    unquoted = len(columns) > 1 and not any(map(_has_structural_bytes, columns))
     for start in range(0, len(table), ROWS_PER_CHUNK):
-        part = [column.slice(start, ROWS_PER_CHUNK) for column in columns]
-        if unquoted:
+        part = [cells(start, start + ROWS_PER_CHUNK) for cells in columns]
+        # Arrow's own CSV writer is the fastest, but it quotes every text or none: it
+        # writes the rows where no cell is quoted (most rows of most tables).
+        if len(part) > 1 and not any(map(_has_structural_bytes, part)):
             yield _written_by_arrow(part)
             continue
         if len(part) == 1:
@@ -85,65 +84,73 @@ def _text_bytes(cells: pyarrow.Array) -> memoryview:
     return memoryview(data)[ends[0] : ends[-1]]
 
 
-def _column_cells(column: pd.Series) -> pyarrow.Array:
-    """Every cell of ``column`` as the text pandas writes for it (quoted where needed)."""
+Cells = Callable[[int, int], pyarrow.Array]
+"""The text of a column's cells from row ``start`` to ``stop`` (quoted where needed):
+made a chunk at a time, so that a table's text is never all held at once."""
+
+
+def _column_cells(column: pd.Series) -> Cells:
+    """The cells of ``column`` as the text pandas writes for them; what every chunk
+    shares (a categorical's categories, a range of numbers) is formatted once here."""
     dtype = column.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         # (a column of missing values only has no categories, of dtype float)
-        categories = _column_cells(pd.Series(dtype.categories)) if len(dtype.categories) else None
-        known = 0 if categories is None else len(categories)
-        lookup = pyarrow.concat_arrays(
-            [
-                *([categories] if categories is not None else []),
-                pyarrow.array([""], type=pyarrow.large_string()),
-            ]
-        )
+        categories = pd.Series(dtype.categories)
+        known = _column_cells(categories)(0, len(categories)) if len(categories) else None
+        lookup = pyarrow.concat_arrays([*([known] if known is not None else []), _texts([""])])
         codes = column.cat.codes.to_numpy()
-        return lookup.take(pyarrow.array(np.where(codes < 0, known, codes)))
+        index = np.where(codes < 0, len(categories), codes)
+        return lambda start, stop: lookup.take(pyarrow.array(index[start:stop]))
     if dtype.kind in "iu" and not isinstance(dtype, pd.api.extensions.ExtensionDtype):
         return _whole_numbers(column.to_numpy(), None)
     if isinstance(dtype, pd.Int64Dtype):
         return _whole_numbers(column.to_numpy(dtype=np.int64, na_value=0), column.isna().to_numpy())
     if dtype == np.dtype(object) or isinstance(dtype, pd.StringDtype):
         values = column.to_numpy(dtype=object)
-        try:
-            cells = pyarrow.array(values, type=pyarrow.large_string(), from_pandas=False)
-        except (pyarrow.ArrowTypeError, pyarrow.ArrowInvalid):
-            cells = None  # a number in the column
-        if cells is None or cells.null_count:
-            cells = pyarrow.array(
-                [_object_cell(value) for value in values.tolist()], type=pyarrow.large_string()
-            )
-        if _has_structural_bytes(cells):
-            needs_quotes = arrow.match_substring_regex(cells, NEEDS_QUOTES.pattern)
-            escaped = arrow.replace_substring(cells, '"', '""')
-            quoted = arrow.binary_join_element_wise(_text('"'), escaped, _text('"'), _text(""))
-            cells = arrow.if_else(needs_quotes, quoted, cells)
-        return cells
+        if pd.api.types.infer_dtype(values, skipna=False) != "string":
+            values = np.array([_object_cell(value) for value in values.tolist()], dtype=object)
+        return lambda start, stop: _text_cells(values[start:stop])
     raise NotPlain(f"column {column.name!r} of dtype {dtype}")
 
 
-def _whole_numbers(values: np.ndarray, missing: np.ndarray | None) -> pyarrow.Array:
+def _text_cells(values: np.ndarray) -> pyarrow.Array:
+    """Python strings as cells: quoted where they hold a comma, a quote or a line end."""
+    cells = pyarrow.array(values, type=pyarrow.large_string(), from_pandas=False)
+    if _has_structural_bytes(cells):
+        needs_quotes = arrow.match_substring_regex(cells, NEEDS_QUOTES.pattern)
+        escaped = arrow.replace_substring(cells, '"', '""')
+        quoted = arrow.binary_join_element_wise(_text('"'), escaped, _text('"'), _text(""))
+        cells = arrow.if_else(needs_quotes, quoted, cells)
+    return cells
+
+
+def _texts(values: list[str]) -> pyarrow.Array:
+    return pyarrow.array(values, type=pyarrow.large_string())
+
+
+def _whole_numbers(values: np.ndarray, missing: np.ndarray | None) -> Cells:
     """Whole numbers as text, '' where ``missing``. Ranks, positions and counts span a
     small range: each distinct text is made once and looked up."""
-    if not len(values):
-        return pyarrow.array([], type=pyarrow.large_string())
-    low, high = int(values.min()), int(values.max())
+    low, high = (int(values.min()), int(values.max())) if len(values) else (0, 0)
     if high - low > max(2 * len(values), 1024):
-        cells = pyarrow.array(values).cast(pyarrow.large_string())
-        if missing is not None:
-            cells = arrow.if_else(pyarrow.array(missing), _text(""), cells)
+
+        def cells(start: int, stop: int) -> pyarrow.Array:
+            text = pyarrow.array(values[start:stop]).cast(pyarrow.large_string())
+            if missing is None:
+                return text
+            return arrow.if_else(pyarrow.array(missing[start:stop]), _text(""), text)
+
         return cells
     lookup = pyarrow.concat_arrays(
         [
             pyarrow.array(np.arange(low, high + 1, dtype=np.int64)).cast(pyarrow.large_string()),
-            pyarrow.array([""], type=pyarrow.large_string()),
+            _texts([""]),
         ]
     )
     index = values.astype(np.int64) - low
     if missing is not None:
         index = np.where(missing, high - low + 1, index)
-    return lookup.take(pyarrow.array(index))
+    return lambda start, stop: lookup.take(pyarrow.array(index[start:stop]))
 
 
 def _object_cell(value: object) -> str:
