@@ -15,7 +15,7 @@ import csv
 import io
 import json
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from pathlib import Path
@@ -240,6 +240,28 @@ class Table:
         if not lines or lines[0] != ",".join(self.columns):
             return None
         return lines[1:]
+
+    def same_lines(self, expected: Iterable[list[str]]) -> bool:
+        """Whether :meth:`lines` would be exactly the lines ``expected`` gives, a list at
+        a time, compared as they come (never all of them at once); False where
+        :meth:`lines` would be None."""
+        text = self._text
+        if text is None or self._problems or '"' in text or "\r" in text:
+            return False
+        if not text.endswith("\n"):
+            text += "\n"  # as lines() reads it: a last line without its newline
+        header = ",".join(self.columns) + "\n"
+        if not text.startswith(header):
+            return False
+        at = len(header)
+        for lines in expected:
+            if not lines:
+                continue
+            chunk = "\n".join(lines) + "\n"
+            if not text.startswith(chunk, at):
+                return False
+            at += len(chunk)
+        return at == len(text)
 
     def _parse(self) -> tuple[Rows | None, tuple[Violation, ...]]:
         if self._parsed is None:

@@ -13,6 +13,7 @@ from the program's order; the cutoff the same as the summary's.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -34,6 +35,8 @@ from lottery.io.outputs import (
     OPEN_SEAT,
     SUMMARY,
 )
+
+LINES_AT_ONCE = 100_000  # expected lines made and compared at a time
 
 
 def check_summary(picture: Picture, rows: Rows, findings: Findings) -> None:
@@ -150,11 +153,10 @@ def check_choice_results(picture: Picture, table: Table, findings: Findings) -> 
     once, on arrays); only if they differ are its rows read and checked one by one,
     which finds and words every difference.
     """
-    lines = table.lines()
-    if lines is not None and picture.lottery is not None:
-        expected, ineligible = _expected_choice_lines(picture)
-        if expected is not None and lines == expected:
-            _count(findings, "choice_rows", len(expected))
+    if picture.lottery is not None:
+        expected, count, ineligible = _expected_choice_lines(picture)
+        if expected is not None and table.same_lines(expected):
+            _count(findings, "choice_rows", count)
             _count(findings, "ineligible_choices", ineligible)
             return
     findings.extend(table.problems)
@@ -168,9 +170,11 @@ def _count(findings: Findings, name: str, n: int) -> None:
         findings.checks[name] += n
 
 
-def _expected_choice_lines(picture: Picture) -> tuple[list[str] | None, int]:
-    """The lines of choice_results.csv that the placement implies, and how many of its
-    choices are ineligible; None if a cell would need quoting (then rows are compared)."""
+def _expected_choice_lines(picture: Picture) -> tuple[Iterator[list[str]] | None, int, int]:
+    """The lines of choice_results.csv that the placement implies (made a chunk at a
+    time: a million applicants' lines would take gigabytes at once), how many there are
+    and how many of the choices are ineligible; None if a cell would need quoting (then
+    rows are compared)."""
     placement, order = picture.placement, picture.order
     pairs = order.pairs
     a, p, choice = pairs.applicant, pairs.program, pairs.choice_rank
@@ -203,22 +207,28 @@ def _expected_choice_lines(picture: Picture) -> tuple[list[str] | None, int]:
     ]
     aids, pids, labels = pairs.applicant_ids, pairs.program_ids, order.labels
     keep = np.flatnonzero(ranked)
-    expected = [
-        f"{aids[i]},{k},{pids[j]},{result_names[r]},{labels[lab]},{w or ''},{cutoff_cells[j]}"
-        for i, k, j, r, lab, w in zip(
-            a[keep].tolist(),
-            choice[keep].tolist(),
-            p[keep].tolist(),
-            result[keep].tolist(),
-            order.priority_label[keep].tolist(),
-            waitlist_position[keep].tolist(),
-            strict=True,
-        )
-    ]
+
+    def chunks() -> Iterator[list[str]]:
+        for at in range(0, len(keep), LINES_AT_ONCE):
+            chunk = keep[at : at + LINES_AT_ONCE]
+            yield [
+                f"{aids[i]},{k},{pids[j]},{result_names[r]},{labels[lab]},{w or ''},"
+                f"{cutoff_cells[j]}"
+                for i, k, j, r, lab, w in zip(
+                    a[chunk].tolist(),
+                    choice[chunk].tolist(),
+                    p[chunk].tolist(),
+                    result[chunk].tolist(),
+                    order.priority_label[chunk].tolist(),
+                    waitlist_position[chunk].tolist(),
+                    strict=True,
+                )
+            ]
+
     plain = all(not set(text) & set(',"\r\n') for text in (*aids, *pids, *labels)) and all(
         not set(cell) & set('"\r\n') and cell.count(",") == 1 for cell in cutoff_cells
     )
-    return (expected if plain else None), int(np.count_nonzero(ineligible))
+    return (chunks() if plain else None), len(keep), int(np.count_nonzero(ineligible))
 
 
 def _check_choice_rows(picture: Picture, rows: Rows, findings: Findings) -> None:
