@@ -311,7 +311,7 @@ def read_table(
                 frame[column] = values[codes]
             else:
                 frame[column] = frame[column].str.strip()
-    blank = _blank_rows(frame)
+    blank = _blank_rows(frame, encodings)
     _check_unnamed_columns_are_empty(rows, header, lines, name, log)
     if blank.any():
         frame = frame.loc[~blank].reset_index(drop=True)
@@ -386,7 +386,7 @@ def _may_have_padding(text: str, raw: bytes, delimiter: str) -> bool:
     markers = (f" {delimiter}", f"{delimiter} ", " \n", " \r", "\n ", '" ', ' "')
     return (
         tab_in_cells
-        or any(marker in text for marker in markers)
+        or any(marker.encode() in raw for marker in markers)  # bytes: a faster search
         or text.startswith(" ")
         or text.endswith(" ")
     )
@@ -426,11 +426,16 @@ def _has_unusual_spaces(raw: bytes, text: str) -> bool:
     return UNUSUAL_SPACES.search(text) is not None
 
 
-def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
+def _blank_rows(frame: pd.DataFrame, encodings: Mapping) -> np.ndarray:
     """Rows whose every cell is blank (trailing empty lines, rows of only commas)."""
     if not len(frame.columns):
         return np.ones(len(frame), dtype=bool)
-    blank = (frame.iloc[:, 0] == "").to_numpy(copy=True)
+    first = frame.columns[0]
+    if first in encodings:
+        codes, values = encodings[first]
+        blank = (values == "")[codes]
+    else:
+        blank = (frame.iloc[:, 0] == "").to_numpy(copy=True)
     if blank.any():  # only rows with a blank first cell can be blank: check those alone
         blank[blank] = (frame.loc[blank] == "").all(axis=1).to_numpy()
     return blank
