@@ -64,6 +64,7 @@ class ProgramOrder:
         self._offered: dict[tuple[str, str], bool] = {}
         self._priorities: dict[tuple[str, str], tuple[int, str]] = {}
         self._keys: dict[tuple[str, str], OrderKey] = {}
+        self._met_at_pairs: dict[str, np.ndarray] = {}
         self.labels: list[str] = [GUARANTEED, *inputs.tier_names, GENERAL]
         self.priority_value, self.priority_label = self._all_priorities()
         self.lottery_rank: np.ndarray | None = None  # each pair's lottery rank there
@@ -144,6 +145,18 @@ class ProgramOrder:
         position = np.empty(len(a), np.int64)
         position[order] = np.arange(len(a))
         return position
+
+    def met_at_pairs(self, criterion: str) -> np.ndarray:
+        """Whether a criterion (or a reserve category) holds at each pair, as arrays,
+        as :meth:`meets` decides it for applicants outside unsettled families (for
+        theirs, ask :meth:`meets`)."""
+        met = self._met_at_pairs.get(criterion)
+        if met is None:
+            met = criterion_met(self.inputs, self.pairs, criterion)
+            if met is None:  # sibling_offered: from the final placements
+                met = sibling_offered(self.inputs, self.pairs, dict(self.matched_at))
+            self._met_at_pairs[criterion] = met
+        return met
 
     def meets(self, aid: str, pid: str, criterion: str) -> bool:
         """Whether a criterion of the policy (or a reserve category) holds at a pair."""

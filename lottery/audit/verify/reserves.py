@@ -14,7 +14,6 @@ import numpy as np
 from lottery.audit.verify.evidence import Inputs, Rows
 from lottery.audit.verify.findings import Findings
 from lottery.audit.verify.order import ProgramOrder
-from lottery.audit.verify.pairs import criterion_met, sibling_offered
 from lottery.audit.verify.picture import Picture
 from lottery.io.inputs import RESERVES_FILE
 from lottery.io.outputs import RESERVE_REPORT
@@ -56,27 +55,6 @@ def match_without_reserves(inputs: Inputs, order: ProgramOrder) -> dict[str, str
     return {aids[a]: pids[j] for j, heap in enumerate(held) for _, a in heap}
 
 
-class _CategoryPairs:
-    """Whether a reserve category holds at each pair (arrays, one per category, made
-    when first asked), as ``ProgramOrder.meets`` decides it; members of unsettled
-    families are left to the per-pair code."""
-
-    def __init__(self, inputs: Inputs, order: ProgramOrder):
-        self._inputs = inputs
-        self._order = order
-        self._met: dict[str, np.ndarray] = {}
-
-    def __call__(self, category: str) -> np.ndarray:
-        met = self._met.get(category)
-        if met is None:
-            inputs, order = self._inputs, self._order
-            met = criterion_met(inputs, order.pairs, category)
-            if met is None:  # sibling_offered: from the final placements
-                met = sibling_offered(inputs, order.pairs, dict(order.matched_at))
-            self._met[category] = met
-        return met
-
-
 def check_reserve_report(picture: Picture, rows: Rows, findings: Findings) -> None:
     """One row per reserve (program, category), in that order, re-derived: the seats,
     who holds them, the category's applicants and, against the match recomputed
@@ -100,7 +78,7 @@ def check_reserve_report(picture: Picture, rows: Rows, findings: Findings) -> No
         pid: chosen[bounds[pairs.program_index[pid]] : bounds[pairs.program_index[pid] + 1]]
         for pid in inputs.reserves
     }
-    met = _CategoryPairs(inputs, order)
+    met = order.met_at_pairs
     # column -> the values accepted: one, or a range where members of unsettled
     # families may or may not belong to a sibling_offered category (see settle_memberships)
     expected: dict[tuple[str, str], dict[str, tuple[int, int] | str]] = {}

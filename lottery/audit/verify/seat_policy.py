@@ -19,10 +19,12 @@ import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
+
 from lottery.audit.verify.evidence import Inputs, Rows
 from lottery.audit.verify.findings import Findings
 from lottery.audit.verify.order import ProgramOrder
-from lottery.audit.verify.placements import Placement
+from lottery.audit.verify.placements import Placement, admitted_pairs
 from lottery.io.outputs import MATCHED, OPEN_SEAT, PLACEMENTS
 from lottery.policy import SIBLING_OFFERED
 
@@ -65,6 +67,27 @@ class Memberships:
             return EVERY_CATEGORY
         return frozenset(c for c, _ in self.inputs.reserves[pid] if self.member(aid, pid, c))
 
+    def pair_categories(self, k: int):
+        """:meth:`categories` of pair ``k`` of ``order.pairs``, from the arrays (the
+        per-pair code for members of unsettled families)."""
+        order = self.order
+        pairs = order.pairs
+        i, j = int(pairs.applicant[k]), int(pairs.program[k])
+        aid, pid = pairs.applicant_ids[i], pairs.program_ids[j]
+        if aid in order.unsettled:
+            return self.categories(aid, pid)
+        if self.inputs.choices.guarantee[i] == j:
+            return EVERY_CATEGORY
+        return frozenset(c for c, _ in self.inputs.reserves[pid] if order.met_at_pairs(c)[k])
+
+    def pair_member(self, k: int, category: str) -> bool:
+        """:meth:`member` of pair ``k`` of ``order.pairs``, from the arrays."""
+        pairs = self.order.pairs
+        aid = pairs.applicant_ids[pairs.applicant[k]]
+        if aid in self.order.unsettled:
+            return self.member(aid, pairs.program_ids[pairs.program[k]], category)
+        return bool(self.order.met_at_pairs(category)[k])
+
     def unknown(self, aid: str, pid: str) -> bool:
         """Whether nothing settles if the engine counted a member of an unsettled family
         in the program's sibling_offered reserve (no priority shows it, no reading taken)."""
@@ -88,6 +111,18 @@ class Seats:
 
     seat_of: dict[str, str]
     free: dict[str, int]
+
+
+def admitted_in_order(placement: Placement, order: ProgramOrder) -> dict[str, list[int]]:
+    """Each program's admitted pairs (indices into ``order.pairs``) in the program's
+    order (by ``order.position``); programs that admitted no one are left out."""
+    pairs = order.pairs
+    admitted = admitted_pairs(placement, pairs)
+    admitted = admitted[np.lexsort((order.position[admitted], pairs.program[admitted]))]
+    groups: dict[str, list[int]] = {}
+    for k, j in zip(admitted.tolist(), pairs.program[admitted].tolist(), strict=True):
+        groups.setdefault(pairs.program_ids[j], []).append(k)
+    return groups
 
 
 def fill_slots(inputs: Inputs, pid: str, members: list) -> list[str | None]:
@@ -198,16 +233,19 @@ def check_seats(
         pid: program["capacity"] - placement.match_count[pid]
         for pid, program in inputs.programs.items()
     }
+    pairs = memberships.order.pairs
+    in_order = admitted_in_order(placement, memberships.order)
     for pid, admitted in placement.admitted.items():
         if pid not in inputs.reserves:
             seat_of.update(dict.fromkeys(admitted, OPEN_SEAT))
             continue
-        ordered = [aid for _, aid in memberships.order.ordered(pid, admitted)]
-        slots = fill_slots(inputs, pid, [memberships.categories(aid, pid) for aid in ordered])
+        ordered_pairs = in_order.get(pid, [])
+        ordered = [pairs.applicant_ids[pairs.applicant[k]] for k in ordered_pairs]
+        slots = fill_slots(inputs, pid, [memberships.pair_categories(k) for k in ordered_pairs])
         if inputs.unfilled == "empty":  # reserved seats no member took stay empty
             open_seats = sum(n for category, n in inputs.slot_runs[pid] if category == OPEN_SEAT)
             free[pid] = open_seats - slots.count(OPEN_SEAT)
-        for aid, slot in zip(ordered, slots, strict=True):
+        for aid, k, slot in zip(ordered, ordered_pairs, slots, strict=True):
             if slot is None:
                 if len(ordered) <= inputs.programs[pid]["capacity"]:
                     findings.fail(
@@ -219,7 +257,7 @@ def check_seats(
                         pid,
                     )
                 continue
-            real = slot != OPEN_SEAT and memberships.member(aid, pid, slot)
+            real = slot != OPEN_SEAT and memberships.pair_member(k, slot)
             seat_of[aid] = slot if real else OPEN_SEAT
     for row in rows:
         aid = row["applicant_id"]

@@ -8,15 +8,13 @@ considered at and ranked above their placement.
 
 from __future__ import annotations
 
-import bisect
-
 import numpy as np
 
 from lottery.audit.verify.evidence import Inputs
 from lottery.audit.verify.findings import Findings
 from lottery.audit.verify.order import OrderKey
 from lottery.audit.verify.placements import Placement, admitted_pairs
-from lottery.audit.verify.seat_policy import Memberships, fill_slots
+from lottery.audit.verify.seat_policy import Memberships, admitted_in_order, fill_slots
 from lottery.io.outputs import OPEN_SEAT
 
 
@@ -57,7 +55,7 @@ def check_stability(
     for k in np.flatnonzero(to_check).tolist():
         aid, pid = pairs.applicant_ids[pairs.applicant[k]], pairs.program_ids[p[k]]
         if pid in inputs.reserves:
-            slot_pairs.check(aid, pid, findings)
+            slot_pairs.check(k, findings)
             continue
         capacity_left = inputs.programs[pid]["capacity"] - placement.match_count[pid]
         if capacity_left > 0:
@@ -87,35 +85,36 @@ def check_stability(
 
 
 class _SlotPairs:
-    """Checks pairs at programs with reserves; a program's order, its members'
-    categories and, for each set of categories, the last place that still gets a slot
-    are worked out once."""
+    """Checks pairs at programs with reserves; a program's admitted pairs in its order
+    (by ``order.position``), their categories and, for each set of categories, the last
+    place that still gets a slot are worked out once."""
 
     def __init__(self, inputs: Inputs, placement: Placement, memberships: Memberships):
         self.inputs = inputs
         self.placement = placement
         self.memberships = memberships
-        self._slot_order: dict[str, list[tuple[OrderKey, str]]] = {}
-        self._slot_keys: dict[str, list[OrderKey]] = {}
+        self._in_order = admitted_in_order(placement, memberships.order)
+        self._slot_pairs: dict[str, list[int]] = {}
+        self._slot_positions: dict[str, np.ndarray] = {}
         self._slot_members: dict[str, list] = {}
         self._slot_limit: dict[tuple[str, object], int] = {}
 
-    def check(self, aid: str, pid: str, findings: Findings) -> None:
-        """(aid, pid) blocks if the program's choice from its admitted applicants plus
-        ``aid`` takes ``aid``. Whether it does depends only on where ``aid`` stands among
-        them and on the categories ``aid`` belongs to there, and moving ``aid`` up the
-        order never turns a yes into a no, so the last place that still gets a slot is
-        found once per set of categories, by bisection."""
+    def check(self, k: int, findings: Findings) -> None:
+        """Pair ``k`` (aid, pid) blocks if the program's choice from its admitted
+        applicants plus ``aid`` takes ``aid``. Whether it does depends only on where
+        ``aid`` stands among them and on the categories ``aid`` belongs to there, and
+        moving ``aid`` up the order never turns a yes into a no, so the last place that
+        still gets a slot is found once per set of categories, by bisection."""
         memberships, order = self.memberships, self.memberships.order
-        if pid not in self._slot_order:
-            self._slot_order[pid] = order.ordered(pid, self.placement.admitted[pid])
-            self._slot_keys[pid] = [key for key, _ in self._slot_order[pid]]
-            self._slot_members[pid] = [
-                memberships.categories(a, pid) for _, a in self._slot_order[pid]
-            ]
-        ordered, members = self._slot_order[pid], self._slot_members[pid]
-        mine, categories = order.key(aid, pid), memberships.categories(aid, pid)
-        place = bisect.bisect_left(self._slot_keys[pid], mine)
+        pairs = order.pairs
+        aid, pid = pairs.applicant_ids[pairs.applicant[k]], pairs.program_ids[pairs.program[k]]
+        if pid not in self._slot_pairs:
+            chosen = self._slot_pairs[pid] = self._in_order.get(pid, [])
+            self._slot_positions[pid] = order.position[np.array(chosen, np.int64)]
+            self._slot_members[pid] = [memberships.pair_categories(m) for m in chosen]
+        admitted, members = self._slot_pairs[pid], self._slot_members[pid]
+        categories = memberships.pair_categories(k)
+        place = int(np.searchsorted(self._slot_positions[pid], order.position[k]))
 
         def taken_at(j: int) -> list[str | None]:
             return fill_slots(self.inputs, pid, [*members[:j], categories, *members[j:]])
@@ -133,10 +132,11 @@ class _SlotPairs:
         if place > limit:
             return
         slots = taken_at(place)
+        mine = order.key(aid, pid)
         given_up = [
-            ordered[k if k < place else k - 1]
-            for k, slot in enumerate(slots)
-            if slot is None and k != place
+            admitted[j if j < place else j - 1]
+            for j, slot in enumerate(slots)
+            if slot is None and j != place
         ]
         what = (
             "an open seat" if slots[place] == OPEN_SEAT else f"a seat reserved for {slots[place]}"
@@ -153,7 +153,8 @@ class _SlotPairs:
                 pid,
             )
             return
-        other, other_id = given_up[0]
+        other_id = pairs.applicant_ids[pairs.applicant[given_up[0]]]
+        other = order.key(other_id, pid)
         findings.fail(
             "justified-envy",
             f"ranked this program above their placement, but choosing slot by slot from the "

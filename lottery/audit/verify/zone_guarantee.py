@@ -8,6 +8,9 @@ most free seats left (ties: lowest program_id).
 
 from __future__ import annotations
 
+import heapq
+from collections.abc import Callable
+
 from lottery.audit.verify.evidence import Inputs
 from lottery.audit.verify.findings import Findings
 from lottery.audit.verify.numbers import Lottery
@@ -33,7 +36,6 @@ def check_zone_guarantee(
     for pid, program in sorted(inputs.programs.items()):
         for zone in program["administrative_zones"]:
             serving.setdefault((program["grade"], zone), []).append(pid)
-    open_seats = dict(seats.free)
     column = inputs.applicants.column
     owed = [
         aid
@@ -47,26 +49,16 @@ def check_zone_guarantee(
         if accepts and (grade, zone) in serving and aid not in placement.matched_at
     ]
     owed.sort(key=lottery.admin_rank.__getitem__)
-    expected: dict[str, tuple[str, str]] = {}
-    unserved: list[str] = []
-    for aid in owed:
-        a = inputs.applicants[aid]
-        candidates = [
-            p
-            for p in serving[a["grade"], a["zone"]]
-            if open_seats[p] > 0 and inputs.eligible(aid, p)
-        ]
-        if not candidates:
-            unserved.append(aid)
-            continue
-        ranked = [p for p in inputs.ranked[aid] if p in candidates]
-        if ranked:
-            chosen, why = ranked[0], "the one they ranked highest"
-        else:
-            chosen = min(candidates, key=lambda p: (-open_seats[p], p))
-            why = "the one with the most free seats left (ties: lowest program_id)"
-        expected[aid] = (chosen, why)
-        open_seats[chosen] -= 1
+    column = inputs.applicants.column
+    grades, zones = column("grade"), column("zone")
+    index = inputs.applicants.index
+    expected, unserved = zone_assignments(
+        [(aid, (grades[index[aid]], zones[index[aid]])) for aid in owed],
+        serving,
+        dict(seats.free),
+        inputs.ranked.__getitem__,
+        inputs.eligible,
+    )
     actual = {
         aid: pid
         for aid, pid in placement.placed_at.items()
@@ -109,3 +101,73 @@ def check_zone_guarantee(
     findings.checks["administrative"] = len(expected)
     findings.checks["administrative_unserved"] = len(unserved)
     return unserved
+
+
+def zone_assignments(
+    owed: list[tuple[str, tuple[str, str]]],
+    serving: dict[tuple[str, str], list[str]],
+    open_seats: dict[str, int],
+    ranked: Callable[[str], list[str]],
+    eligible: Callable[[str, str], bool],
+) -> tuple[dict[str, tuple[str, str]], list[str]]:
+    """The zone guarantee's assignments: each owed applicant, in the order given, with
+    their (grade, zone), gets a program of ``serving[(grade, zone)]`` with a seat left
+    (``open_seats``, updated) that they may take: the one they ranked highest, else the
+    one with the most free seats left (ties: lowest program_id). Returns applicant ->
+    (program, why) and the applicants it could not serve, in order."""
+    expected: dict[str, tuple[str, str]] = {}
+    unserved: list[str] = []
+    # Each (grade, zone)'s programs by most free seats (ties: lowest program_id), as a
+    # heap whose entries go stale when a seat is taken (a fresh one is pushed), so that
+    # each applicant's choice does not scan every program of their zone.
+    groups = {where: set(pids) for where, pids in serving.items()}
+    listed_in: dict[str, list[tuple[str, str]]] = {}  # program -> the groups listing it
+    for where, pids in serving.items():
+        for p in pids:
+            listed_in.setdefault(p, []).append(where)
+    heaps = {where: [(-open_seats[p], p) for p in pids] for where, pids in serving.items()}
+    for heap in heaps.values():
+        heapq.heapify(heap)
+    for aid, where in owed:
+
+        def candidate(p: str, aid: str = aid) -> bool:
+            return open_seats[p] > 0 and eligible(aid, p)
+
+        group = groups[where]
+        first = next((p for p in ranked(aid) if p in group and candidate(p)), None)
+        if first is not None:
+            chosen, why = first, "the one they ranked highest"
+        else:
+            chosen = _most_free(heaps[where], open_seats, candidate)
+            if chosen is None:
+                unserved.append(aid)
+                continue
+            why = "the one with the most free seats left (ties: lowest program_id)"
+        expected[aid] = (chosen, why)
+        open_seats[chosen] -= 1
+        if open_seats[chosen] > 0:
+            for listing in listed_in[chosen]:
+                heapq.heappush(heaps[listing], (-open_seats[chosen], chosen))
+    return expected, unserved
+
+
+def _most_free(
+    heap: list[tuple[int, str]], open_seats: dict[str, int], candidate: Callable[[str], bool]
+) -> str | None:
+    """The candidate program with the most free seats (ties: lowest program_id), from a
+    heap of (-free seats, program_id): entries whose count is no longer the program's
+    are dropped; programs the applicant may not take are put back after."""
+    skipped = []
+    chosen = None
+    while heap:
+        free, pid = heap[0]
+        if -free != open_seats[pid] or open_seats[pid] <= 0:
+            heapq.heappop(heap)  # stale: the program has fewer seats now
+            continue
+        if candidate(pid):
+            chosen = pid
+            break
+        skipped.append(heapq.heappop(heap))
+    for entry in skipped:
+        heapq.heappush(heap, entry)
+    return chosen
