@@ -38,7 +38,7 @@ import lottery.publish.letters as letters
 out, city, target = (Path(argument) for argument in sys.argv[1:4])
 workers = int(sys.argv[4])
 render = letters.render_letters
-phases = {}
+phases = {"code": letters.__file__}
 def timed_render(*args, **kwargs):
     phases["prepare"] = time.perf_counter() - start
     began = time.perf_counter()
@@ -71,14 +71,14 @@ def city_folder(applicants: int) -> Path:
 
 def timed_letters(out: Path, city: Path, workers: int, source: Path | None) -> dict:
     """One ``generate_letters`` in a fresh process (``source`` first on its path)."""
-    environment = dict(os.environ)
-    if source is not None:
-        environment["PYTHONPATH"] = str(source)
+    # Run from elsewhere: ``python -c`` puts the working folder first on the path.
+    environment = dict(os.environ, PYTHONPATH=str(source or HERE.parent))
     with tempfile.TemporaryDirectory(dir=WORK) as scratch:
         target = Path(scratch) / "letters"
         done = subprocess.run(
             [sys.executable, "-c", _TIMED_RUN, str(out), str(city), str(target), str(workers)],
             env=environment,
+            cwd=scratch,
             capture_output=True,
             text=True,
             check=True,
@@ -119,6 +119,7 @@ def bench_letters(
         }
         result[name]["each"] = [round(run["seconds"], 2) for run in values]
         result[name]["pages"] = values[-1]["pages"]
+        result[name]["code"] = values[-1]["code"]
     return result
 
 
@@ -142,7 +143,7 @@ def main() -> None:
                 f"  {name:<6} {r['seconds']:6.1f} s  (prepare {r['prepare']:.1f} s, render "
                 f"{r['render']:.1f} s; CPU of all processes {r['cpu']:.1f} s; runs: "
                 f"{', '.join(map(str, r['each']))}; "
-                f"{r['pages']:,} pages)"
+                f"{r['pages']:,} pages; {r['code']})"
             )
 
 
