@@ -17,6 +17,7 @@ from lottery.io.input_cells import (
     Suggestions,
     check_pattern,
     check_unique,
+    fullmatches,
     lookup_ids,
     mismatches,
     read_coordinates,
@@ -75,8 +76,10 @@ def read_applicants(
     for column in ("current_school_id", "staff_school_id"):
         school_columns[column] = check_pattern(table, column, CODE, "school ID", log, optional=True)
     siblings = read_lists(table, "sibling_school_ids", CODE, "school ID", log)
-    language = table.frame["language"].str.lower().replace("", "en").to_numpy(dtype=object)
-    bad_language = ~pd.Series(language).str.fullmatch(LANGUAGE).to_numpy(dtype=bool)
+    codes, written = table.distinct("language")
+    languages = pd.Series(written, dtype=object).str.lower().replace("", "en")
+    language = languages.to_numpy(dtype=object)[codes]
+    bad_language = ~fullmatches(re.compile(LANGUAGE), languages.to_numpy(dtype=object))[codes]
     log.add_rows(
         table,
         bad_language,

@@ -170,18 +170,20 @@ _LONG_WHOLE = re.compile(r"[0-9]{10,}")
 
 def read_lists(table: Table, column: str, pattern: str, what: str, log: ProblemLog) -> list[tuple]:
     """Each cell's items split at ``LIST_SEPARATOR``, sorted and without repeats."""
-    cells = table.column(column)
-    several = table.frame[column].str.contains(LIST_SEPARATOR, regex=False).to_numpy(dtype=bool)
-    # Most cells hold one item or none: only cells with a separator need splitting.
-    parsed: list[tuple] = [(cell,) if cell else () for cell in cells.tolist()]
-    for row in np.flatnonzero(several).tolist():
-        parsed[row] = tuple(
-            sorted({i.strip() for i in cells[row].split(LIST_SEPARATOR) if i.strip()})
-        )
-    items = np.fromiter(itertools.chain.from_iterable(parsed), dtype=object)
-    owners = np.repeat(np.arange(len(parsed)), [len(p) for p in parsed])
-    mask = np.zeros(len(table), dtype=bool)
-    mask[owners[mismatches(items, pattern)]] = True
+    codes, cells = table.distinct(column)
+    # Each distinct cell is split once; most hold one item or none.
+    distinct: list[tuple] = [
+        tuple(sorted({i.strip() for i in cell.split(LIST_SEPARATOR) if i.strip()}))
+        if LIST_SEPARATOR in cell
+        else ((cell,) if cell else ())
+        for cell in cells.tolist()
+    ]
+    items = np.fromiter(itertools.chain.from_iterable(distinct), dtype=object)
+    owners = np.repeat(np.arange(len(distinct)), [len(p) for p in distinct])
+    bad = np.zeros(len(distinct), dtype=bool)
+    bad[owners[mismatches(items, pattern)]] = True
+    mask = bad[codes]
+    parsed = [distinct[code] for code in codes.tolist()]
     matcher = re.compile(pattern)
 
     def message(row: int) -> str:
@@ -327,9 +329,11 @@ def read_optional_count(table: Table, column: str, log: ProblemLog, default: np.
 
 def read_optional_bool(table: Table, column: str, log: ProblemLog) -> np.ndarray:
     """true/false (also yes/no, 1/0, any case); blank is true."""
-    text = pd.Series(table.column(column)).str.lower()
-    false = text.isin(FALSE_WORDS).to_numpy(dtype=bool)
-    bad = ~(text.isin(TRUE_WORDS) | false | (text == "")).to_numpy(dtype=bool)
+    codes, distinct = table.distinct(column)
+    text = pd.Series(distinct, dtype=object).str.lower()
+    false = text.isin(FALSE_WORDS).to_numpy(dtype=bool)[codes]
+    bad = ~(text.isin(TRUE_WORDS) | text.isin(FALSE_WORDS) | (text == "")).to_numpy(dtype=bool)
+    bad = bad[codes]
     cells = table.column(column)
     log.add_rows(table, bad, column, lambda r: f'"{shown(cells[r])}" is not true or false')
     return ~false
@@ -340,10 +344,11 @@ def read_coordinates(table: Table, log: ProblemLog) -> tuple[np.ndarray, np.ndar
     values = {}
     for column, limit in (("latitude", 90.0), ("longitude", 180.0)):
         text = table.column(column)
-        number = pd.to_numeric(pd.Series(text), errors="coerce").to_numpy(
+        codes, distinct = table.distinct(column)
+        number = pd.to_numeric(pd.Series(distinct, dtype=object), errors="coerce").to_numpy(
             dtype=np.float64, copy=True
-        )
-        given = text != ""
+        )[codes]
+        given = (distinct != "")[codes]
         bad = given & ~(np.abs(np.nan_to_num(number, nan=np.inf)) <= limit)
         log.add_rows(
             table,
