@@ -383,12 +383,28 @@ def _may_have_padding(text: str, raw: bytes, delimiter: str) -> bool:
     tab_in_cells = "\t" in text and (delimiter != "\t" or '"' in text)
     if " " not in text and not tab_in_cells:
         return False
-    markers = (f" {delimiter}", f"{delimiter} ", " \n", " \r", "\n ", '" ', ' "')
     return (
         tab_in_cells
-        or any(marker.encode() in raw for marker in markers)  # bytes: a faster search
+        or _space_beside_a_cell_edge(raw, delimiter)
         or text.startswith(" ")
         or text.endswith(" ")
+    )
+
+
+def _space_beside_a_cell_edge(raw: bytes, delimiter: str) -> bool:
+    """Whether a space in the bytes touches a separator, a line end or a quote (one of
+    ``" ,"``, ``", "``, ``" \\n"``, ``" \\r"``, ``"\\n "``, ``'" '``, ``' "'``): every space
+    is looked at once, instead of searching the file for each pair."""
+    data = np.frombuffer(raw, dtype=np.uint8)
+    spaces = np.flatnonzero(data == ord(" "))
+    if not len(spaces):
+        return False
+    separator, quote = ord(delimiter), ord('"')
+    before = data[spaces[spaces > 0] - 1]
+    after = data[spaces[spaces < len(data) - 1] + 1]
+    return bool(
+        np.isin(before, [separator, ord("\n"), quote]).any()
+        or np.isin(after, [separator, ord("\n"), ord("\r"), quote]).any()
     )
 
 
@@ -600,7 +616,7 @@ def _is_plain_grid(text: str, raw: bytes, delimiter: str = ",") -> bool:
     row i on line i + 2, if Arrow finds the header's number of cells on every line; a line
     with more or fewer (a blank line inside the file too) sends it to the csv module.
     """
-    if b'"' in raw or raw.count(b"\r") != raw.count(b"\r\n"):
+    if b'"' in raw or (b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n")):
         return False
     return delimiter in header_line(text)
 
