@@ -9,7 +9,7 @@ recomputed, is skipped.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 
 from lottery.audit.verify.checksums import check_checksums
@@ -75,18 +75,22 @@ def _rows(evidence: Evidence, name: str, findings: Findings) -> list[dict[str, s
 
 
 class _ShownPriority(Mapping[tuple[str, str], str]):
-    """The priority choice_results.csv shows for each (applicant, program), read from its
-    rows only if asked (only members of unsettled families need it)."""
+    """The priority choice_results.csv shows for each (applicant, program) of the
+    ``applicants`` (the members of unsettled families: only they need it), read from
+    their rows only if asked (a million applicants' rows as dicts would take gigabytes)."""
 
-    def __init__(self, table: Table):
+    def __init__(self, table: Table, applicants: Collection[str]):
         self._table = table
+        self._applicants = applicants
         self._shown: dict[tuple[str, str], str] | None = None
 
     def _values(self) -> dict[tuple[str, str], str]:
         if self._shown is None:
+            rows = (
+                self._table.rows_of("applicant_id", self._applicants) if self._table.usable else []
+            )
             self._shown = {
-                (row["applicant_id"], row["program_id"]): row["priority"]
-                for row in self._table.rows or []
+                (row["applicant_id"], row["program_id"]): row["priority"] for row in rows
             }
         return self._shown
 
@@ -118,8 +122,8 @@ def _check_results(evidence: Evidence, inputs: Inputs, findings: Findings) -> st
     choice_table = evidence.tables[CHOICE_RESULTS]
     if not choice_table.usable:
         findings.extend(choice_table.problems)
-    shown_priority = _ShownPriority(choice_table)
     unsettled = check_families_record(inputs, manifest, findings)
+    shown_priority = _ShownPriority(choice_table, unsettled.members)
     pairs = build_pairs(inputs)
     placement = read_placement(inputs, pairs, rows)
     order = ProgramOrder(

@@ -15,7 +15,7 @@ import csv
 import io
 import json
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from pathlib import Path
@@ -240,6 +240,39 @@ class Table:
         if not lines or lines[0] != ",".join(self.columns):
             return None
         return lines[1:]
+
+    def rows_of(self, column: str, values: Collection[str]) -> Rows:
+        """The rows (dicts, in file order) whose ``column`` is one of ``values``, without
+        making a dict of every row: where :meth:`lines` would hold (a plain file) and
+        ``column`` comes first, the lines starting with a value are found in the text;
+        else the rows are read one by one and only those kept."""
+        text = self._text
+        if text is None:
+            return []
+        wanted = set(values)
+        header = ",".join(self.columns)
+        plain = not self._problems and '"' not in text and "\r" not in text
+        if plain and self.columns[0] == column and text.startswith(header + "\n"):
+            found: list[tuple[int, dict[str, str]]] = []
+            for value in sorted(wanted):
+                at = text.find(f"\n{value},")
+                while at >= 0:
+                    end = text.find("\n", at + 1)
+                    cells = text[at + 1 : end if end >= 0 else len(text)].split(",")
+                    if len(cells) == len(self.columns):
+                        found.append((at, dict(zip(self.columns, cells, strict=True))))
+                    at = text.find(f"\n{value},", at + 1)
+            return [row for _, row in sorted(found, key=lambda entry: entry[0])]
+        reader = csv.reader(io.StringIO(text, newline=""))
+        names = next(reader, [])
+        if column not in names:
+            return []
+        where = names.index(column)
+        return [
+            dict(zip(names, cells, strict=True))
+            for cells in reader
+            if len(cells) == len(names) and cells[where] in wanted
+        ]
 
     def same_lines(self, expected: Iterable[list[str]]) -> bool:
         """Whether :meth:`lines` would be exactly the lines ``expected`` gives, a list at
