@@ -8,6 +8,7 @@ deferred acceptance), who was admitted only with or only without them.
 from __future__ import annotations
 
 import heapq
+from array import array
 
 import numpy as np
 
@@ -34,8 +35,10 @@ def match_without_reserves(inputs: Inputs, order: ProgramOrder) -> dict[str, str
     counts = np.bincount(pairs.applicant[eligible], minlength=len(pairs.applicant_ids))
     ends = np.cumsum(counts).tolist()
     following = [end - n for end, n in zip(ends, counts.tolist(), strict=True)]
-    program = pairs.program[eligible].tolist()
-    position = order.position[eligible].tolist()
+    # Flat arrays of machine integers, not lists of Python ints (7 million pairs in a
+    # city of a million: hundreds of megabytes as lists).
+    program = array("q", pairs.program[eligible].astype(np.int64).tobytes())
+    position = array("q", order.position[eligible].astype(np.int64).tobytes())
     capacity = [inputs.programs[pid]["capacity"] for pid in pairs.program_ids]
     held: list[list[tuple[int, int]]] = [[] for _ in pairs.program_ids]
     for first in range(len(pairs.applicant_ids)):
