@@ -14,9 +14,10 @@ docs/lottery-numbers.md and docs/seat-policy.md:
 2. **Inputs.** The input folder is read with :func:`lottery.io.inputs.read_input_folder`,
    which only validates and normalises the office's files (spaces, byte-order marks,
    grade spellings) and resolves IDs; it computes no priority, lottery number or
-   placement. Its records are turned into plain Python values at once. A reserve given
-   as a ``share`` is turned into seats here (the share times the capacity, rounded down,
-   in exact decimal arithmetic), from the cell as written in ``reserves.csv``.
+   placement. Its records are turned at once into plain Python values (lists per column)
+   and integer arrays of the choices. A reserve given as a ``share`` is turned into seats
+   here (the share times the capacity, rounded down, in exact decimal arithmetic), from
+   the cell as written in ``reserves.csv``.
 3. **Lottery numbers** are recomputed from the documented formula (first 8 bytes of
    ``sha256(utf8("{seed}|{applicant_id}"))``, plus ``"|{program_id}"`` for a multiple
    tie-break, read big-endian), with the seed recorded in ``manifest.json``; or taken from

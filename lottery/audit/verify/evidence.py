@@ -5,8 +5,9 @@ copies, every results table and the input folder into one immutable :class:`Evid
 Reading never stops at a problem: an unreadable file becomes a violation kept with the
 evidence (``output-file``, ``input-file``), and the checks that need the file are skipped.
 The input files are read with :func:`lottery.io.inputs.read_input_folder`, which only
-validates and normalises them, and turned into plain Python values at once
-(:class:`Inputs`); nothing here computes a priority, a lottery number or a placement.
+validates and normalises them, and turned at once into plain Python values (one list
+per column) and integer arrays of the choices (:class:`Inputs`); nothing here computes a
+priority, a lottery number or a placement.
 """
 
 from __future__ import annotations
