@@ -72,7 +72,10 @@ def read_reserves(table: Table, programs: Programs, log: ProblemLog) -> Reserves
     )
     counted = known & ~repeated
     total = np.bincount(program[counted], weights=seats[counted], minlength=len(programs))
-    for p in np.flatnonzero(total > programs.capacity).tolist():
+    # (a program with no reserve here is not over: a bad seats cell, reported already,
+    # can leave its capacity below zero)
+    reserving = np.bincount(program[counted], minlength=len(programs)) > 0
+    for p in np.flatnonzero(reserving & (total > programs.capacity)).tolist():
         first_row = int(np.flatnonzero(program == p)[0])
         log.add(
             table.name,

@@ -450,11 +450,19 @@ def broken_city_files(draw) -> tuple[str, bytes]:
 
 
 HEADER_ONLY_PROGRAMS = BASE["programs.csv"].split(b"\n", 1)[0] + b"\n"
+BLANK_SEATS_WITH_HELD_SEATS = BASE["programs.csv"].replace(
+    b"S006-6,S006,Clemente Middle School,district,6,17,Z01,1,",
+    b"S006-6,S006,Clemente Middle School,district,6,,Z01,1,",
+)
+assert BASE["programs.csv"] != BLANK_SEATS_WITH_HELD_SEATS
 
 
 @FUZZ
 @given(case=broken_city_files())
 @example(case=("programs.csv", HEADER_ONLY_PROGRAMS))  # reserves.csv named a program: IndexError
+# A blank seats cell with held seats left a capacity below 0 at a program with no reserve:
+# "reserves more than it offers" looked for that program's reserve row (IndexError).
+@example(case=("programs.csv", BLANK_SEATS_WITH_HELD_SEATS))
 @example(case=("programs.csv", b"\x00" + BASE["programs.csv"][1:]))  # NUL printed in a message
 @example(case=("applicants.csv", BASE["applicants.csv"].replace(b"Emma", b"Em\x00ma", 1)))
 def test_any_broken_csv_file_is_reported_cleanly(work, case):
