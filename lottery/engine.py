@@ -78,9 +78,11 @@ def run_lottery(
     progress("Reading and checking the input files")
     city = read_input_folder(input_dir, strict=strict)
     progress("Computing priorities and lottery numbers")
-    market = build_market(city, seed)
+    first_market = [build_market(city, seed)]
     progress("Matching (deferred acceptance)")
-    market, results = match(city, market)
+    # Handed over, not kept: linked families' reruns give match() a new market, and the
+    # first one's arrays can then be freed while the results are built (peak memory).
+    market, results = match(city, first_market.pop())
     progress("Writing the results")
     tables = output_tables(results)
     manifest = run_manifest(city, market, results, seed_commitment)

@@ -76,7 +76,9 @@ def write_font_subsets(characters: set[str], folder: Path) -> tuple[dict[str, st
         paths[style] = str(path)
     if CJK_FONT.is_file():
         # Drawn with their own font in the Chinese note; elsewhere they are still missing.
-        covered = set(font_subset.load_font(str(CJK_FONT), options).getBestCmap())
+        cjk = font_subset.load_font(str(CJK_FONT), options)
+        covered = set(cjk.getBestCmap())
+        cjk.close()
         missing = {c for c in missing if ord(c) not in covered}
     return paths, missing
 
