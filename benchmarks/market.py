@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,49 +24,15 @@ from pathlib import Path
 import numpy as np
 
 from lottery.io.inputs import read_input_folder
-from lottery.market import (
-    build_market,
-    criteria_met,
-    needed_criteria,
-    offered_family_schools,
-    with_family_offers,
-)
+from lottery.market import build_market
 from lottery.numbers import lottery_numbers
-from lottery.policy import SIBLING_OFFERED
-from lottery.seat_policy import (
-    FamilyOutcome,
-    administrative_assignment,
-    assign_seats,
-    match_with_families,
-)
+from lottery.seat_policy import administrative_assignment, assign_seats, match_with_families
+
+# The reruns as they were before issue 15 are the tests' reference: one copy of them.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from support.family_reruns import rebuilding_every_run  # noqa: E402
 
 SEED = "benchmark-seed"
-
-
-def rebuilding_every_run(city, market):
-    """The reruns for linked families before issue 15: every run rebuilt from scratch."""
-    placed = market.place()
-    if SIBLING_OFFERED not in city.policy.criteria() | set(market.categories):
-        return market, placed, FamilyOutcome(1, True, ())
-    if not market.linked.any():
-        return market, placed, FamilyOutcome(1, True, ())
-    settled = needed_criteria(city, market) - {SIBLING_OFFERED}
-    known = criteria_met(
-        city, market, market.choice_applicant, market.choice_program, settled, placed
-    )
-    previous = placed
-    for iteration in range(2, city.policy.families.max_iterations + 1):
-        offers = offered_family_schools(city, market, placed)
-        exact = bool((previous == placed).all())
-        if not exact:
-            offers |= offered_family_schools(city, market, previous)
-        market = with_family_offers(city, market, placed, {**known, SIBLING_OFFERED: offers})
-        again = market.place()
-        changed = again != placed
-        previous, placed = placed, again
-        if exact and not changed.any():
-            return market, placed, FamilyOutcome(iteration, True, ())
-    return market, placed, FamilyOutcome(iteration, False, ())
 
 
 def hashed_one_by_one(seed: str, names: list[str]) -> np.ndarray:

@@ -11,50 +11,14 @@ from __future__ import annotations
 
 import random
 
-import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.family_reruns import rebuilding_every_run
 
 from lottery.io.inputs import read_input_files
-from lottery.market import (
-    build_market,
-    criteria_met,
-    needed_criteria,
-    offered_family_schools,
-    with_family_offers,
-)
+from lottery.market import build_market
 from lottery.policy import SIBLING_OFFERED
-from lottery.seat_policy import FamilyOutcome, match_with_families
-
-
-def rebuilding_everything(city, market):
-    """match_with_families as it was first written: every run rebuilt and matched anew."""
-    placed = market.place()
-    uses_offers = SIBLING_OFFERED in city.policy.criteria() | set(market.categories)
-    if not uses_offers or not market.linked.any():
-        return market, placed, FamilyOutcome(1, True, ())
-    limit = city.policy.families.max_iterations
-    settled = needed_criteria(city, market) - {SIBLING_OFFERED}
-    known = criteria_met(
-        city, market, market.choice_applicant, market.choice_program, settled, placed
-    )
-    previous = placed
-    moving = np.zeros(len(placed), dtype=bool)
-    for iteration in range(2, limit + 1):
-        offers = offered_family_schools(city, market, placed)
-        exact = bool((previous == placed).all())
-        if not exact:
-            offers |= offered_family_schools(city, market, previous)
-        market = with_family_offers(city, market, placed, {**known, SIBLING_OFFERED: offers})
-        again = market.place()
-        changed = again != placed
-        previous, placed = placed, again
-        if exact and not changed.any():
-            return market, placed, FamilyOutcome(iteration, True, ())
-        if changed.any():
-            moving = changed & market.linked
-    families = city.applicants.family_id[moving]
-    return market, placed, FamilyOutcome(limit, False, tuple(sorted(set(families.tolist()))))
+from lottery.seat_policy import match_with_families
 
 
 def family_city(rng: random.Random) -> dict[str, bytes]:
@@ -129,7 +93,7 @@ def test_family_reruns_equal_rebuilding_every_run(seed):
     city = read_input_files(family_city(random.Random(seed)))
     market = build_market(city, str(seed))
     quick_market, quick_placed, quick_outcome = match_with_families(city, market)
-    plain_market, plain_placed, plain_outcome = rebuilding_everything(city, market)
+    plain_market, plain_placed, plain_outcome = rebuilding_every_run(city, market)
     assert quick_outcome == plain_outcome
     assert (quick_placed == plain_placed).all()
     for name in ("choice_priority", "choice_explicit", "choice_rank", "choice_member"):
