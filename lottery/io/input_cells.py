@@ -95,12 +95,8 @@ def fullmatches(matcher: re.Pattern, values: np.ndarray) -> np.ndarray:
 
 def mismatches(values: np.ndarray, pattern: str) -> np.ndarray:
     """Mask of values that do not fully match ``pattern`` (each distinct value checked once)."""
-    distinct = pd.unique(values)
-    matcher = re.compile(pattern)
-    bad = [value for value in distinct.tolist() if not matcher.fullmatch(value)]
-    if not bad:
-        return np.zeros(len(values), dtype=bool)
-    return pd.Series(values).isin(bad).to_numpy(copy=True)
+    codes, distinct = pd.factorize(values)
+    return ~fullmatches(re.compile(pattern), np.asarray(distinct, dtype=object))[codes]
 
 
 def check_unique(table: Table, values: np.ndarray, column: str, what: str, log: ProblemLog) -> None:
